@@ -1,0 +1,9 @@
+//! One module per page of the primary navigation.
+
+pub mod admin;
+pub mod audit;
+pub mod billing;
+pub mod children;
+pub mod coming_soon;
+pub mod dashboard;
+pub mod not_found;

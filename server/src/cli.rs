@@ -1,0 +1,125 @@
+//! The `voxdesk` command line. Every flag can also come from the environment
+//! (`VOXDESK_*`, or the conventional `DATABASE_URL`), so deployments need no flags.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "voxdesk",
+    version,
+    about = "Voxdesk: the web portal for Voximplant resellers",
+    long_about = "Voxdesk: the web portal for Voximplant resellers.\n\n\
+                  Without a subcommand, `voxdesk` serves the portal (same as `voxdesk serve`).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the portal (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations, then exit.
+    Migrate(DatabaseArgs),
+}
+
+impl Cli {
+    /// The subcommand to run, `serve` when none was given.
+    pub fn into_command(self) -> Command {
+        self.command.unwrap_or(Command::Serve(self.serve))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL to use. When unset, Voxdesk runs a private cluster under --data-dir.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where Voxdesk keeps its state (the private PostgreSQL cluster among it).
+    #[arg(long, env = "VOXDESK_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Log format. Default: pretty on a terminal, JSON otherwise.
+    #[arg(long, env = "VOXDESK_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// Address to listen on.
+    #[arg(long, env = "VOXDESK_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// The URL users reach Voxdesk at. An https URL makes session cookies `Secure`.
+    /// Plain http is accepted only on a loopback address. Default: http://LISTEN on
+    /// loopback, otherwise https (TLS terminated by a proxy in front).
+    #[arg(long, env = "VOXDESK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "VOXDESK_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub session_idle_minutes: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, clap::Error> {
+        Cli::try_parse_from(std::iter::once("voxdesk").chain(args.iter().copied())).map(Cli::into_command)
+    }
+
+    #[test]
+    fn serve_is_the_default_and_takes_its_flags_at_top_level() {
+        let Command::Serve(args) = parse(&["--listen", "127.0.0.1:4000"]).unwrap() else {
+            panic!("expected serve");
+        };
+        assert_eq!(args.listen.port(), 4000);
+        let Command::Serve(args) = parse(&["serve", "--data-dir", "/srv/vox"]).unwrap() else {
+            panic!("expected serve");
+        };
+        assert_eq!(args.database.data_dir, PathBuf::from("/srv/vox"));
+    }
+
+    #[test]
+    fn migrate_is_a_subcommand() {
+        assert!(matches!(parse(&["migrate"]).unwrap(), Command::Migrate(_)));
+    }
+
+    #[test]
+    fn unknown_flag_is_a_clear_error() {
+        let error = parse(&["--no-such-flag"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(error.to_string().contains("--no-such-flag"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_are_rejected() {
+        assert!(parse(&["--listen", "not-an-address"]).is_err());
+        assert!(parse(&["--log-format", "xml"]).is_err());
+        assert!(parse(&["--session-idle-minutes", "0"]).is_err());
+    }
+
+    #[test]
+    fn help_lists_the_subcommands() {
+        let help = parse(&["--help"]).unwrap_err().to_string();
+        assert!(help.contains("serve") && help.contains("migrate"), "{help}");
+    }
+}

@@ -1,0 +1,427 @@
+//! A private PostgreSQL cluster for installs without `DATABASE_URL`.
+//!
+//! The cluster lives under the data directory (so data survives restarts), listens
+//! only on a unix socket in a directory only its owner can enter, and is stopped
+//! when Voxdesk exits. PostgreSQL refuses to run as root, so when Voxdesk runs as
+//! root the cluster runs as an unprivileged system user instead.
+
+use std::{
+    ffi::OsStr,
+    os::unix::{fs::PermissionsExt, process::CommandExt},
+    path::{Path, PathBuf},
+    process::Stdio,
+    time::{Duration, Instant},
+};
+
+use nix::{
+    sys::signal::{kill, Signal},
+    unistd::{chown, Gid, Pid, Uid, User},
+};
+use sqlx::postgres::PgConnectOptions;
+use tokio::process::{Child, Command};
+
+/// The superuser `initdb` creates and the database Voxdesk uses.
+const ROLE: &str = "voxdesk";
+const DATABASE: &str = "voxdesk";
+/// Only part of the socket's file name: the cluster never listens on TCP.
+const PORT: u16 = 5432;
+/// Unix socket paths longer than this do not fit in `sockaddr_un`.
+const MAX_SOCKET_PATH: usize = 100;
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// System users tried, in order, when Voxdesk runs as root.
+const SERVICE_USERS: &[&str] = &["postgres", "voxdesk-pg"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbeddedPgError {
+    #[error(
+        "PostgreSQL server binaries (initdb, postgres) were not found on PATH, via \
+         `pg_config --bindir`, or under /usr/lib/postgresql/*/bin.\n  \
+         Install them (Debian/Ubuntu: `apt-get install postgresql`), or use an existing \
+         server by setting DATABASE_URL=postgres://USER:PASSWORD@HOST/DATABASE."
+    )]
+    BinariesNotFound,
+    #[error("cannot prepare {path}: {source}")]
+    Filesystem { path: PathBuf, source: std::io::Error },
+    #[error("running as root, but no unprivileged user could be found or created to run PostgreSQL: {0}")]
+    NoServiceUser(String),
+    #[error("`{command}` failed: {output}")]
+    Command { command: String, output: String },
+    #[error("PostgreSQL did not start within {seconds} s; its log ({log}) ends with:\n{tail}")]
+    StartTimeout { seconds: u64, log: PathBuf, tail: String },
+    #[error("PostgreSQL exited while starting; its log ({log}) ends with:\n{tail}")]
+    Exited { log: PathBuf, tail: String },
+    #[error("cannot create the voxdesk database: {0}")]
+    CreateDatabase(sqlx::Error),
+}
+
+type Result<T> = std::result::Result<T, EmbeddedPgError>;
+
+/// A running private cluster. Call [`EmbeddedPostgres::stop`] on shutdown; if
+/// Voxdesk dies without doing so, the kernel stops the cluster for it (see `spawn`).
+pub struct EmbeddedPostgres {
+    cluster_dir: PathBuf,
+    socket_dir: PathBuf,
+    child: Option<Child>,
+}
+
+/// Who owns and runs the cluster.
+#[derive(Clone, Copy)]
+struct Owner {
+    uid: Uid,
+    gid: Gid,
+}
+
+impl EmbeddedPostgres {
+    /// Starts (initialising on first use) the cluster kept under `data_dir`.
+    pub async fn start(data_dir: &Path) -> Result<Self> {
+        let bin_dir = find_bin_dir().ok_or(EmbeddedPgError::BinariesNotFound)?;
+        let owner = service_owner()?;
+        let data_dir = absolute(data_dir)?;
+        create_dir(&data_dir, None, 0o750)?;
+
+        let cluster_dir = cluster_dir_for(&data_dir, owner).await?;
+        let socket_dir = socket_dir_for(&cluster_dir);
+        create_dir(&socket_dir, owner, 0o700)?;
+
+        if !cluster_dir.join("PG_VERSION").exists() {
+            tracing::info!(dir = %cluster_dir.display(), "initialising the embedded PostgreSQL cluster");
+            init_cluster(&bin_dir, &cluster_dir, owner).await?;
+        }
+        stop_orphan(&cluster_dir).await;
+
+        let log = cluster_dir.join("postgres.log");
+        let child = spawn_postgres(&bin_dir, &cluster_dir, &socket_dir, &log, owner)?;
+        let mut cluster = EmbeddedPostgres { cluster_dir, socket_dir, child: Some(child) };
+        cluster.wait_until_ready(&log).await?;
+        cluster.ensure_database().await?;
+        tracing::info!(
+            socket = %cluster.socket_dir.display(),
+            "embedded PostgreSQL is running"
+        );
+        Ok(cluster)
+    }
+
+    /// Connection options for the `voxdesk` database over the private socket.
+    pub fn connect_options(&self) -> PgConnectOptions {
+        self.options_for(DATABASE)
+    }
+
+    pub fn cluster_dir(&self) -> &Path {
+        &self.cluster_dir
+    }
+
+    fn options_for(&self, database: &str) -> PgConnectOptions {
+        PgConnectOptions::new()
+            .socket(&self.socket_dir)
+            .port(PORT)
+            .username(ROLE)
+            .database(database)
+    }
+
+    async fn wait_until_ready(&mut self, log: &Path) -> Result<()> {
+        let started = Instant::now();
+        loop {
+            if let Some(child) = self.child.as_mut() {
+                if let Ok(Some(_)) = child.try_wait() {
+                    self.child = None;
+                    return Err(EmbeddedPgError::Exited { log: log.into(), tail: log_tail(log) });
+                }
+            }
+            let probe = sqlx::ConnectOptions::connect(&self.options_for("postgres")).await;
+            if let Ok(connection) = probe {
+                let _ = sqlx::Connection::close(connection).await;
+                return Ok(());
+            }
+            if started.elapsed() > START_TIMEOUT {
+                return Err(EmbeddedPgError::StartTimeout {
+                    seconds: START_TIMEOUT.as_secs(),
+                    log: log.into(),
+                    tail: log_tail(log),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn ensure_database(&self) -> Result<()> {
+        use sqlx::{Connection, Executor};
+        let mut connection = sqlx::ConnectOptions::connect(&self.options_for("postgres"))
+            .await
+            .map_err(EmbeddedPgError::CreateDatabase)?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+                .bind(DATABASE)
+                .fetch_one(&mut connection)
+                .await
+                .map_err(EmbeddedPgError::CreateDatabase)?;
+        if !exists {
+            connection
+                .execute(format!("CREATE DATABASE {DATABASE}").as_str())
+                .await
+                .map_err(EmbeddedPgError::CreateDatabase)?;
+        }
+        connection.close().await.map_err(EmbeddedPgError::CreateDatabase)
+    }
+
+    /// Fast shutdown: disconnects clients, checkpoints, exits. Waits for it.
+    pub async fn stop(mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        if let Some(pid) = child.id() {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+        }
+        match tokio::time::timeout(STOP_TIMEOUT, child.wait()).await {
+            Ok(_) => tracing::info!("embedded PostgreSQL stopped"),
+            Err(_) => {
+                tracing::warn!("embedded PostgreSQL did not stop in time; killing it");
+                let _ = child.kill().await;
+            }
+        }
+    }
+}
+
+impl Drop for EmbeddedPostgres {
+    fn drop(&mut self) {
+        // Reached only when `stop` was not awaited (an early error return, a panic):
+        // still ask the cluster to shut down rather than leave it running.
+        if let Some(pid) = self.child.as_ref().and_then(Child::id) {
+            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGINT);
+        }
+    }
+}
+
+/// Finds a directory holding `initdb`, `pg_ctl` and `postgres`.
+pub fn find_bin_dir() -> Option<PathBuf> {
+    let has_server = |dir: &Path| ["initdb", "postgres"].iter().all(|b| dir.join(b).is_file());
+
+    let from_path = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
+        .unwrap_or_default();
+    if let Some(dir) = from_path.into_iter().find(|d| has_server(d)) {
+        return Some(dir);
+    }
+    if let Ok(output) = std::process::Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+        if output.status.success() && has_server(&dir) {
+            return Some(dir);
+        }
+    }
+    // Debian and Ubuntu keep the server outside PATH, one directory per major version.
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|entry| {
+            let major = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let dir = entry.path().join("bin");
+            has_server(&dir).then_some((major, dir))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, dir)| dir)
+}
+
+/// `None` when Voxdesk itself may run PostgreSQL; otherwise the unprivileged owner.
+fn service_owner() -> Result<Option<Owner>> {
+    if !Uid::effective().is_root() {
+        return Ok(None);
+    }
+    let lookup = |name: &str| {
+        User::from_name(name).ok().flatten().map(|user| Owner { uid: user.uid, gid: user.gid })
+    };
+    if let Some(owner) = SERVICE_USERS.iter().find_map(|name| lookup(name)) {
+        return Ok(Some(owner));
+    }
+    let name = SERVICE_USERS[SERVICE_USERS.len() - 1];
+    let output = std::process::Command::new("useradd")
+        .args(["--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name])
+        .output()
+        .map_err(|error| EmbeddedPgError::NoServiceUser(format!("useradd: {error}")))?;
+    if !output.status.success() {
+        return Err(EmbeddedPgError::NoServiceUser(
+            String::from_utf8_lossy(&output.stderr).trim().to_string(),
+        ));
+    }
+    lookup(name).map(Some).ok_or_else(|| EmbeddedPgError::NoServiceUser(format!("{name} not found after useradd")))
+}
+
+/// The cluster's directory: `<data_dir>/postgres`, unless the service user cannot
+/// reach it (a data directory under root's 0700 home, say). Then the cluster goes to
+/// a directory of its own under /var/lib/voxdesk, named after the data directory.
+async fn cluster_dir_for(data_dir: &Path, owner: Option<Owner>) -> Result<PathBuf> {
+    let preferred = data_dir.join("postgres");
+    let Some(owner) = owner else {
+        create_dir(&preferred, None, 0o700)?;
+        return Ok(preferred);
+    };
+    if can_enter(data_dir, owner).await {
+        create_dir(&preferred, Some(owner), 0o700)?;
+        return Ok(preferred);
+    }
+    let fallback = PathBuf::from("/var/lib/voxdesk").join(format!("postgres-{:016x}", path_hash(data_dir)));
+    tracing::warn!(
+        data_dir = %data_dir.display(),
+        cluster_dir = %fallback.display(),
+        "the PostgreSQL service user cannot enter the data directory; keeping the cluster elsewhere"
+    );
+    create_dir(fallback.parent().expect("has a parent"), None, 0o755)?;
+    create_dir(&fallback, Some(owner), 0o700)?;
+    Ok(fallback)
+}
+
+fn socket_dir_for(cluster_dir: &Path) -> PathBuf {
+    let preferred = cluster_dir.join("run");
+    let socket_file = preferred.join(format!(".s.PGSQL.{PORT}.lock"));
+    if socket_file.as_os_str().len() <= MAX_SOCKET_PATH {
+        preferred
+    } else {
+        std::env::temp_dir().join(format!("voxdesk-pg-{:016x}", path_hash(cluster_dir)))
+    }
+}
+
+async fn can_enter(dir: &Path, owner: Owner) -> bool {
+    let mut test = Command::new("test");
+    test.arg("-x").arg(dir).uid(owner.uid.as_raw()).gid(owner.gid.as_raw());
+    matches!(test.status().await, Ok(status) if status.success())
+}
+
+async fn init_cluster(bin_dir: &Path, cluster_dir: &Path, owner: Option<Owner>) -> Result<()> {
+    let mut initdb = Command::new(bin_dir.join("initdb"));
+    initdb
+        .arg("--pgdata")
+        .arg(cluster_dir)
+        .args(["--username", ROLE, "--auth", "trust", "--encoding", "UTF8", "--locale", "C.UTF-8"])
+        .args(["--no-instructions"])
+        .current_dir(cluster_dir);
+    as_owner(initdb.as_std_mut(), owner);
+    run(initdb).await
+}
+
+fn spawn_postgres(
+    bin_dir: &Path,
+    cluster_dir: &Path,
+    socket_dir: &Path,
+    log: &Path,
+    owner: Option<Owner>,
+) -> Result<Child> {
+    let log_file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|source| EmbeddedPgError::Filesystem { path: log.into(), source })?;
+    if let Some(owner) = owner {
+        let _ = chown(log, Some(owner.uid), Some(owner.gid));
+    }
+    let stderr = log_file
+        .try_clone()
+        .map_err(|source| EmbeddedPgError::Filesystem { path: log.into(), source })?;
+    let mut postgres = Command::new(bin_dir.join("postgres"));
+    postgres
+        .arg("-D")
+        .arg(cluster_dir)
+        .arg("-k")
+        .arg(socket_dir)
+        .args(["-p", &PORT.to_string()])
+        .args(["-c", "listen_addresses="])
+        .args(["-c", "unix_socket_permissions=0700"])
+        .current_dir(cluster_dir)
+        .stdin(Stdio::null())
+        .stdout(log_file)
+        .stderr(stderr);
+    let std_command = postgres.as_std_mut();
+    as_owner(std_command, owner);
+    // Its own process group, so a terminal's Ctrl-C reaches Voxdesk only and the
+    // shutdown happens in order (HTTP server, pool, then the database).
+    std_command.process_group(0);
+    // SAFETY: prctl is async-signal-safe; the closure allocates nothing.
+    unsafe {
+        std_command.pre_exec(|| {
+            // If Voxdesk dies without stopping the cluster (kill -9), the kernel sends
+            // the fast-shutdown signal, so no orphan postgres outlives it. Set after
+            // the uid change (std runs pre_exec last), which would otherwise clear it.
+            if nix::libc::prctl(nix::libc::PR_SET_PDEATHSIG, nix::libc::SIGINT) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    postgres.spawn().map_err(|error| EmbeddedPgError::Command {
+        command: format!("{} -D {}", bin_dir.join("postgres").display(), cluster_dir.display()),
+        output: error.to_string(),
+    })
+}
+
+/// A postmaster left from a Voxdesk that was killed before the kernel could signal it
+/// holds the cluster's lock; ask it to shut down so this start can take over.
+async fn stop_orphan(cluster_dir: &Path) {
+    let Ok(pid_file) = std::fs::read_to_string(cluster_dir.join("postmaster.pid")) else { return };
+    let Some(pid) = pid_file.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else { return };
+    let pid = Pid::from_raw(pid);
+    if kill(pid, None).is_err() {
+        return; // stale file: PostgreSQL removes it itself
+    }
+    let is_postgres = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|exe| exe.file_name() == Some(OsStr::new("postgres")))
+        .unwrap_or(false);
+    if !is_postgres {
+        return;
+    }
+    tracing::warn!(%pid, "stopping a PostgreSQL left running by an earlier Voxdesk");
+    let _ = kill(pid, Signal::SIGINT);
+    let deadline = Instant::now() + STOP_TIMEOUT;
+    while kill(pid, None).is_ok() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn as_owner(command: &mut std::process::Command, owner: Option<Owner>) {
+    if let Some(owner) = owner {
+        // std also drops root's supplementary groups when it changes the uid.
+        command.uid(owner.uid.as_raw()).gid(owner.gid.as_raw());
+    }
+}
+
+async fn run(mut command: Command) -> Result<()> {
+    let description = format!("{:?}", command.as_std());
+    let output = command.output().await.map_err(|error| EmbeddedPgError::Command {
+        command: description.clone(),
+        output: error.to_string(),
+    })?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let mut text = String::from_utf8_lossy(&output.stderr).trim().to_string();
+    if text.is_empty() {
+        text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    }
+    Err(EmbeddedPgError::Command { command: description, output: text })
+}
+
+fn create_dir(path: &Path, owner: Option<Owner>, mode: u32) -> Result<()> {
+    let fs_error = |source| EmbeddedPgError::Filesystem { path: path.into(), source };
+    if !path.exists() {
+        std::fs::create_dir_all(path).map_err(fs_error)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(fs_error)?;
+    }
+    if let Some(owner) = owner {
+        chown(path, Some(owner.uid), Some(owner.gid)).map_err(|e| fs_error(e.into()))?;
+    }
+    Ok(())
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).map_err(|source| EmbeddedPgError::Filesystem { path: path.into(), source })
+}
+
+fn path_hash(path: &Path) -> u64 {
+    // FNV-1a: stable across releases, unlike std's DefaultHasher.
+    path.as_os_str().as_encoded_bytes().iter().fold(0xcbf29ce484222325_u64, |hash, byte| {
+        (hash ^ u64::from(*byte)).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn log_tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}

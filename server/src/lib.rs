@@ -1,0 +1,9 @@
+//! The `voxdesk` binary's library half: everything `main` wires together, public so
+//! integration tests can start the real router against a real database.
+
+pub mod cli;
+pub mod database;
+pub mod embedded_pg;
+pub mod http;
+pub mod serve;
+pub mod telemetry;

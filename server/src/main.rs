@@ -1,0 +1,38 @@
+use clap::Parser;
+use server::{
+    cli::{Cli, Command},
+    database::{self, Database},
+    serve, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let command = Cli::parse().into_command();
+    let log_format = match &command {
+        Command::Serve(args) => args.database.log_format,
+        Command::Migrate(args) => args.log_format,
+    };
+    telemetry::init(log_format);
+
+    let result = match command {
+        Command::Serve(args) => serve::serve(args).await,
+        Command::Migrate(args) => migrate(args).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("{error:#}");
+            eprintln!("voxdesk: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn migrate(args: server::cli::DatabaseArgs) -> anyhow::Result<()> {
+    let database = Database::open(&args).await?;
+    let result = database::migrate(&database.pool).await;
+    database.close().await;
+    result?;
+    println!("migrations applied");
+    Ok(())
+}
