@@ -81,13 +81,13 @@ impl EmbeddedPostgres {
         create_dir(&data_dir, None, 0o750)?;
 
         let cluster_dir = cluster_dir_for(&data_dir, owner).await?;
-        let socket_dir = socket_dir_for(&cluster_dir);
-        create_dir(&socket_dir, owner, 0o700)?;
-
         if !cluster_dir.join("PG_VERSION").exists() {
             tracing::info!(dir = %cluster_dir.display(), "initialising the embedded PostgreSQL cluster");
             init_cluster(&bin_dir, &cluster_dir, owner).await?;
         }
+        // After initdb, which wants an empty directory.
+        let socket_dir = socket_dir_for(&cluster_dir);
+        create_dir(&socket_dir, owner, 0o700)?;
         stop_orphan(&cluster_dir).await;
 
         let log = cluster_dir.join("postgres.log");

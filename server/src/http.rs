@@ -17,6 +17,7 @@ use tower_http::{
 };
 use tower_sessions::{cookie::SameSite, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
+use sqlx::PgPool;
 use tracing::Level;
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -32,12 +33,7 @@ pub struct SessionPolicy {
 
 pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
     let routes = generate_route_list(App);
-    let session_layer = SessionManagerLayer::new(PostgresStore::new(state.pool.clone()))
-        .with_name(SESSION_COOKIE)
-        .with_http_only(true)
-        .with_same_site(SameSite::Strict)
-        .with_secure(sessions.secure_cookie)
-        .with_expiry(Expiry::OnInactivity(sessions.idle_timeout));
+    let session_layer = session_layer(state.pool.clone(), sessions);
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -63,6 +59,16 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
         .with_state(state)
+}
+
+/// Sessions in PostgreSQL; the cookie is out of reach of scripts and other sites.
+pub fn session_layer(pool: PgPool, policy: SessionPolicy) -> SessionManagerLayer<PostgresStore> {
+    SessionManagerLayer::new(PostgresStore::new(pool))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(policy.secure_cookie)
+        .with_expiry(Expiry::OnInactivity(policy.idle_timeout))
 }
 
 fn request_span(request: &Request) -> tracing::Span {

@@ -1,0 +1,20 @@
+# The commands a new user needs. Each installs whatever is missing first.
+.PHONY: run test bench watch build tools
+
+run:            ## Build the release site and serve it at http://127.0.0.1:3000
+	@scripts/run.sh $(ARGS)
+
+test:           ## Every test: cargo test + Playwright against the release build
+	@scripts/test.sh
+
+bench:          ## Print the benchmark table
+	@bench/run.sh
+
+watch:          ## Development: rebuild and reload on change
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch'
+
+build:          ## Build the release site only
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos build --release'
+
+tools:          ## Install the build and test tools only
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && ensure_chromium'

@@ -1,0 +1,84 @@
+import { test, expect } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gotoHydrated } from './support';
+
+const sections = [
+  { label: 'Dashboard', href: '/', heading: 'Dashboard' },
+  { label: 'Child accounts', href: '/children', heading: 'Child accounts' },
+  { label: 'Billing', href: '/billing', heading: 'Billing' },
+  { label: 'Audit log', href: '/audit', heading: 'Audit log' },
+  { label: 'Admin', href: '/admin', heading: 'Admin' },
+];
+
+test('home page loads, hydrates and shows the navigation', async ({ page }) => {
+  const { response, errors } = await gotoHydrated(page, '/');
+  expect(response?.status()).toBe(200);
+  await expect(page).toHaveTitle('Dashboard · Voxdesk');
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  const nav = page.getByRole('navigation', { name: 'Primary' });
+  for (const section of sections) {
+    await expect(nav.getByRole('link', { name: section.label })).toBeVisible();
+  }
+  await expect(nav.getByRole('link', { name: 'Dashboard' })).toHaveAttribute('aria-current', 'page');
+  expect(errors).toEqual([]);
+});
+
+test('navigation works client-side, without reloading the page', async ({ page }) => {
+  const { errors } = await gotoHydrated(page, '/');
+  // A full page load would wipe this marker; client-side routing keeps it.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  const nav = page.getByRole('navigation', { name: 'Primary' });
+  for (const section of [...sections.slice(1), sections[0]]) {
+    await nav.getByRole('link', { name: section.label }).click();
+    await expect(page).toHaveURL(section.href);
+    await expect(page.getByRole('heading', { level: 1, name: section.heading })).toBeVisible();
+    await expect(nav.getByRole('link', { name: section.label })).toHaveAttribute('aria-current', 'page');
+    expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  }
+  expect(errors).toEqual([]);
+});
+
+test('the dashboard reports the database through a server function', async ({ page }) => {
+  await gotoHydrated(page, '/children');
+  // Arriving client-side makes the browser call /api/system/status itself.
+  const statusCall = page.waitForResponse((r) => r.url().endsWith('/api/system/status'));
+  await page.getByRole('navigation', { name: 'Primary' }).getByRole('link', { name: 'Dashboard' }).click();
+  expect((await statusCall).status()).toBe(200);
+  await expect(page.locator('[data-test="database-status"]')).toContainText('Reachable');
+});
+
+test('/healthz reports the database', async ({ request }) => {
+  const response = await request.get('/healthz');
+  expect(response.status()).toBe(200);
+  expect(response.headers()['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  const body = await response.json();
+  expect(body.status).toBe('ok');
+  expect(body.database.reachable).toBe(true);
+  expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+});
+
+test('an unknown address shows a 404 page with a way back', async ({ page }) => {
+  const { response } = await gotoHydrated(page, '/no/such/page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go to the dashboard' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+});
+
+for (const width of [1280, 390]) {
+  test(`home page fits and is saved as a screenshot at ${width} px`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height: 900 });
+    await gotoHydrated(page, '/');
+    await expect(page.locator('[data-test="database-status"]')).toContainText('Reachable');
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, 'no horizontal scrolling').toBeLessThanOrEqual(0);
+    const dir = path.join(__dirname, '..', 'artifacts');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `home-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    await testInfo.attach(`home-${width}`, { path: file, contentType: 'image/png' });
+  });
+}

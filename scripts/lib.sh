@@ -1,0 +1,113 @@
+# Shared by make's scripts: install what is missing, quickly skip what is there.
+# Every step installs only from the package registries (crates.io, npm, Debian).
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CARGO_LEPTOS_VERSION="0.3.10"   # 0.3.11 needs a newer rustc than this project's stable 1.95
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it yourself, or run as root)"; fi
+}
+
+APT_UPDATED=0
+apt_install() {
+  command -v apt-get >/dev/null || die "apt-get not found; please install: $*"
+  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The wasm-bindgen crate version this workspace is locked to (the CLI must match it).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+ensure_path() {
+  export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+}
+
+ensure_wasm_target() {
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+}
+
+ensure_cargo_leptos() {
+  if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then return; fi
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (first time only, about 20-30 minutes)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+}
+
+ensure_wasm_bindgen() {
+  local want; want="$(wasm_bindgen_version)"
+  if wasm-bindgen --version 2>/dev/null | grep -q " $want\$"; then return; fi
+  say "installing wasm-bindgen-cli $want (first time only, about 7 minutes)"
+  # Not --locked: its lock file names a crate version this registry does not carry.
+  cargo install wasm-bindgen-cli --version "$want" --force
+}
+
+ensure_node() {
+  command -v npm >/dev/null && return
+  say "installing Node.js and npm"
+  apt_install nodejs npm
+}
+
+# @playwright/test, and binaryen's wasm-opt: cargo-leptos would otherwise try to
+# download wasm-opt for release builds (and Debian's binaryen breaks hydration).
+ensure_node_modules() {
+  ensure_node
+  local stamp="$ROOT/end2end/node_modules/.package-lock.json"
+  if [ -f "$stamp" ] && [ "$stamp" -nt "$ROOT/end2end/package-lock.json" ]; then return; fi
+  say "installing end2end/ npm packages"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+}
+
+ensure_chromium() {
+  [ -x /usr/bin/chromium ] && return
+  say "installing Debian's chromium for the browser tests"
+  apt_install chromium
+}
+
+postgres_bin_dir() {
+  local dir
+  if command -v initdb >/dev/null && command -v postgres >/dev/null; then dirname "$(command -v initdb)"; return; fi
+  if command -v pg_config >/dev/null; then
+    dir="$(pg_config --bindir)"; [ -x "$dir/initdb" ] && { echo "$dir"; return; }
+  fi
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+  [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+ensure_postgres() {
+  [ -n "$(postgres_bin_dir)" ] && return
+  say "installing PostgreSQL server binaries"
+  apt_install postgresql
+}
+
+# Everything `cargo leptos build` needs.
+ensure_build_tools() {
+  ensure_path
+  ensure_wasm_target
+  ensure_node_modules
+  ensure_cargo_leptos
+  ensure_wasm_bindgen
+  ensure_postgres
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_for_url URL SECONDS: polls until the URL answers 200.
+wait_for_url() {
+  local url="$1" deadline=$((SECONDS + $2))
+  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+    [ "$SECONDS" -ge "$deadline" ] && return 1
+    sleep 0.1
+  done
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# `make test`: every test, on a fresh machine or a warm one.
+#  1. installs what is missing (toolchain target, cargo-leptos, wasm-bindgen, npm
+#     packages, Chromium, PostgreSQL);
+#  2. `cargo test` for the workspace against a throwaway PostgreSQL (unless
+#     DATABASE_URL names one);
+#  3. builds the release site and serves it exactly as users run it (private
+#     PostgreSQL under a fresh data directory), then runs Playwright in headless
+#     Chromium against it;
+#  4. prints the counts of both suites; exits non-zero on any failure.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+ensure_build_tools
+ensure_chromium
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/voxdesk-test.XXXXXX")"
+chmod 755 "$work"
+server_pid=""
+own_pg=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null || true
+  fi
+  [ -n "$own_pg" ] && scripts/test-postgres.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# ---- 1. Rust tests -------------------------------------------------------------
+if [ -z "${DATABASE_URL:-}" ]; then
+  say "starting a throwaway PostgreSQL for cargo test"
+  DATABASE_URL="$(scripts/test-postgres.sh start "$work/pg")"; own_pg=1
+fi
+say "cargo test --workspace"
+# `frontend` is the WASM entry point; with `server` in the same build it would get
+# `ssr` and `hydrate` at once. It is built (and so checked) by cargo-leptos below.
+set +e
+DATABASE_URL="$DATABASE_URL" cargo test --workspace --exclude frontend --color never 2>&1 | tee "$work/cargo-test.log"
+cargo_status=${PIPESTATUS[0]}
+set -e
+read -r rust_passed rust_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo-test.log")
+if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi  # did not compile
+
+# ---- 2. Browser tests against the release build ----------------------------------
+say "cargo leptos build --release"
+e2e_passed=0; e2e_failed=0; e2e_status=0
+if ! cargo leptos build --release; then
+  e2e_failed=1; e2e_status=1
+else
+  port="$(free_port)"
+  say "starting the release server on 127.0.0.1:$port (private PostgreSQL under $work/data)"
+  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json \
+    target/release/voxdesk serve --listen "127.0.0.1:$port" --data-dir "$work/data" \
+    >"$work/server.log" 2>&1 &
+  server_pid=$!
+  if ! wait_for_url "http://127.0.0.1:$port/healthz" 120; then
+    tail -n 40 "$work/server.log" >&2
+    die "the release server did not answer /healthz"
+  fi
+  rm -rf end2end/test-results end2end/artifacts
+  set +e
+  (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+  e2e_status=$?
+  set -e
+  if [ -f end2end/test-results/results.json ]; then
+    read -r e2e_passed e2e_failed < <(node -e '
+      const s = require("./end2end/test-results/results.json").stats;
+      console.log(s.expected + s.flaky, s.unexpected);')
+  fi
+  if [ "$e2e_status" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+  kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  if [ "$e2e_status" -ne 0 ]; then
+    echo "---- server log (last 40 lines) ----" >&2; tail -n 40 "$work/server.log" >&2
+  fi
+  # The private PostgreSQL must be gone with the server.
+  if pgrep -f -- "-D $work/data/postgres" >/dev/null; then
+    echo "a postgres process outlived the server" >&2; e2e_failed=$((e2e_failed + 1))
+  fi
+fi
+
+echo
+echo "rust: $rust_passed passed, $rust_failed failed"
+echo "e2e: $e2e_passed passed, $e2e_failed failed"
+echo "total: $((rust_passed + e2e_passed)) passed, $((rust_failed + e2e_failed)) failed"
+[ "$cargo_status" -eq 0 ] && [ "$rust_failed" -eq 0 ] && [ "$e2e_failed" -eq 0 ] && [ "$e2e_status" -eq 0 ]

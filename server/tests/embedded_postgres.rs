@@ -1,0 +1,139 @@
+//! The private PostgreSQL cluster: starts, keeps data across restarts, stops, and
+//! never outlives Voxdesk, even when Voxdesk is killed or interrupted.
+
+use std::{
+    os::unix::fs::PermissionsExt,
+    path::Path,
+    process::{Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use server::embedded_pg::EmbeddedPostgres;
+use sqlx::{ConnectOptions, Connection};
+
+/// A data directory any service user can enter (tempfile makes them 0700).
+fn data_dir() -> tempfile::TempDir {
+    let dir = tempfile::Builder::new().prefix("voxdesk-pg-test").tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn postgres_running_in(cluster_dir: &Path) -> bool {
+    let needle = format!("-D\0{}", cluster_dir.display());
+    std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+        std::fs::read(entry.path().join("cmdline"))
+            .map(|cmdline| String::from_utf8_lossy(&cmdline).contains(&needle))
+            .unwrap_or(false)
+    })
+}
+
+fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    condition()
+}
+
+#[tokio::test]
+async fn data_survives_a_restart_and_stop_leaves_no_process() {
+    let dir = data_dir();
+
+    let cluster = EmbeddedPostgres::start(dir.path()).await.expect("first start");
+    let cluster_dir = cluster.cluster_dir().to_path_buf();
+    assert_eq!(cluster_dir, dir.path().join("postgres"), "cluster lives under the data dir");
+    let mut connection = cluster.connect_options().connect().await.unwrap();
+    sqlx::query("CREATE TABLE kept (value TEXT)").execute(&mut connection).await.unwrap();
+    sqlx::query("INSERT INTO kept VALUES ('still here')").execute(&mut connection).await.unwrap();
+    connection.close().await.unwrap();
+    cluster.stop().await;
+    assert!(!postgres_running_in(&cluster_dir), "postgres still running after stop");
+
+    let cluster = EmbeddedPostgres::start(dir.path()).await.expect("second start");
+    let mut connection = cluster.connect_options().connect().await.unwrap();
+    let value: String =
+        sqlx::query_scalar("SELECT value FROM kept").fetch_one(&mut connection).await.unwrap();
+    assert_eq!(value, "still here");
+    connection.close().await.unwrap();
+    cluster.stop().await;
+    assert!(!postgres_running_in(&cluster_dir));
+}
+
+#[tokio::test]
+async fn unreachable_data_dir_still_gets_a_cluster_when_root() {
+    if !nix::unistd::Uid::effective().is_root() {
+        return; // only root hands the cluster to another user
+    }
+    let dir = tempfile::Builder::new().prefix("voxdesk-pg-private").tempdir().unwrap();
+    let private = dir.path().join("inner");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+
+    let cluster = EmbeddedPostgres::start(&private).await.expect("start with a 0700 parent");
+    let cluster_dir = cluster.cluster_dir().to_path_buf();
+    assert!(cluster_dir.starts_with("/var/lib/voxdesk"), "{}", cluster_dir.display());
+    let mut connection = cluster.connect_options().connect().await.unwrap();
+    let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(&mut connection).await.unwrap();
+    assert_eq!(one, 1);
+    connection.close().await.unwrap();
+    cluster.stop().await;
+    std::fs::remove_dir_all(&cluster_dir).unwrap();
+}
+
+/// Runs the real binary with a private cluster and returns it once /healthz answers.
+fn start_voxdesk(data: &Path) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_voxdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(data)
+        .env_remove("DATABASE_URL")
+        .env("LEPTOS_OUTPUT_NAME", "voxdesk")
+        .env("VOXDESK_LOG_FORMAT", "json")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let up = wait_until(Duration::from_secs(60), || {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+            && Command::new("curl").args(["-fsS", "-o", "/dev/null", &url]).status().is_ok_and(|s| s.success())
+    });
+    assert!(up, "voxdesk did not answer {url}");
+    (child, url)
+}
+
+fn signal_and_wait(child: &mut std::process::Child, signal: nix::sys::signal::Signal) {
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, signal).unwrap();
+    let exited = wait_until(Duration::from_secs(30), || child.try_wait().unwrap().is_some());
+    assert!(exited, "voxdesk did not exit on {signal}");
+}
+
+#[test]
+fn interrupting_voxdesk_stops_its_postgres() {
+    let dir = data_dir();
+    let (mut child, _) = start_voxdesk(dir.path());
+    let cluster_dir = dir.path().join("postgres");
+    assert!(postgres_running_in(&cluster_dir));
+    signal_and_wait(&mut child, nix::sys::signal::Signal::SIGINT);
+    assert!(child.wait().unwrap().success(), "Ctrl-C is a clean shutdown");
+    assert!(!postgres_running_in(&cluster_dir), "postgres outlived voxdesk");
+}
+
+#[test]
+fn killing_voxdesk_outright_still_stops_its_postgres() {
+    let dir = data_dir();
+    let (mut child, _) = start_voxdesk(dir.path());
+    let cluster_dir = dir.path().join("postgres");
+    signal_and_wait(&mut child, nix::sys::signal::Signal::SIGKILL);
+    let gone = wait_until(Duration::from_secs(30), || !postgres_running_in(&cluster_dir));
+    assert!(gone, "postgres outlived a killed voxdesk");
+    // And the next start takes the cluster over cleanly.
+    let (mut child, _) = start_voxdesk(dir.path());
+    signal_and_wait(&mut child, nix::sys::signal::Signal::SIGTERM);
+    assert!(child.wait().unwrap().success());
+}

@@ -1,0 +1,116 @@
+//! The real router against a real PostgreSQL, over real HTTP.
+
+mod common;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).build().unwrap()
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_section_renders_on_the_server(pool: PgPool) {
+    let server = common::start(pool).await;
+    for (path, heading) in [
+        ("/", "Dashboard"),
+        ("/children", "Child accounts"),
+        ("/billing", "Billing"),
+        ("/audit", "Audit log"),
+        ("/admin", "Admin"),
+    ] {
+        let response = client().get(format!("{}{path}", server.base)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("<h1>{heading}</h1>")), "{path} lacks its heading");
+        for label in ["Dashboard", "Child accounts", "Billing", "Audit log", "Admin"] {
+            assert!(html.contains(label), "{path}: navigation lacks {label}");
+        }
+        assert!(html.contains("/pkg/voxdesk.js"), "{path}: no hydration script");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn dashboard_shows_the_database_status(pool: PgPool) {
+    let server = common::start(pool).await;
+    let html = client().get(&server.base).send().await.unwrap().text().await.unwrap();
+    // The status resource resolves on the server and streams into the page.
+    assert!(html.contains("Reachable"), "dashboard lacks the database status");
+}
+
+#[sqlx::test(migrations = false)]
+async fn unknown_paths_get_a_404_page(pool: PgPool) {
+    let server = common::start(pool).await;
+    let response = client().get(format!("{}/no/such/page", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(html.contains("Go to the dashboard"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn healthz_reports_version_and_database(pool: PgPool) {
+    let server = common::start(pool).await;
+    let response = client().get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["database"]["reachable"], true);
+    assert!(body["database"]["latency_ms"].as_f64().unwrap() >= 0.0);
+}
+
+#[sqlx::test(migrations = false)]
+async fn healthz_is_503_when_the_database_is_gone(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    pool.close().await;
+    let response = client().get(format!("{}/healthz", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "degraded");
+    assert_eq!(body["database"]["reachable"], false);
+}
+
+#[sqlx::test(migrations = false)]
+async fn status_server_function_answers_on_its_stable_path(pool: PgPool) {
+    let server = common::start(pool).await;
+    let response =
+        client().post(format!("{}/api/system/status", server.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["database"]["reachable"], true);
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_response_carries_a_fresh_request_id(pool: PgPool) {
+    let server = common::start(pool).await;
+    let mut seen = Vec::new();
+    for path in ["/", "/healthz", "/nope"] {
+        let response = client()
+            .get(format!("{}{path}", server.base))
+            .header("x-request-id", "forged-id")
+            .send()
+            .await
+            .unwrap();
+        let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_ne!(id, "forged-id", "client-supplied request id must be replaced");
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id} is not a uuid");
+        seen.push(id);
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 3);
+}
+
+#[sqlx::test(migrations = false)]
+async fn pages_are_served_without_creating_sessions(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let response = client().get(&server.base).send().await.unwrap();
+    assert!(response.headers().get("set-cookie").is_none(), "anonymous page view set a cookie");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(rows, 0);
+}
