@@ -74,6 +74,9 @@ else
     echo "---- server log (last 40 lines) ----" >&2; tail -n 40 "$work/server.log" >&2
   fi
   # The private PostgreSQL must be gone with the server.
+  if [ ! -f "$work/data/postgres/PG_VERSION" ]; then
+    echo "the private PostgreSQL cluster is not under the data directory" >&2; e2e_failed=$((e2e_failed + 1))
+  fi
   if pgrep -f -- "-D $work/data/postgres" >/dev/null; then
     echo "a postgres process outlived the server" >&2; e2e_failed=$((e2e_failed + 1))
   fi

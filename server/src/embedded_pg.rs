@@ -78,7 +78,9 @@ impl EmbeddedPostgres {
         let bin_dir = find_bin_dir().ok_or(EmbeddedPgError::BinariesNotFound)?;
         let owner = service_owner()?;
         let data_dir = absolute(data_dir)?;
-        create_dir(&data_dir, None, 0o750)?;
+        // Others may pass through (the service user must reach the cluster inside)
+        // but not list it; what is inside protects itself.
+        create_dir(&data_dir, None, 0o711)?;
 
         let cluster_dir = cluster_dir_for(&data_dir, owner).await?;
         if !cluster_dir.join("PG_VERSION").exists() {

@@ -41,10 +41,12 @@ fn wait_until(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
 #[tokio::test]
 async fn data_survives_a_restart_and_stop_leaves_no_process() {
     let dir = data_dir();
+    // Not there yet: Voxdesk creates it, and must create it so the cluster fits inside.
+    let data = dir.path().join("data");
 
-    let cluster = EmbeddedPostgres::start(dir.path()).await.expect("first start");
+    let cluster = EmbeddedPostgres::start(&data).await.expect("first start");
     let cluster_dir = cluster.cluster_dir().to_path_buf();
-    assert_eq!(cluster_dir, dir.path().join("postgres"), "cluster lives under the data dir");
+    assert_eq!(cluster_dir, data.join("postgres"), "cluster lives under the data dir");
     let mut connection = cluster.connect_options().connect().await.unwrap();
     sqlx::query("CREATE TABLE kept (value TEXT)").execute(&mut connection).await.unwrap();
     sqlx::query("INSERT INTO kept VALUES ('still here')").execute(&mut connection).await.unwrap();
@@ -52,7 +54,7 @@ async fn data_survives_a_restart_and_stop_leaves_no_process() {
     cluster.stop().await;
     assert!(!postgres_running_in(&cluster_dir), "postgres still running after stop");
 
-    let cluster = EmbeddedPostgres::start(dir.path()).await.expect("second start");
+    let cluster = EmbeddedPostgres::start(&data).await.expect("second start");
     let mut connection = cluster.connect_options().connect().await.unwrap();
     let value: String =
         sqlx::query_scalar("SELECT value FROM kept").fetch_one(&mut connection).await.unwrap();
