@@ -17,6 +17,9 @@ pub mod types;
 pub mod validation;
 pub mod wire;
 
+#[cfg(feature = "client")]
+pub mod client;
+
 pub use error_code::{ApiErrorBody, ErrorCode};
 pub use methods::Method;
 pub use secret::Secret;

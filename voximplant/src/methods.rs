@@ -30,6 +30,13 @@ pub trait Method {
 
     /// Every rule the request breaks; empty when it may be sent.
     fn validate(&self) -> Vec<Invalid>;
+
+    /// True when the parameters already prove who calls (CloneAccount's
+    /// `parent_account_api_key`), so `account_id`/`api_key` must not be added: the
+    /// method's own `account_id` parameter names something else.
+    fn carries_credentials(&self) -> bool {
+        false
+    }
 }
 
 /// One account, named by id, name or email (the API's `X_id | X_name | X_email`).
@@ -350,6 +357,10 @@ impl Method for CloneAccount {
             .opt_text("language_code", self.language_code.as_deref())
             .opt_text("location", self.location.as_deref());
         params
+    }
+
+    fn carries_credentials(&self) -> bool {
+        self.parent.is_some()
     }
 
     fn validate(&self) -> Vec<Invalid> {
