@@ -28,6 +28,41 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply pending database migrations, then exit.
     Migrate(DatabaseArgs),
+    /// Run the sandbox: an offline Voximplant Management API (Accounts methods).
+    Sandbox(SandboxArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Address to listen on. The API is at http://ADDR/platform_api/.
+    #[arg(long, env = "VOXDESK_SANDBOX_LISTEN", default_value = "127.0.0.1:8090")]
+    pub listen: SocketAddr,
+
+    /// Keep the sandbox's state in this JSON file (loaded at start). In memory when unset.
+    #[arg(long, env = "VOXDESK_SANDBOX_STATE")]
+    pub state_file: Option<PathBuf>,
+
+    /// Child accounts to seed under the parent on first start.
+    #[arg(long, env = "VOXDESK_SANDBOX_CHILDREN", default_value_t = 40, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub seed_children: u32,
+
+    /// Write the parent's service-account credentials JSON here (for JWT clients).
+    #[arg(long, env = "VOXDESK_SANDBOX_CREDENTIALS_OUT")]
+    pub credentials_out: Option<PathBuf>,
+
+    /// Calls per second one account may make before error 340.
+    #[arg(long, env = "VOXDESK_SANDBOX_RATE_LIMIT", default_value_t = 200)]
+    pub rate_limit: u32,
+
+    /// Faults to inject from the start: a JSON object of method (or "*") to fault,
+    /// e.g. {"*": {"latency_ms": 200, "error_rate": 0.1}}. Also settable at
+    /// POST /_sandbox/faults.
+    #[arg(long, env = "VOXDESK_SANDBOX_FAULTS")]
+    pub faults: Option<String>,
+
+    /// Log format. Default: pretty on a terminal, JSON otherwise.
+    #[arg(long, env = "VOXDESK_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 }
 
 impl Cli {
@@ -96,6 +131,17 @@ mod tests {
             panic!("expected serve");
         };
         assert_eq!(args.database.data_dir, PathBuf::from("/srv/vox"));
+    }
+
+    #[test]
+    fn sandbox_is_a_subcommand_with_its_own_flags() {
+        let Command::Sandbox(args) = parse(&["sandbox", "--listen", "127.0.0.1:9000", "--seed-children", "10000"]).unwrap()
+        else {
+            panic!("expected sandbox");
+        };
+        assert_eq!(args.listen.port(), 9000);
+        assert_eq!(args.seed_children, 10_000);
+        assert!(parse(&["sandbox", "--seed-children", "100001"]).is_err());
     }
 
     #[test]

@@ -5,5 +5,6 @@ pub mod cli;
 pub mod database;
 pub mod embedded_pg;
 pub mod http;
+pub mod sandbox;
 pub mod serve;
 pub mod telemetry;

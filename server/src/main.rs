@@ -11,12 +11,14 @@ async fn main() -> std::process::ExitCode {
     let log_format = match &command {
         Command::Serve(args) => args.database.log_format,
         Command::Migrate(args) => args.log_format,
+        Command::Sandbox(args) => args.log_format,
     };
     telemetry::init(log_format);
 
     let result = match command {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => migrate(args).await,
+        Command::Sandbox(args) => server::sandbox::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
