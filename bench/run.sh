@@ -2,7 +2,9 @@
 # `make bench`: Voxdesk's numbers, as one table. Later issues add rows.
 #   - release WASM size, raw and gzip -9 (what a browser downloads);
 #   - cold start of `voxdesk serve` until /healthz answers 200: with a new data
-#     directory (includes initdb) and with an existing one (median of 5).
+#     directory (includes initdb) and with an existing one (median of 5);
+#   - sandbox throughput for GetChildrenAccounts (count=50) and the typed client's
+#     overhead over a raw POST, measured in one run (sandbox/benches/throughput.rs).
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_build_tools
@@ -40,6 +42,9 @@ wasm_gz=$(gzip -9 -c "$wasm" | wc -c)
 js_gz=$(gzip -9 -c target/site/pkg/voxdesk.js | wc -c)
 css_gz=$(gzip -9 -c target/site/pkg/voxdesk.css | wc -c)
 
+say "measuring the sandbox and the Voximplant client (cargo bench)"
+sandbox_rows="$(cargo bench -q -p sandbox --bench throughput 2>/dev/null | grep '^|')" || die "the sandbox benchmark failed"
+
 say "measuring cold starts"
 first=$(cold_start "$work/data")
 warm=$(for _ in 1 2 3 4 5; do cold_start "$work/data"; done | median)
@@ -53,3 +58,4 @@ row "release WASM size (gzip -9)" "$wasm_gz" "B"
 row "release JS glue + CSS (gzip -9)" "$((js_gz + css_gz))" "B"
 row "cold start to /healthz 200, new data dir (initdb)" "$first" "ms"
 row "cold start to /healthz 200, existing data dir (median of 5)" "$warm" "ms"
+echo "$sandbox_rows"

@@ -4,10 +4,11 @@
 #     packages, Chromium, PostgreSQL);
 #  2. `cargo test` for the workspace against a throwaway PostgreSQL (unless
 #     DATABASE_URL names one);
-#  3. builds the release site and serves it exactly as users run it (private
+#  3. the official Python and Node Voximplant clients against the sandbox;
+#  4. builds the release site and serves it exactly as users run it (private
 #     PostgreSQL under a fresh data directory), then runs Playwright in headless
 #     Chromium against it;
-#  4. prints the counts of both suites; exits non-zero on any failure.
+#  5. prints the counts of every suite; exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -42,7 +43,18 @@ set -e
 read -r rust_passed rust_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo-test.log")
 if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then rust_failed=1; fi  # did not compile
 
-# ---- 2. Browser tests against the release build ----------------------------------
+# ---- 2. The official Voximplant clients against the sandbox -------------------------
+say "official Python and Node clients against the sandbox"
+official_passed=0; official_failed=0
+set +e
+sandbox/official-clients/run.sh target/debug/voxdesk 2>&1 | tee "$work/official.log"
+official_status=${PIPESTATUS[0]}
+set -e
+read -r official_passed official_failed < <(awk '$1 == "official-clients:" { print $2, $4 }' "$work/official.log")
+official_passed=${official_passed:-0}; official_failed=${official_failed:-0}
+if [ "$official_status" -ne 0 ] && [ "$official_failed" -eq 0 ]; then official_failed=1; fi
+
+# ---- 3. Browser tests against the release build ----------------------------------
 say "cargo leptos build --release"
 e2e_passed=0; e2e_failed=0; e2e_status=0
 if ! cargo leptos build --release; then
@@ -84,6 +96,8 @@ fi
 
 echo
 echo "rust: $rust_passed passed, $rust_failed failed"
+echo "official-clients: $official_passed passed, $official_failed failed"
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
-echo "total: $((rust_passed + e2e_passed)) passed, $((rust_failed + e2e_failed)) failed"
-[ "$cargo_status" -eq 0 ] && [ "$rust_failed" -eq 0 ] && [ "$e2e_failed" -eq 0 ] && [ "$e2e_status" -eq 0 ]
+echo "total: $((rust_passed + official_passed + e2e_passed)) passed, $((rust_failed + official_failed + e2e_failed)) failed"
+[ "$cargo_status" -eq 0 ] && [ "$rust_failed" -eq 0 ] && [ "$official_failed" -eq 0 ] \
+  && [ "$e2e_failed" -eq 0 ] && [ "$e2e_status" -eq 0 ]
