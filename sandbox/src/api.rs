@@ -391,7 +391,7 @@ fn change_account_plan(ctx: &mut Context) -> Result<Value, ApiError> {
     }
     let account = ctx.account_mut();
     account.balance -= fee;
-    account.plans.retain(|plan| !current.as_ref().is_some_and(|c| c.template_id == plan.template_id));
+    account.plans.retain(|plan| current.as_ref().is_none_or(|c| c.template_id != plan.template_id));
     account.plans.push(seed::plan_state(&target, today));
     Ok(json!({ "result": 1, "account_info": render::short_account_info(account) }))
 }
@@ -542,7 +542,10 @@ fn get_account_info(ctx: &mut Context) -> Result<Value, ApiError> {
     Ok(json!({ "result": info, "api_address": "api.voximplant.com" }))
 }
 
-fn plan_filter(p: &Params) -> Result<(Option<Vec<String>>, Option<Vec<u64>>), ApiError> {
+/// Plan types and template ids a plan query is limited to (`None`: any).
+type PlanFilter = (Option<Vec<String>>, Option<Vec<u64>>);
+
+fn plan_filter(p: &Params) -> Result<PlanFilter, ApiError> {
     let types = p.list("plan_type");
     if let Some(types) = &types {
         if types.iter().any(|t| t != "IM" && t != "MAU") {
@@ -913,30 +916,8 @@ fn set_child_account_info(ctx: &mut Context) -> Result<Value, ApiError> {
             Selection::All => ctx.state.children_of(ctx.caller.account_id).map(|a| a.id).collect(),
             Selection::Only(ids) => ids.iter().map(|id| ctx.own_child(*id).map(|a| a.id)).collect::<Result<_, _>>()?,
         },
-        "child_account_name" => p
-            .list("child_account_name")
-            .unwrap_or_default()
-            .iter()
-            .map(|name| {
-                ctx.state
-                    .find_by_name(name)
-                    .filter(|a| a.parent_id == Some(ctx.caller.account_id))
-                    .map(|a| a.id)
-                    .ok_or_else(|| ApiError::invalid_param(ErrorCode::InvalidChildAccountName, "child_account_name"))
-            })
-            .collect::<Result<_, _>>()?,
-        _ => p
-            .list("child_account_email")
-            .unwrap_or_default()
-            .iter()
-            .map(|email| {
-                ctx.state
-                    .find_by_email(email)
-                    .filter(|a| a.parent_id == Some(ctx.caller.account_id))
-                    .map(|a| a.id)
-                    .ok_or_else(|| ApiError::invalid_param(ErrorCode::InvalidChildAccountEmail, "child_account_email"))
-            })
-            .collect::<Result<_, _>>()?,
+        "child_account_name" => children_by(ctx, "child_account_name", ErrorCode::InvalidChildAccountName, State::find_by_name)?,
+        _ => children_by(ctx, "child_account_email", ErrorCode::InvalidChildAccountEmail, State::find_by_email)?,
     };
     let new_email = p.text("new_child_account_email");
     if let Some(email) = &new_email {
@@ -985,6 +966,26 @@ fn set_child_account_info(ctx: &mut Context) -> Result<Value, ApiError> {
         }
     }
     Ok(json!({ "result": 1 }))
+}
+
+/// The caller's children named in a `;`-list parameter, found by `find`.
+fn children_by(
+    ctx: &Context,
+    param: &str,
+    invalid: ErrorCode,
+    find: for<'s> fn(&'s State, &str) -> Option<&'s Account>,
+) -> Result<Vec<u64>, ApiError> {
+    ctx.params
+        .list(param)
+        .unwrap_or_default()
+        .iter()
+        .map(|key| {
+            find(ctx.state, key)
+                .filter(|a| a.parent_id == Some(ctx.caller.account_id))
+                .map(|a| a.id)
+                .ok_or_else(|| ApiError::invalid_param(invalid, param))
+        })
+        .collect()
 }
 
 /// CloneAccount proves its parent with `parent_account_api_key | _password` alone

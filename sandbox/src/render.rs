@@ -99,16 +99,11 @@ pub fn account_plan(plan: &AccountPlanState, catalog: &CatalogPlan) -> Value {
         .enumerate()
         .map(|(i, package)| {
             let overrun = plan.overrun_used.get(i).copied().unwrap_or(0);
-            json!({
-                "price_group_id": package.price_group_ids,
-                "package_name": package.name,
-                "may_overrun": package.may_overrun,
-                "overrun_price": money(package.overrun_price),
-                "overrun_resources": package.overrun_resources,
-                "resource_left": plan.resources_left.get(i).copied().unwrap_or(package.size),
-                "package_size": package.size + overrun,
-                "orig_package_size": package.size,
-            })
+            let mut out = package_json(package);
+            out["resource_left"] = json!(plan.resources_left.get(i).copied().unwrap_or(package.size));
+            out["package_size"] = json!(package.size + overrun);
+            out["orig_package_size"] = json!(package.size);
+            out
         })
         .collect();
     json!({
@@ -121,22 +116,21 @@ pub fn account_plan(plan: &AccountPlanState, catalog: &CatalogPlan) -> Value {
     })
 }
 
+/// PlanPackageType; AccountPlanPackageType adds usage to it.
+fn package_json(package: &crate::state::CatalogPackage) -> Value {
+    json!({
+        "price_group_id": package.price_group_ids,
+        "package_name": package.name,
+        "may_overrun": package.may_overrun,
+        "overrun_price": money(package.overrun_price),
+        "overrun_resources": package.overrun_resources,
+        "package_size": package.size,
+    })
+}
+
 /// PlanType.
 pub fn plan(catalog: &CatalogPlan) -> Value {
-    let packages: Vec<Value> = catalog
-        .packages
-        .iter()
-        .map(|package| {
-            json!({
-                "price_group_id": package.price_group_ids,
-                "package_name": package.name,
-                "may_overrun": package.may_overrun,
-                "overrun_price": money(package.overrun_price),
-                "overrun_resources": package.overrun_resources,
-                "package_size": package.size,
-            })
-        })
-        .collect();
+    let packages: Vec<Value> = catalog.packages.iter().map(package_json).collect();
     json!({
         "plan_subscription_template_id": catalog.template_id,
         "plan_type": catalog.plan_type,

@@ -486,3 +486,68 @@ async fn state_persists_to_a_file() {
 fn config_for(running: &Running) -> ClientConfig {
     config(&running.base_url)
 }
+
+#[tokio::test]
+async fn every_method_works_with_both_authentication_modes() {
+    let running = start(SandboxConfig::default()).await;
+    let state = running.sandbox.snapshot();
+    let child = state
+        .children_of(seed::PARENT_ID)
+        .find(|c| c.currency == "USD" && c.balance > dec("1000") && c.phones.iter().any(|p| !p.auto_charge))
+        .expect("a child with manual phones and money");
+    for (mode, client) in [("api_key", running.api_key_client()), ("jwt", running.service_account_client())] {
+        let name = format!("every-{mode}").replace('_', "-");
+        let created = client.add_account(new_child(&name)).await.unwrap();
+        let mut clone_parent = None;
+        if mode == "jwt" {
+            // A service account has no api_key to send: prove the parent explicitly.
+            clone_parent = Some(ParentCredentials {
+                account: AccountRef::Id(seed::PARENT_ID),
+                auth: ParentAuth::ApiKey(Secret::new(running.sandbox.parent().api_key)),
+            });
+        }
+        let cloned = client
+            .clone_account(CloneAccount {
+                parent: clone_parent,
+                source: AccountRef::Id(created.account_id),
+                new_account_name: format!("{name}-copy"),
+                new_account_email: format!("{name}-copy@new.example"),
+                new_account_password: Secret::new("Str0ng!pass"),
+                account_first_name: None,
+                account_last_name: None,
+                account_custom_data: None,
+                language_code: None,
+                location: None,
+            })
+            .await
+            .unwrap();
+        assert_ne!(cloned.result.account_id, created.account_id);
+        let mut edit = SetChildAccountInfo::new(ChildSelection::Ids(Selection::Only(vec![created.account_id])));
+        edit.notifications.account_notifications = Some(true);
+        client.set_child_account_info(edit).await.unwrap();
+        client.set_account_info(SetAccountInfo { account_last_name: Some(mode.into()), ..Default::default() }).await.unwrap();
+        client.get_account_info(GetAccountInfo::default()).await.unwrap();
+        client.get_children_accounts(GetChildrenAccounts::default()).await.unwrap();
+        client.get_account_documents(GetAccountDocuments::default()).await.unwrap();
+        client.get_account_plans(GetAccountPlans::default()).await.unwrap();
+        client.get_available_plans(GetAvailablePlans::default()).await.unwrap();
+        client.get_currency_rate(GetCurrencyRate { currency: vec!["EUR".into()], date: None }).await.unwrap();
+        client.get_money_amount_to_charge(GetMoneyAmountToCharge::default()).await.unwrap();
+        client.get_resource_price(GetResourcePrice::default()).await.unwrap();
+        client.get_subscription_price(GetSubscriptionPrice::default()).await.unwrap();
+        let as_child = client.acting_as(child.id);
+        as_child.charge_account(ChargeAccount { phones: PhoneSelection::Ids(Selection::All) }).await.unwrap();
+        let plan_type = if mode == "jwt" { PlanType::Mau } else { PlanType::Im };
+        let upgrade = as_child
+            .get_available_plans(GetAvailablePlans(PlanFilter { plan_type: Some(vec![plan_type.clone()]), ..Default::default() }))
+            .await
+            .unwrap()
+            .result;
+        if let Some(plan) = upgrade.first() {
+            as_child
+                .change_account_plan(ChangeAccountPlan { plan_type, plan_subscription_template_id: Some(plan.plan_subscription_template_id) })
+                .await
+                .unwrap();
+        }
+    }
+}

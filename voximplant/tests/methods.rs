@@ -45,7 +45,7 @@ fn add_account_sends_the_parent_credentials_and_hides_them_in_debug() {
     assert_eq!(params.get("active"), None, "unset optionals are not sent");
     let debug = format!("{request:?} {params:?}");
     assert!(!debug.contains("parent-key") && !debug.contains("Str0ng"), "{debug}");
-    assert!(AddAccount::CHANGES_STATE);
+    const { assert!(AddAccount::CHANGES_STATE) };
     assert_eq!(AddAccount::NAME, "AddAccount");
 }
 
@@ -120,7 +120,7 @@ fn children_filter_parameters() {
     let params = request.params();
     assert_eq!(params.names(), vec!["child_account_id", "active", "count", "offset", "order_by"]);
     assert_eq!(params.get("order_by"), Some("child_account_email"));
-    assert!(!GetChildrenAccounts::CHANGES_STATE);
+    const { assert!(!GetChildrenAccounts::CHANGES_STATE) };
     let bad = GetChildrenAccounts { count: Some(0), order_by: Some(ChildrenOrder::Other("x".into())), ..Default::default() };
     assert_eq!(bad.validate().len(), 2);
 }
