@@ -12,6 +12,27 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
+    /// No valid session: log in (again).
+    #[error("Please log in to continue.")]
+    Unauthenticated,
+    /// Logged in, but the role does not allow this.
+    #[error("Your role does not allow this.")]
+    Forbidden,
+    /// A field is wrong; `field` names the form field it belongs next to.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    /// The thing asked for does not exist (or is not visible to this user).
+    #[error("{0} was not found.")]
+    NotFound(String),
+    /// Refused because of the current state (a name already taken, say).
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts; try again later.
+    #[error("Too many attempts. Please wait {retry_after_minutes} minute(s) and try again.")]
+    RateLimited { retry_after_minutes: u32 },
+    /// Voximplant refused the request; its code and message are safe to show.
+    #[error("Voximplant refused the request: {message} (code {code}).")]
+    Upstream { code: u32, message: String },
     /// A dependency (the database, Voximplant) could not be reached.
     #[error("{what} is unavailable right now. Please try again in a moment (reference {reference}).")]
     Unavailable { what: String, reference: String },
@@ -33,8 +54,46 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl AppError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.to_string(), message: message.into() }
+    }
+
+    /// The message for one form field, when this error is about that field.
+    pub fn for_field(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Unauthenticated => 401,
+            AppError::Forbidden => 403,
+            AppError::Invalid { .. } => 422,
+            AppError::NotFound(_) => 404,
+            AppError::Conflict(_) => 409,
+            AppError::RateLimited { .. } => 429,
+            AppError::Upstream { .. } => 502,
+            AppError::Unavailable { .. } => 503,
+            AppError::Internal { .. } => 500,
+            AppError::Transport(_) => 400,
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
+    /// Sets the response status for this error (server functions only) and returns it.
+    pub fn respond(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        self
+    }
+
     /// Logs `detail` under a fresh reference id and returns the safe error.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         let reference = new_reference();

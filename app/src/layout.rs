@@ -1,27 +1,39 @@
-//! The frame around every page: brand, primary navigation and the main region.
+//! The frame around every page: brand, the navigation the user's role may use, the
+//! user menu and the main region. Signed out, only a centered card (login, setup).
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::error_page::ErrorPage;
+use crate::{
+    auth::{
+        components::{use_auth, UserMenu},
+        CurrentUser, Permission,
+    },
+    error_page::ErrorPage,
+};
 
-/// One entry of the primary navigation.
+/// One entry of the primary navigation, shown to roles holding `permission`.
 struct NavItem {
     href: &'static str,
     label: &'static str,
     icon: &'static str,
+    permission: Permission,
 }
 
 const NAV_ITEMS: &[NavItem] = &[
-    NavItem { href: "/", label: "Dashboard", icon: "◧" },
-    NavItem { href: "/children", label: "Child accounts", icon: "☰" },
-    NavItem { href: "/billing", label: "Billing", icon: "¤" },
-    NavItem { href: "/audit", label: "Audit log", icon: "✎" },
-    NavItem { href: "/admin", label: "Admin", icon: "⚙" },
+    NavItem { href: "/", label: "Dashboard", icon: "◧", permission: Permission::SignedIn },
+    NavItem { href: "/children", label: "Child accounts", icon: "☰", permission: Permission::ViewChildren },
+    NavItem { href: "/billing", label: "Billing", icon: "¤", permission: Permission::ViewBilling },
+    NavItem { href: "/audit", label: "Audit log", icon: "✎", permission: Permission::ViewAudit },
+    NavItem { href: "/admin", label: "Admin", icon: "⚙", permission: Permission::ManageUsers },
 ];
 
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
+    let auth = use_auth();
+    // The routes render outside any Suspense (the server needs them synchronously
+    // to know every path); only the navigation waits for the user. Without a user
+    // the frame has no navigation, and the stylesheet centres the page instead.
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="frame">
@@ -30,29 +42,43 @@ pub fn Layout(children: Children) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"V"</span>
                     <span class="brand-name">"Voxdesk"</span>
                 </a>
-                <nav class="primary-nav" aria-label="Primary">
-                    <ul>
-                        {NAV_ITEMS
-                            .iter()
-                            .map(|item| {
-                                view! {
-                                    <li>
-                                        <A href=item.href exact=true>
-                                            <span class="nav-icon" aria-hidden="true">{item.icon}</span>
-                                            <span class="nav-label">{item.label}</span>
-                                        </A>
-                                    </li>
-                                }
-                            })
-                            .collect_view()}
-                    </ul>
-                </nav>
+                // Transition, not Suspense: the user is refetched on every navigation,
+                // and the navigation should not blank out meanwhile.
+                <Transition>
+                    {move || Suspend::new(async move {
+                        auth.user.await.ok().flatten().map(|user| view! { <Navigation user /> })
+                    })}
+                </Transition>
             </header>
             <main id="main" class="content" tabindex="-1">
-                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
-                    {children()}
-                </ErrorBoundary>
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>{children()}</ErrorBoundary>
             </main>
         </div>
+    }
+}
+
+#[component]
+fn Navigation(user: CurrentUser) -> impl IntoView {
+    let role = user.role;
+    view! {
+        <nav class="primary-nav" aria-label="Primary">
+            <ul>
+                {NAV_ITEMS
+                    .iter()
+                    .filter(|item| role.can(item.permission))
+                    .map(|item| {
+                        view! {
+                            <li>
+                                <A href=item.href exact=true>
+                                    <span class="nav-icon" aria-hidden="true">{item.icon}</span>
+                                    <span class="nav-label">{item.label}</span>
+                                </A>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </nav>
+        <UserMenu user />
     }
 }

@@ -2,11 +2,13 @@
 //! Compiled twice: with `ssr` into the server binary and with `hydrate` into the
 //! browser's WASM. Server-only code sits in `#[cfg(feature = "ssr")]` modules.
 
+pub mod auth;
 pub mod error;
 pub mod error_page;
 pub mod layout;
 pub mod pages;
 pub mod system;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 pub mod state;
@@ -15,17 +17,44 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
-use crate::layout::Layout;
+use crate::{
+    auth::components::{provide_auth, LoginPage, SetupPage},
+    layout::Layout,
+};
 use crate::pages::{
     admin::AdminPage, audit::AuditPage, billing::BillingPage, children::ChildrenPage,
     dashboard::DashboardPage, not_found::NotFoundPage,
 };
 
+/// Every page. Rendered in `Async` mode: the server waits for the user before it
+/// answers, so a guarded page can still answer with a redirect or a 403.
+#[component]
+fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
+    provide_auth();
+    view! {
+        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+            <Layout>
+                <Routes fallback=|| view! { <NotFoundPage /> }>
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/children") view=ChildrenPage ssr=SsrMode::Async />
+                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </div>
+    }
+}
+
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,6 +69,25 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// The page's Content-Security-Policy: scripts only from here and with this
+/// response's nonce (Leptos stamps it on its hydration scripts), WebAssembly allowed
+/// to compile, nothing else inline, no framing.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(value) = http::HeaderValue::from_str(&policy) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -60,17 +108,7 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Voxdesk".to_string() } else { format!("{page} · Voxdesk") }
         } />
         <Router>
-            <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-                <Layout>
-                    <Routes fallback=|| view! { <NotFoundPage /> }>
-                        <Route path=path!("/") view=DashboardPage />
-                        <Route path=path!("/children") view=ChildrenPage />
-                        <Route path=path!("/billing") view=BillingPage />
-                        <Route path=path!("/audit") view=AuditPage />
-                        <Route path=path!("/admin") view=AdminPage />
-                    </Routes>
-                </Layout>
-            </div>
+            <AppRoutes hydrated />
         </Router>
     }
 }

@@ -2,10 +2,11 @@
 
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
-use sqlx::PgPool;
+
+use crate::auth::ssr::Backend;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
-    pub pool: PgPool,
+    pub backend: Backend,
 }

@@ -29,28 +29,21 @@ impl SystemStatus {
 
 #[server(endpoint = "system/status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    use self::ssr::*;
-    let state = app_state()?;
-    Ok(current_status(&state.pool).await)
+    use crate::auth::ssr::{cap, require};
+    let access = require::<cap::SignedIn>().await.map_err(AppError::respond)?;
+    Ok(ssr::current_status(access.db()).await)
 }
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use std::time::{Duration, Instant};
 
-    use leptos::prelude::use_context;
     use sqlx::PgPool;
 
     use super::{DatabaseStatus, SystemStatus};
-    use crate::{error::AppError, state::AppState};
 
     /// How long a health check waits for the database before calling it unreachable.
     const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-
-    pub fn app_state() -> Result<AppState, AppError> {
-        use_context::<AppState>()
-            .ok_or_else(|| AppError::internal("AppState missing from the server-function context"))
-    }
 
     pub async fn check_database(pool: &PgPool) -> DatabaseStatus {
         let started = Instant::now();

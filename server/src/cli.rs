@@ -30,6 +30,46 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Run the sandbox: an offline Voximplant Management API (Accounts methods).
     Sandbox(SandboxArgs),
+    /// Manage portal users (the first admin is made here or on the /setup page).
+    User(UserArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UserArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub action: UserAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum UserAction {
+    /// Add a user. Without --password, one is generated and printed once.
+    Add {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        display_name: String,
+        /// admin, reseller, support or auditor.
+        #[arg(long)]
+        role: String,
+        /// Prefer the generated one: a password on the command line lands in shell history.
+        #[arg(long, env = "VOXDESK_NEW_USER_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// List users.
+    List,
+    /// Change a user's role (their sessions end).
+    SetRole { username: String, role: String },
+    /// Disable a user (their sessions end at once).
+    Disable { username: String },
+    /// Enable a disabled user.
+    Enable { username: String },
+    /// Give a user a new password, generated and printed once (their sessions end).
+    ResetPassword { username: String },
 }
 
 #[derive(Debug, Clone, Args)]
@@ -105,6 +145,10 @@ pub struct ServeArgs {
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "VOXDESK_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
+
+    /// Hours after login at which a session ends however active it is.
+    #[arg(long, env = "VOXDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub session_absolute_hours: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,8 +4,8 @@
 use app::{shell, state::AppState, system::ssr::current_status, App};
 use axum::{
     extract::{Request, State},
-    http::{HeaderName, StatusCode},
-    response::IntoResponse,
+    http::{header, HeaderName, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
     routing::get,
     Json, Router,
 };
@@ -33,16 +33,19 @@ pub struct SessionPolicy {
 
 pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
     let routes = generate_route_list(App);
-    let session_layer = session_layer(state.pool.clone(), sessions);
+    let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
 
     Router::new()
         .route("/healthz", get(healthz))
+        // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn(refuse_cross_site))
         // Outermost: gives each request a fresh id (one sent by the client is
         // replaced, so log lines cannot be forged), opens a span carrying it for
         // every log line of the request, and echoes it in the response.
@@ -59,6 +62,56 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
         .with_state(state)
+}
+
+/// Refuses state-changing requests that a browser says come from another site
+/// (Fetch Metadata), or whose Origin is not this host. Requests without either
+/// header come from non-browser clients and pass: CSRF needs a browser.
+async fn refuse_cross_site(request: Request, next: axum::middleware::Next) -> Response {
+    if is_cross_site_write(&request) {
+        tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+        return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
+    }
+    next.run(request).await
+}
+
+pub fn is_cross_site_write(request: &Request) -> bool {
+    use axum::http::Method;
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    // "null" (sandboxed frames, file:) and any other host are foreign.
+    let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
+    origin_host != host
+}
+
+/// Headers every response carries. Pages get their nonce-based CSP from the app;
+/// everything else gets a policy that allows nothing.
+async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
+    let static_asset = request.uri().path().starts_with("/pkg/");
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    let mut set = |name: header::HeaderName, value: &'static str| {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'");
+    set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(header::X_FRAME_OPTIONS, "DENY");
+    set(header::REFERRER_POLICY, "no-referrer");
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
+    set(HeaderName::from_static("cross-origin-resource-policy"), "same-origin");
+    set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
+    // Pages and server functions may show account data: never cache them.
+    set(header::CACHE_CONTROL, if static_asset { "no-cache" } else { "no-store" });
+    response
 }
 
 /// Sessions in PostgreSQL; the cookie is out of reach of scripts and other sites.
@@ -89,7 +142,7 @@ fn request_span(request: &Request) -> tracing::Span {
 
 /// For load balancers and monitors: 200 when every dependency answers, else 503.
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let status = current_status(&state.pool).await;
+    let status = current_status(state.backend.unguarded_pool()).await;
     let code = if status.is_ok() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (code, [(axum::http::header::CACHE_CONTROL, "no-store")], Json(status))
+    (code, Json(status))
 }

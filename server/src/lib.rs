@@ -8,3 +8,4 @@ pub mod http;
 pub mod sandbox;
 pub mod serve;
 pub mod telemetry;
+pub mod users;

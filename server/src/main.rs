@@ -12,6 +12,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => args.database.log_format,
         Command::Migrate(args) => args.log_format,
         Command::Sandbox(args) => args.log_format,
+        Command::User(args) => args.database.log_format,
     };
     telemetry::init(log_format);
 
@@ -19,6 +20,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve::serve(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Sandbox(args) => server::sandbox::run(args).await,
+        Command::User(args) => server::users::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

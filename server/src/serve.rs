@@ -4,7 +4,10 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use app::state::AppState;
+use app::{
+    auth::ssr::{AuthConfig, Backend},
+    state::AppState,
+};
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use tower_sessions::session_store::ExpiredDeletion;
@@ -45,7 +48,11 @@ async fn run(
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),
     );
-    let state = AppState { leptos_options, pool: pool.clone() };
+    let auth = AuthConfig {
+        idle_timeout: Duration::from_secs(u64::from(args.session_idle_minutes) * 60),
+        absolute_timeout: Duration::from_secs(u64::from(args.session_absolute_hours) * 3600),
+    };
+    let state = AppState { leptos_options, backend: Backend::new(pool.clone(), auth) };
     let sessions = SessionPolicy {
         secure_cookie: public_url.https,
         idle_timeout: time::Duration::minutes(i64::from(args.session_idle_minutes)),

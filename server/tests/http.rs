@@ -6,13 +6,13 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).build().unwrap()
-}
+use common::client;
 
 #[sqlx::test(migrations = false)]
 async fn every_section_renders_on_the_server(pool: PgPool) {
-    let server = common::start(pool).await;
+    let server = common::start(pool.clone()).await;
+    common::add_user(&pool, "ada", app::auth::Role::Admin).await;
+    let client = server.signed_in("ada").await;
     for (path, heading) in [
         ("/", "Dashboard"),
         ("/children", "Child accounts"),
@@ -20,7 +20,7 @@ async fn every_section_renders_on_the_server(pool: PgPool) {
         ("/audit", "Audit log"),
         ("/admin", "Admin"),
     ] {
-        let response = client().get(format!("{}{path}", server.base)).send().await.unwrap();
+        let response = client.get(format!("{}{path}", server.base)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let html = response.text().await.unwrap();
         assert!(html.contains(&format!("<h1>{heading}</h1>")), "{path} lacks its heading");
@@ -33,8 +33,10 @@ async fn every_section_renders_on_the_server(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn dashboard_shows_the_database_status(pool: PgPool) {
-    let server = common::start(pool).await;
-    let html = client().get(&server.base).send().await.unwrap().text().await.unwrap();
+    let server = common::start(pool.clone()).await;
+    common::add_user(&pool, "ada", app::auth::Role::Auditor).await;
+    let client = server.signed_in("ada").await;
+    let html = client.get(&server.base).send().await.unwrap().text().await.unwrap();
     // The status resource resolves on the server and streams into the page.
     assert!(html.contains("Reachable"), "dashboard lacks the database status");
 }
@@ -75,9 +77,12 @@ async fn healthz_is_503_when_the_database_is_gone(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn status_server_function_answers_on_its_stable_path(pool: PgPool) {
-    let server = common::start(pool).await;
-    let response =
-        client().post(format!("{}/api/system/status", server.base)).send().await.unwrap();
+    let server = common::start(pool.clone()).await;
+    let anonymous = client().post(format!("{}/api/system/status", server.base)).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    common::add_user(&pool, "ada", app::auth::Role::Support).await;
+    let client = server.signed_in("ada").await;
+    let response = client.post(format!("{}/api/system/status", server.base)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["database"]["reachable"], true);
@@ -104,9 +109,12 @@ async fn every_response_carries_a_fresh_request_id(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
-async fn pages_are_served_without_creating_sessions(pool: PgPool) {
+async fn anonymous_visitors_are_sent_to_login_without_a_session(pool: PgPool) {
     let server = common::start(pool.clone()).await;
-    let response = client().get(&server.base).send().await.unwrap();
+    // What a browser's navigation sends.
+    let response = client().get(&server.base).header("accept", "text/html").send().await.unwrap();
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/login");
     assert!(response.headers().get("set-cookie").is_none(), "anonymous page view set a cookie");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session")
         .fetch_one(&pool)

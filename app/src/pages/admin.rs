@@ -1,18 +1,23 @@
 use leptos::prelude::*;
+use leptos_meta::Title;
 
-use super::coming_soon::ComingSoon;
+use crate::{
+    auth::{components::Guarded, Permission},
+    users::page::UsersPanel,
+};
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
     view! {
-        <ComingSoon
-            title="Admin"
-            summary="People, roles and the Voximplant parent accounts Voxdesk works with."
-            planned=&[
-                "Add people and give them a role",
-                "Connect parent accounts (credentials encrypted at rest)",
-                "Rotate and remove connections",
-            ]
-        />
+        <Guarded permission=Permission::ManageUsers>
+            <Title text="Admin" />
+            <section class="page">
+                <header class="page-header">
+                    <h1>"Admin"</h1>
+                    <p class="lede">"People, roles and the Voximplant parent accounts Voxdesk works with."</p>
+                </header>
+                <UsersPanel />
+            </section>
+        </Guarded>
     }
 }

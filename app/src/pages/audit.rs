@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
 use super::coming_soon::ComingSoon;
+use crate::auth::{components::Guarded, Permission};
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
     view! {
+        <Guarded permission=Permission::ViewAudit>
         <ComingSoon
             title="Audit log"
             summary="Who did what to which account, when, from where, and whether it worked."
@@ -15,5 +17,6 @@ pub fn AuditPage() -> impl IntoView {
                 "CSV and JSON Lines export",
             ]
         />
+        </Guarded>
     }
 }

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
 use super::coming_soon::ComingSoon;
+use crate::auth::{components::Guarded, Permission};
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
     view! {
+        <Guarded permission=Permission::ViewBilling>
         <ComingSoon
             title="Billing"
             summary="Plans, prices, currency rates and subscription charges."
@@ -15,5 +17,6 @@ pub fn BillingPage() -> impl IntoView {
                 "Currency exchange rates",
             ]
         />
+        </Guarded>
     }
 }

@@ -1,10 +1,12 @@
 use leptos::prelude::*;
 
 use super::coming_soon::ComingSoon;
+use crate::auth::{components::Guarded, Permission};
 
 #[component]
 pub fn ChildrenPage() -> impl IntoView {
     view! {
+        <Guarded permission=Permission::ViewChildren>
         <ComingSoon
             title="Child accounts"
             summary="Every customer account under your parent account, in one searchable list."
@@ -15,5 +17,6 @@ pub fn ChildrenPage() -> impl IntoView {
                 "Edit notification settings (support staff too)",
             ]
         />
+        </Guarded>
     }
 }

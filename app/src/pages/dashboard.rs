@@ -2,10 +2,22 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
-use crate::system::{get_system_status, SystemStatus};
+use crate::{
+    auth::{components::Guarded, Permission},
+    system::{get_system_status, SystemStatus},
+};
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    view! {
+        <Guarded permission=Permission::SignedIn>
+            <Dashboard />
+        </Guarded>
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
     let status = Resource::new(|| (), |_| get_system_status());
 
     view! {

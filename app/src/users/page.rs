@@ -1,0 +1,220 @@
+//! The People section of the admin page.
+
+use leptos::prelude::*;
+
+use super::{list_users, CreateUser, ResetUserPassword, SetUserActive, SetUserRole, UserView};
+use crate::{auth::{components::FormField, Role}, error::AppError};
+
+#[component]
+pub fn UsersPanel() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let set_role = ServerAction::<SetUserRole>::new();
+    let set_active = ServerAction::<SetUserActive>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    // Any finished change reloads the list.
+    let users = Resource::new(
+        move || (create.version().get(), set_role.version().get(), set_active.version().get()),
+        |_| list_users(),
+    );
+    let row_error = move || {
+        set_role
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| set_active.value().get().and_then(Result::err))
+            .or_else(|| reset.value().get().and_then(Result::err))
+    };
+    view! {
+        <section class="card section" aria-labelledby="people-title">
+            <div class="section-header">
+                <h2 id="people-title">"People"</h2>
+                <p class="muted">"Who can sign in, and what their role lets them do."</p>
+            </div>
+            <Show when=move || row_error().is_some()>
+                <p class="alert alert-error" role="alert">{move || row_error().map(|e| e.to_string())}</p>
+            </Show>
+            <Show when=move || matches!(reset.value().get(), Some(Ok(_)))>
+                <p class="alert alert-success" role="status" data-test="new-password">
+                    "New password (shown once, hand it over securely): "
+                    <code>{move || reset.value().get().and_then(Result::ok)}</code>
+                </p>
+            </Show>
+            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading people…"</p> }>
+                {move || Suspend::new(async move {
+                    match users.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No one yet."</p> }.into_any(),
+                        Ok(list) => view! { <UsersTable list set_role set_active reset /> }.into_any(),
+                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+            <AddUserForm create />
+        </section>
+    }
+}
+
+#[component]
+fn UsersTable(
+    list: Vec<UserView>,
+    set_role: ServerAction<SetUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
+    view! {
+        <div class="table-wrap">
+            <table class="table">
+                <caption class="visually-hidden">"People with access to Voxdesk"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Name"</th>
+                        <th scope="col">"Email"</th>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list
+                        .into_iter()
+                        .map(|user| view! { <UserRow user set_role set_active reset /> })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: UserView,
+    set_role: ServerAction<SetUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetUserPassword>,
+) -> impl IntoView {
+    let confirming = RwSignal::new(None::<&'static str>);
+    let id = user.id.clone();
+    let role_id = format!("role-{}", user.username);
+    let active = user.active;
+    let name = user.display_name.clone();
+    view! {
+        <tr data-test=format!("user-{}", user.username)>
+            <td>
+                <span class="strong">{user.display_name.clone()}</span>
+                <span class="muted small">" @"{user.username.clone()}</span>
+            </td>
+            <td>{user.email.clone()}</td>
+            <td>
+                <ActionForm action=set_role attr:class="inline-form">
+                    <input type="hidden" name="id" value=user.id.clone() />
+                    <label class="visually-hidden" for=role_id.clone()>{format!("Role of {}", user.display_name)}</label>
+                    <select id=role_id name="role">
+                        {Role::ALL
+                            .into_iter()
+                            .map(|role| view! { <option value=role.as_str() selected=role == user.role>{role.label()}</option> })
+                            .collect_view()}
+                    </select>
+                    <button type="submit" class="button button-small button-secondary">"Save"</button>
+                </ActionForm>
+            </td>
+            <td>
+                {if active {
+                    view! { <span class="badge badge-ok">"Active"</span> }.into_any()
+                } else {
+                    view! { <span class="badge badge-muted">"Disabled"</span> }.into_any()
+                }}
+            </td>
+            <td class="actions">
+                {move || match confirming.get() {
+                    None => view! {
+                        <button class="button button-small button-secondary" on:click=move |_| confirming.set(Some("reset"))>
+                            "Reset password"
+                        </button>
+                        <button class="button button-small button-secondary" on:click=move |_| confirming.set(Some("active"))>
+                            {if active { "Disable" } else { "Enable" }}
+                        </button>
+                    }
+                    .into_any(),
+                    Some(what) => {
+                        let question = match (what, active) {
+                            ("reset", _) => format!("Give {name} a new password? Their sessions end."),
+                            (_, true) => format!("Disable {name}? They are signed out at once."),
+                            _ => format!("Enable {name} again?"),
+                        };
+                        let id = id.clone();
+                        view! {
+                            <span class="confirm" role="group" aria-label="Confirm">
+                                <span>{question}</span>
+                                <button
+                                    class="button button-small button-danger"
+                                    on:click=move |_| {
+                                        if what == "reset" {
+                                            reset.dispatch(ResetUserPassword { id: id.clone() });
+                                        } else {
+                                            set_active.dispatch(SetUserActive { id: id.clone(), active: !active });
+                                        }
+                                        confirming.set(None);
+                                    }
+                                >
+                                    "Confirm"
+                                </button>
+                                <button class="button button-small button-secondary" on:click=move |_| confirming.set(None)>
+                                    "Cancel"
+                                </button>
+                            </span>
+                        }
+                        .into_any()
+                    }
+                }}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
+    let error = move || create.value().get().and_then(Result::err);
+    let field_error = move |field: &'static str| move || error().and_then(|e| e.for_field(field));
+    let general_error = move || error().filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| e.to_string());
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <details class="add-form">
+            <summary class="button button-secondary">"Add a person"</summary>
+            <ActionForm action=create attr:class="form form-grid" attr:novalidate=true>
+                <FormField name="username" label="Username" error=field_error("username") />
+                <FormField name="display_name" label="Name" error=field_error("display_name") />
+                <FormField name="email" label="Email" input_type="email" error=field_error("email") />
+                <div class="field">
+                    <label for="new-user-role">"Role"</label>
+                    <select id="new-user-role" name="role">
+                        {Role::ALL
+                            .into_iter()
+                            .map(|role| view! { <option value=role.as_str() selected=role == Role::Support>{role.label()}" — "{role.description()}</option> })
+                            .collect_view()}
+                    </select>
+                    <p class="field-error" role="alert">{field_error("role")}</p>
+                </div>
+                <FormField
+                    name="password"
+                    label="Password (leave empty to generate one)"
+                    input_type="password"
+                    autocomplete="new-password"
+                    error=field_error("password")
+                />
+                <Show when=move || general_error().is_some()>
+                    <p class="alert alert-error" role="alert">{general_error}</p>
+                </Show>
+                <div class="form-actions">
+                    <button type="submit" class="button" disabled=create.pending()>"Add person"</button>
+                </div>
+            </ActionForm>
+        </details>
+        {move || created().map(|created| view! {
+            <p class="alert alert-success" role="status" data-test="created-user">
+                {format!("{} can now sign in as {}.", created.user.display_name, created.user.username)}
+                {created.generated_password.map(|password| view! {
+                    " Their password (shown once): " <code data-test="generated-password">{password}</code>
+                })}
+            </p>
+        })}
+    }
+}

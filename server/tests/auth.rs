@@ -1,0 +1,339 @@
+//! Identity over real HTTP against a real PostgreSQL: login, sessions, expiry,
+//! throttling, role changes, CSRF, and the role × server-function matrix.
+
+mod common;
+
+use std::time::Duration;
+
+use app::auth::{ssr::AuthConfig, Access, Role, ENDPOINTS};
+use common::{add_user, client, PASSWORD};
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+async fn session_rows(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM tower_sessions.session").fetch_one(pool).await.unwrap()
+}
+
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("voxdesk_session="))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+#[sqlx::test(migrations = false)]
+async fn login_gives_a_session_and_the_pages(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = client();
+    let response = server.login(&client, "Grace ", PASSWORD).await;
+    assert!(response.status().is_redirection() || response.status().is_success(), "{}", response.status());
+    let cookie = session_cookie(&response).expect("a session cookie");
+    assert!(cookie.len() > 20);
+    let me = server.me(&client).await;
+    assert_eq!(me["username"], "grace");
+    assert_eq!(me["role"], "reseller");
+    let page = client.get(server.url("/children")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    // A page of another role explains itself with a 403 rather than failing.
+    let admin_only = client.get(server.url("/admin")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(admin_only.status(), StatusCode::FORBIDDEN);
+    assert!(admin_only.text().await.unwrap().contains("This page is not available for your role"));
+}
+
+#[sqlx::test(migrations = false)]
+async fn wrong_password_and_unknown_user_get_the_same_answer(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let wrong = server.login(&client(), "grace", "not the password").await;
+    let unknown = server.login(&client(), "nobody", "not the password").await;
+    assert_eq!(wrong.status(), unknown.status());
+    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(session_cookie(&wrong).is_none());
+    let (wrong, unknown) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
+    assert_eq!(wrong, unknown);
+    assert!(wrong.contains("The username or password is incorrect."), "{wrong}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn disabled_users_cannot_log_in(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let id = add_user(&pool, "grace", Role::Reseller).await;
+    app::users::ssr::set_active(&pool, id.parse().unwrap(), false).await.unwrap();
+    let response = server.login(&client(), "grace", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[sqlx::test(migrations = false)]
+async fn failed_logins_are_throttled_per_name_and_the_lock_expires(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    for _ in 0..5 {
+        assert_eq!(server.login(&client(), "grace", "guess").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Even the right password is refused while locked, with a clear message.
+    let locked = server.login(&client(), "grace", PASSWORD).await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.text().await.unwrap().contains("RateLimited"));
+    // The lock is soft: once it has expired, the right password works again.
+    sqlx::query("UPDATE login_throttle SET locked_until = now() - interval '1 second', window_start = now() - interval '1 hour'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let response = server.login(&client(), "grace", PASSWORD).await;
+    assert!(response.status().is_redirection() || response.status().is_success());
+}
+
+#[sqlx::test(migrations = false)]
+async fn one_address_guessing_many_names_is_throttled(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    for n in 0..20 {
+        server.login(&client(), &format!("name{n}"), "guess").await;
+    }
+    let response = server.login(&client(), "grace", PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "the address is locked, whatever the name");
+}
+
+#[sqlx::test(migrations = false)]
+async fn login_cycles_the_session_id(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    add_user(&pool, "linus", Role::Support).await;
+    let client = client();
+    let first = session_cookie(&server.login(&client, "grace", PASSWORD).await).unwrap();
+    let second = session_cookie(&server.login(&client, "linus", PASSWORD).await).unwrap();
+    assert_ne!(first, second, "a new login gets a new session id");
+    // The earlier id is dead: replaying it is anonymous.
+    let replay = reqwest::Client::new()
+        .post(server.url("/api/auth/me"))
+        .header("cookie", &first)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
+    // A cookie the attacker planted never becomes anyone's session.
+    let planted = "voxdesk_session=plantedvalueplantedvalue";
+    let victim = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login = victim
+        .post(server.url("/api/auth/login"))
+        .header("cookie", planted)
+        .form(&[("username", "grace"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(session_cookie(&login).unwrap(), planted);
+}
+
+#[sqlx::test(migrations = false)]
+async fn logout_ends_the_session_on_the_server(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = client();
+    let cookie = session_cookie(&server.login(&client, "grace", PASSWORD).await).unwrap();
+    assert_eq!(session_rows(&pool).await, 1);
+    client.post(server.url("/api/auth/logout")).send().await.unwrap();
+    assert_eq!(session_rows(&pool).await, 0);
+    let replay = reqwest::Client::new().post(server.url("/api/auth/me")).header("cookie", cookie).send().await.unwrap();
+    assert_eq!(replay.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
+}
+
+#[sqlx::test(migrations = false)]
+async fn idle_sessions_expire(pool: PgPool) {
+    let auth = AuthConfig { idle_timeout: Duration::from_secs(1), absolute_timeout: Duration::from_secs(3600) };
+    let server = common::start_with(pool.clone(), auth).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = server.signed_in("grace").await;
+    assert_eq!(server.me(&client).await["username"], "grace");
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(server.me(&client).await, serde_json::Value::Null);
+}
+
+#[sqlx::test(migrations = false)]
+async fn sessions_end_at_the_absolute_limit_however_active(pool: PgPool) {
+    let auth = AuthConfig { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2) };
+    let server = common::start_with(pool.clone(), auth).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = server.signed_in("grace").await;
+    for _ in 0..3 {
+        assert_eq!(server.me(&client).await["username"], "grace");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(server.me(&client).await, serde_json::Value::Null);
+    assert_eq!(session_rows(&pool).await, 0, "the expired session is removed");
+}
+
+#[sqlx::test(migrations = false)]
+async fn disabling_or_changing_a_role_ends_sessions_at_the_next_request(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let grace = add_user(&pool, "grace", Role::Reseller).await;
+    let linus = add_user(&pool, "linus", Role::Reseller).await;
+    let grace_client = server.signed_in("grace").await;
+    let linus_client = server.signed_in("linus").await;
+    app::users::ssr::set_active(&pool, grace.parse().unwrap(), false).await.unwrap();
+    assert_eq!(server.me(&grace_client).await, serde_json::Value::Null);
+    app::users::ssr::set_role(&pool, linus.parse().unwrap(), Role::Auditor).await.unwrap();
+    assert_eq!(server.me(&linus_client).await, serde_json::Value::Null);
+    // Signing in again picks up the new role.
+    let again = server.signed_in("linus").await;
+    assert_eq!(server.me(&again).await["role"], "auditor");
+}
+
+#[sqlx::test(migrations = false)]
+async fn first_run_setup_exists_only_while_nobody_does(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let needed: bool = client().post(server.url("/api/auth/setup-needed")).send().await.unwrap().json().await.unwrap();
+    assert!(needed);
+    let form = [
+        ("username", "first"),
+        ("email", "first@voxdesk.example"),
+        ("display_name", "First Admin"),
+        ("password", PASSWORD),
+    ];
+    let admin = client();
+    let response = admin.post(server.url("/api/auth/setup")).form(&form).send().await.unwrap();
+    assert!(response.status().is_redirection() || response.status().is_success(), "{}", response.status());
+    assert_eq!(server.me(&admin).await["role"], "admin", "setup signs the admin in");
+    let again = client().post(server.url("/api/auth/setup")).form(&form).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CONFLICT);
+    let needed: bool = client().post(server.url("/api/auth/setup-needed")).send().await.unwrap().json().await.unwrap();
+    assert!(!needed);
+}
+
+#[sqlx::test(migrations = false)]
+async fn cross_site_writes_are_refused(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = server.signed_in("grace").await;
+    let attempts = [
+        vec![("sec-fetch-site", "cross-site")],
+        vec![("sec-fetch-site", "same-site")],
+        vec![("origin", "http://evil.example")],
+        vec![("origin", "null")],
+    ];
+    for headers in attempts {
+        let mut request = client.post(server.url("/api/auth/logout"));
+        for (name, value) in &headers {
+            request = request.header(*name, *value);
+        }
+        assert_eq!(request.send().await.unwrap().status(), StatusCode::FORBIDDEN, "{headers:?}");
+    }
+    assert_eq!(server.me(&client).await["username"], "grace", "none of them logged grace out");
+    let host = server.base.trim_start_matches("http://").to_string();
+    let same_origin = client
+        .post(server.url("/api/auth/me"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", format!("http://{host}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same_origin.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_response_carries_the_security_headers(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = server.signed_in("grace").await;
+    let page = client.get(server.url("/")).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("'unsafe-eval'"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    assert!(scripts > 0);
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), scripts, "every inline script carries the nonce");
+    let second = client.get(server.url("/")).send().await.unwrap();
+    assert!(!second.headers()["content-security-policy"].to_str().unwrap().contains(&nonce), "a new nonce per page");
+
+    for response in [
+        client.get(server.url("/")).send().await.unwrap(),
+        client.post(server.url("/api/auth/me")).send().await.unwrap(),
+        client.get(server.url("/no/such/page")).send().await.unwrap(),
+        client.get(server.url("/healthz")).send().await.unwrap(),
+    ] {
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert_eq!(headers["cache-control"], "no-store");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+        assert!(headers.get("access-control-allow-origin").is_none());
+    }
+}
+
+/// A valid body for each server function, so the guard (not argument decoding)
+/// decides the answer.
+fn sample_body(path: &str) -> Vec<(&'static str, String)> {
+    let some_id = "00000000-0000-4000-8000-000000000000".to_string();
+    match path {
+        "/api/auth/login" => vec![("username", "nobody".into()), ("password", "wrong password".into())],
+        "/api/auth/setup" => vec![
+            ("username", "late".into()),
+            ("email", "late@voxdesk.example".into()),
+            ("display_name", "Late".into()),
+            ("password", PASSWORD.into()),
+        ],
+        "/api/users/create" => vec![
+            ("username", "matrix".into()),
+            ("email", "matrix@voxdesk.example".into()),
+            ("display_name", "Matrix".into()),
+            ("role", "auditor".into()),
+        ],
+        "/api/users/set-role" => vec![("id", some_id), ("role", "auditor".into())],
+        "/api/users/set-active" => vec![("id", some_id), ("active", "true".into())],
+        "/api/users/reset-password" => vec![("id", some_id)],
+        _ => vec![],
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_server_function_allows_exactly_the_roles_in_the_table(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    for role in Role::ALL {
+        add_user(&pool, role.as_str(), role).await;
+    }
+    // Every registered server function is in the table, and every entry exists.
+    let registered: Vec<String> = server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
+    for path in &registered {
+        assert!(ENDPOINTS.iter().any(|(p, _)| p == path), "{path} is registered but missing from auth::ENDPOINTS");
+    }
+    for (path, _) in ENDPOINTS {
+        assert!(registered.iter().any(|p| p == path), "{path} is in auth::ENDPOINTS but not registered");
+    }
+    // No server function changes anything on GET.
+    for (path, method) in server_fn::axum::server_fn_paths() {
+        assert_eq!(method, http::Method::POST, "{path} must be POST");
+    }
+
+    let mut callers: Vec<(Option<Role>, reqwest::Client)> = vec![(None, client())];
+    for role in Role::ALL {
+        callers.push((Some(role), server.signed_in(role.as_str()).await));
+    }
+    // Logout last: it ends the caller's session.
+    let mut endpoints: Vec<_> = ENDPOINTS.to_vec();
+    endpoints.sort_by_key(|(path, _)| *path == "/api/auth/logout");
+    for (path, access) in endpoints {
+        for (role, client) in &callers {
+            let response = client.post(server.url(path)).form(&sample_body(path)).send().await.unwrap();
+            let status = response.status();
+            let allowed = match access {
+                Access::Public => true,
+                Access::Requires(permission) => role.is_some_and(|r| r.can(permission)),
+            };
+            if allowed {
+                assert!(
+                    status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,
+                    "{path} as {role:?}: allowed by the table but got {status}"
+                );
+            } else {
+                let expected = if role.is_none() { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN };
+                assert_eq!(status, expected, "{path} as {role:?}: denied by the table");
+            }
+        }
+    }
+}
