@@ -63,16 +63,26 @@ else
   port="$(free_port)"
   say "starting the release server on 127.0.0.1:$port (private PostgreSQL under $work/data)"
   env -u DATABASE_URL VOXDESK_LOG_FORMAT=json \
-    target/release/voxdesk serve --listen "127.0.0.1:$port" --data-dir "$work/data" \
+    target/release/voxdesk serve --demo --listen "127.0.0.1:$port" --data-dir "$work/data" \
     >"$work/server.log" 2>&1 &
   server_pid=$!
   if ! wait_for_url "http://127.0.0.1:$port/healthz" 120; then
     tail -n 40 "$work/server.log" >&2
     die "the release server did not answer /healthz"
   fi
+  # The demo users' passwords, printed once at start, for the browser tests.
+  python3 - "$work/server.log" "$work/demo-users.json" <<'PY'
+import json, re, sys
+users = {}
+for line in open(sys.argv[1]):
+    match = re.match(r"^  (admin|reseller|support|auditor) +(\S+) +(\S+)$", line.rstrip("\n"))
+    if match:
+        users[match.group(1)] = {"username": match.group(2), "password": match.group(3)}
+json.dump(users, open(sys.argv[2], "w"))
+PY
   rm -rf end2end/test-results end2end/artifacts
   set +e
-  (cd end2end && BASE_URL="http://127.0.0.1:$port" npx playwright test)
+  (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_USERS_FILE="$work/demo-users.json" npx playwright test)
   e2e_status=$?
   set -e
   if [ -f end2end/test-results/results.json ]; then

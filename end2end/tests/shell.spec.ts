@@ -1,7 +1,7 @@
 import { test, expect } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gotoHydrated } from './support';
+import { gotoHydrated, signIn } from './support';
 
 const sections = [
   { label: 'Dashboard', href: '/', heading: 'Dashboard' },
@@ -12,6 +12,7 @@ const sections = [
 ];
 
 test('home page loads, hydrates and shows the navigation', async ({ page }) => {
+  await signIn(page, 'admin');
   const { response, errors } = await gotoHydrated(page, '/');
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle('Dashboard · Voxdesk');
@@ -25,6 +26,7 @@ test('home page loads, hydrates and shows the navigation', async ({ page }) => {
 });
 
 test('navigation works client-side, without reloading the page', async ({ page }) => {
+  await signIn(page, 'admin');
   const { errors } = await gotoHydrated(page, '/');
   // A full page load would wipe this marker; client-side routing keeps it.
   await page.evaluate(() => ((window as any).__sameDocument = true));
@@ -40,6 +42,7 @@ test('navigation works client-side, without reloading the page', async ({ page }
 });
 
 test('the dashboard reports the database through a server function', async ({ page }) => {
+  await signIn(page, 'auditor');
   await gotoHydrated(page, '/children');
   // Arriving client-side makes the browser call /api/system/status itself.
   const statusCall = page.waitForResponse((r) => r.url().endsWith('/api/system/status'));
@@ -59,6 +62,7 @@ test('/healthz reports the database', async ({ request }) => {
 });
 
 test('an unknown address shows a 404 page with a way back', async ({ page }) => {
+  await signIn(page, 'support');
   const { response } = await gotoHydrated(page, '/no/such/page');
   expect(response?.status()).toBe(404);
   await expect(page.getByRole('heading', { level: 1, name: 'Page not found' })).toBeVisible();
@@ -69,6 +73,7 @@ test('an unknown address shows a 404 page with a way back', async ({ page }) => 
 for (const width of [1280, 390]) {
   test(`home page fits and is saved as a screenshot at ${width} px`, async ({ page }, testInfo) => {
     await page.setViewportSize({ width, height: 900 });
+    await signIn(page, 'admin');
     await gotoHydrated(page, '/');
     await expect(page.locator('[data-test="database-status"]')).toContainText('Reachable');
     const overflow = await page.evaluate(

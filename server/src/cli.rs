@@ -146,6 +146,11 @@ pub struct ServeArgs {
     #[arg(long, env = "VOXDESK_SESSION_IDLE_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
     pub session_idle_minutes: u32,
 
+    /// Demo mode: one user per role (passwords printed once) and, for Voximplant, the
+    /// built-in sandbox. Without it nothing of the sandbox is exposed.
+    #[arg(long, env = "VOXDESK_DEMO")]
+    pub demo: bool,
+
     /// Hours after login at which a session ends however active it is.
     #[arg(long, env = "VOXDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
     pub session_absolute_hours: u32,

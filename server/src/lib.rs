@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod database;
+pub mod demo;
 pub mod embedded_pg;
 pub mod http;
 pub mod sandbox;

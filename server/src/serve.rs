@@ -44,6 +44,9 @@ async fn run(
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     database::migrate(pool).await?;
+    if args.demo {
+        crate::demo::ensure_demo_users(pool).await?;
+    }
 
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),

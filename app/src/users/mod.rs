@@ -85,6 +85,7 @@ pub async fn reset_user_password(id: String) -> Result<String, AppError> {
     ssr::reset_password(access.db(), id, None).await.map_err(AppError::respond)
 }
 
+#[cfg(feature = "ssr")]
 fn parse_role(text: &str) -> Result<Role, AppError> {
     Role::parse(text).ok_or_else(|| AppError::invalid("role", "Choose a role."))
 }

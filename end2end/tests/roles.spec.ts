@@ -1,0 +1,106 @@
+import { test, expect } from '@playwright/test';
+import { demoUser, gotoHydrated, signIn, type RoleName } from './support';
+
+const sections: Record<string, string> = {
+  Dashboard: '/',
+  'Child accounts': '/children',
+  Billing: '/billing',
+  'Audit log': '/audit',
+  Admin: '/admin',
+};
+
+// The navigation each role may use (the role table in README.md).
+const allowed: Record<RoleName, string[]> = {
+  admin: ['Dashboard', 'Child accounts', 'Billing', 'Audit log', 'Admin'],
+  reseller: ['Dashboard', 'Child accounts', 'Billing'],
+  support: ['Dashboard', 'Child accounts'],
+  auditor: ['Dashboard', 'Child accounts', 'Billing', 'Audit log'],
+};
+
+test('signed out, every page leads to the login form', async ({ page }) => {
+  for (const path of Object.values(sections)) {
+    await gotoHydrated(page, path);
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByRole('heading', { level: 1, name: 'Log in' })).toBeVisible();
+  }
+});
+
+test('a wrong password is refused next to the form, without saying which part was wrong', async ({ page }) => {
+  await gotoHydrated(page, '/login');
+  await page.getByLabel('Username').fill(demoUser('reseller').username);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The username or password is incorrect.');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+for (const role of Object.keys(allowed) as RoleName[]) {
+  test(`${role}: sees only their navigation and is refused elsewhere`, async ({ page }) => {
+    const { errors } = await signIn(page, role);
+    await expect(page.locator('[data-test="user-role"]')).toHaveText(role[0].toUpperCase() + role.slice(1));
+    const nav = page.getByRole('navigation', { name: 'Primary' });
+    for (const [label, path] of Object.entries(sections)) {
+      if (allowed[role].includes(label)) {
+        await expect(nav.getByRole('link', { name: label })).toBeVisible();
+      } else {
+        await expect(nav.getByRole('link', { name: label })).toHaveCount(0);
+        // Forcing the address: a clear refusal, not a crash.
+        const { response } = await gotoHydrated(page, path);
+        expect(response?.status()).toBe(403);
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText('This page is not available for your role');
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+}
+
+test('logging out ends the session', async ({ page, context }) => {
+  await signIn(page, 'reseller');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  expect((await context.cookies()).filter((c) => c.name === 'voxdesk_session')).toHaveLength(0);
+  await gotoHydrated(page, '/children');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('an admin adds a person, who can then sign in', async ({ page, browser }) => {
+  await signIn(page, 'admin');
+  await gotoHydrated(page, '/admin');
+  await page.getByText('Add a person').click();
+  const name = `e2e-${Date.now()}`;
+  await page.getByLabel('Username').fill(name);
+  await page.getByLabel('Name', { exact: true }).fill('End To End');
+  await page.getByLabel('Email').fill(`${name}@voxdesk.example`);
+  await page.getByLabel('Role', { exact: true }).selectOption('support');
+  await page.getByRole('button', { name: 'Add person' }).click();
+  const password = await page.locator('[data-test="generated-password"]').textContent();
+  expect(password).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4})+$/);
+  await expect(page.locator(`[data-test="user-${name}"]`)).toContainText('End To End');
+
+  const other = await browser.newContext();
+  const newcomer = await other.newPage();
+  await gotoHydrated(newcomer, '/login');
+  await newcomer.getByLabel('Username').fill(name);
+  await newcomer.getByLabel('Password').fill(password!);
+  await newcomer.getByRole('button', { name: 'Log in' }).click();
+  await expect(newcomer.locator('[data-test="user-role"]')).toHaveText('Support');
+  await other.close();
+});
+
+for (const width of [1280, 390]) {
+  test(`the login and admin pages fit at ${width} px`, async ({ page }, testInfo) => {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = () =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    await gotoHydrated(page, '/login');
+    expect(await overflow(), 'login: no horizontal scrolling').toBeLessThanOrEqual(0);
+    await page.screenshot({ path: testInfo.outputPath(`login-${width}.png`) });
+    await signIn(page, 'admin');
+    await gotoHydrated(page, '/admin');
+    await page.getByText('Add a person').click();
+    expect(await overflow(), 'admin: no horizontal scrolling').toBeLessThanOrEqual(0);
+    const file = testInfo.outputPath(`admin-${width}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    await testInfo.attach(`admin-${width}`, { path: file, contentType: 'image/png' });
+  });
+}
