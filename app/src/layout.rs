@@ -7,8 +7,9 @@ use leptos_router::components::A;
 use crate::{
     auth::{
         components::{use_auth, UserMenu},
-        CurrentUser, Permission,
+        CurrentUser, Permission, Role,
     },
+    connections::page::ConnectionPicker,
     error_page::ErrorPage,
 };
 
@@ -79,6 +80,7 @@ fn Navigation(user: CurrentUser) -> impl IntoView {
                     .collect_view()}
             </ul>
         </nav>
+        <ConnectionPicker is_admin=role == Role::Admin />
         <UserMenu user />
     }
 }

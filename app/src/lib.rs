@@ -3,6 +3,7 @@
 //! browser's WASM. Server-only code sits in `#[cfg(feature = "ssr")]` modules.
 
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod error_page;
 pub mod layout;

@@ -32,6 +32,24 @@ pub enum Command {
     Sandbox(SandboxArgs),
     /// Manage portal users (the first admin is made here or on the /setup page).
     User(UserArgs),
+    /// Manage the master keys that seal stored Voximplant credentials.
+    Keys(KeysArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeysArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub action: KeysAction,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum KeysAction {
+    /// Add a new master key, re-seal every stored credential's data key with it,
+    /// and retire the old key.
+    Rotate,
 }
 
 #[derive(Debug, Clone, Args)]

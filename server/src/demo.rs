@@ -1,8 +1,56 @@
 //! Demo mode (`voxdesk serve --demo`, what `make run` uses): one user per role, so
 //! a new user can sign in and try every page without setting anything up.
 
-use app::{auth::Role, users::ssr as users};
+use std::path::Path;
+
+use app::{
+    auth::{ssr::Backend, Role},
+    connections::ssr::{upsert_unchecked, SecretInput},
+    users::ssr as users,
+};
+use sandbox::{Sandbox, SandboxConfig};
 use sqlx::PgPool;
+use voximplant::Secret;
+
+/// The name of the connection demo mode keeps pointed at its sandbox.
+pub const DEMO_CONNECTION: &str = "Sandbox (demo)";
+
+/// The in-process sandbox; its server stops when this is dropped.
+pub struct RunningSandbox {
+    pub base_url: String,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Starts the sandbox on a loopback port (real HTTP between portal and sandbox),
+/// with its state kept in the data directory, and points the demo connection at it.
+pub async fn start_sandbox(backend: &Backend, data_dir: &Path) -> anyhow::Result<RunningSandbox> {
+    let sandbox = Sandbox::new(SandboxConfig {
+        state_file: Some(data_dir.join("sandbox-state.json")),
+        ..SandboxConfig::default()
+    })?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base_url = format!("http://{}/platform_api/", listener.local_addr()?);
+    let router = sandbox.router();
+    let task = tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            tracing::error!(%error, "the demo sandbox stopped");
+        }
+    });
+    let parent = sandbox.parent();
+    let secret = SecretInput::ApiKey { account_id: parent.account_id, api_key: Secret::new(parent.api_key.clone()) };
+    upsert_unchecked(backend, DEMO_CONNECTION, &base_url, &secret, &parent.account_name)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot store the demo connection: {error}"))?;
+    tracing::info!(%base_url, "demo sandbox running");
+    println!("Demo Voximplant sandbox at {base_url} (connection \"{DEMO_CONNECTION}\")");
+    Ok(RunningSandbox { base_url, task })
+}
 
 /// The demo users' names: `demo-admin`, `demo-reseller`, ...
 pub fn demo_username(role: Role) -> String {

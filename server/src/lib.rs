@@ -6,6 +6,7 @@ pub mod database;
 pub mod demo;
 pub mod embedded_pg;
 pub mod http;
+pub mod keys;
 pub mod sandbox;
 pub mod serve;
 pub mod telemetry;

@@ -13,6 +13,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(args) => args.log_format,
         Command::Sandbox(args) => args.log_format,
         Command::User(args) => args.database.log_format,
+        Command::Keys(args) => args.database.log_format,
     };
     telemetry::init(log_format);
 
@@ -21,6 +22,7 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate(args) => migrate(args).await,
         Command::Sandbox(args) => server::sandbox::run(args).await,
         Command::User(args) => server::users::run(args).await,
+        Command::Keys(args) => server::keys::run(args.database, args.action).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

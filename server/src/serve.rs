@@ -44,9 +44,7 @@ async fn run(
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
     database::migrate(pool).await?;
-    if args.demo {
-        crate::demo::ensure_demo_users(pool).await?;
-    }
+    let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
 
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),
@@ -55,7 +53,16 @@ async fn run(
         idle_timeout: Duration::from_secs(u64::from(args.session_idle_minutes) * 60),
         absolute_timeout: Duration::from_secs(u64::from(args.session_absolute_hours) * 3600),
     };
-    let state = AppState { leptos_options, backend: Backend::new(pool.clone(), auth) };
+    let backend = Backend::new(pool.clone(), auth, keyring);
+    // Demo mode: users per role and the sandbox as a connection. Kept alive by the
+    // guard until the server stops.
+    let _sandbox = if args.demo {
+        crate::demo::ensure_demo_users(pool).await?;
+        Some(crate::demo::start_sandbox(&backend, &args.database.data_dir).await?)
+    } else {
+        None
+    };
+    let state = AppState { leptos_options, backend };
     let sessions = SessionPolicy {
         secure_cookie: public_url.https,
         idle_timeout: time::Duration::minutes(i64::from(args.session_idle_minutes)),

@@ -287,6 +287,22 @@ fn sample_body(path: &str) -> Vec<(&'static str, String)> {
         "/api/users/set-role" => vec![("id", some_id), ("role", "auditor".into())],
         "/api/users/set-active" => vec![("id", some_id), ("active", "true".into())],
         "/api/users/reset-password" => vec![("id", some_id)],
+        "/api/connections/select" | "/api/connections/remove" => vec![("id", some_id)],
+        "/api/connections/rename" => vec![("id", some_id), ("name", "Renamed".into())],
+        "/api/connections/check" => vec![
+            ("kind", "api_key".into()),
+            ("base_url", "http://127.0.0.1:9/platform_api/".into()),
+            ("account_id", "1".into()),
+            ("api_key", "k".into()),
+        ],
+        "/api/connections/add" => vec![
+            ("name", "Matrix".into()),
+            ("kind", "api_key".into()),
+            ("base_url", "http://127.0.0.1:9/platform_api/".into()),
+            ("account_id", "1".into()),
+            ("api_key", "k".into()),
+        ],
+        "/api/connections/rotate" => vec![("id", some_id), ("kind", "api_key".into()), ("account_id", "1".into()), ("api_key", "k".into())],
         _ => vec![],
     }
 }

@@ -124,6 +124,13 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/users/set-role", Access::Requires(Permission::ManageUsers)),
     ("/api/users/set-active", Access::Requires(Permission::ManageUsers)),
     ("/api/users/reset-password", Access::Requires(Permission::ManageUsers)),
+    ("/api/connections/list", Access::Requires(Permission::SignedIn)),
+    ("/api/connections/select", Access::Requires(Permission::SignedIn)),
+    ("/api/connections/check", Access::Requires(Permission::ManageConnections)),
+    ("/api/connections/add", Access::Requires(Permission::ManageConnections)),
+    ("/api/connections/rename", Access::Requires(Permission::ManageConnections)),
+    ("/api/connections/rotate", Access::Requires(Permission::ManageConnections)),
+    ("/api/connections/remove", Access::Requires(Permission::ManageConnections)),
 ];
 
 /// The logged-in user as the browser sees them.

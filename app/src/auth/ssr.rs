@@ -40,11 +40,17 @@ impl Default for AuthConfig {
 pub struct Backend {
     pool: PgPool,
     pub auth: AuthConfig,
+    keyring: std::sync::Arc<crate::connections::vault::Keyring>,
 }
 
 impl Backend {
-    pub fn new(pool: PgPool, auth: AuthConfig) -> Self {
-        Backend { pool, auth }
+    pub fn new(pool: PgPool, auth: AuthConfig, keyring: crate::connections::vault::Keyring) -> Self {
+        Backend { pool, auth, keyring: std::sync::Arc::new(keyring) }
+    }
+
+    /// The master keys that seal stored Voximplant credentials.
+    pub fn keyring(&self) -> &crate::connections::vault::Keyring {
+        &self.keyring
     }
 
     /// The pool without any check: for startup, health checks and the CLI, never
@@ -139,6 +145,18 @@ impl<C: Capability> Authorized<C> {
 
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    /// A Voximplant client for the connection this user works on (their choice, or
+    /// the first one), with that connection's description.
+    pub async fn voximplant(
+        &self,
+    ) -> Result<(crate::connections::ConnectionView, voximplant::client::Client), AppError> {
+        let connections = crate::connections::ssr::list(&self.backend.pool, self.user.selected_connection).await?;
+        let id = connections
+            .selected
+            .ok_or_else(|| AppError::Conflict("No Voximplant parent account is connected yet. An admin can add one under Admin.".into()))?;
+        crate::connections::ssr::client_for(&self.backend, crate::connections::ssr::parse_id(&id)?).await
     }
 }
 

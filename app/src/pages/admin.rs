@@ -3,6 +3,7 @@ use leptos_meta::Title;
 
 use crate::{
     auth::{components::Guarded, Permission},
+    connections::page::ConnectionsPanel,
     users::page::UsersPanel,
 };
 
@@ -16,6 +17,7 @@ pub fn AdminPage() -> impl IntoView {
                     <h1>"Admin"</h1>
                     <p class="lede">"People, roles and the Voximplant parent accounts Voxdesk works with."</p>
                 </header>
+                <ConnectionsPanel />
                 <UsersPanel />
             </section>
         </Guarded>

@@ -42,7 +42,7 @@ pub async fn start(pool: PgPool) -> TestServer {
 
 pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
     server::database::migrate(&pool).await.expect("migrations apply");
-    let state = AppState { leptos_options: leptos_options(), backend: Backend::new(pool.clone(), auth) };
+    let state = AppState { leptos_options: leptos_options(), backend: Backend::new(pool.clone(), auth, app::connections::vault::Keyring::generate()) };
     let policy = SessionPolicy {
         secure_cookie: false,
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),

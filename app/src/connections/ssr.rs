@@ -1,0 +1,473 @@
+//! Connection storage and the Voximplant client built from it.
+
+use std::time::Duration;
+
+use sqlx::PgPool;
+use uuid::Uuid;
+use voximplant::{
+    client::{Client, ClientConfig, Credentials, Error as ApiError, ServiceAccountKey},
+    methods::GetAccountInfo,
+    ErrorCode, Secret,
+};
+
+use super::{vault, AccountCheck, ConnectionView, Connections};
+use crate::{auth::ssr::Backend, error::AppError};
+
+/// How long a call to Voximplant may take before the portal gives up on it.
+pub const VOXIMPLANT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Credentials as an admin entered them. Never serialized except sealed.
+pub enum SecretInput {
+    ApiKey { account_id: u64, api_key: Secret },
+    ServiceAccount { json: Secret, key: ServiceAccountKey },
+}
+
+impl SecretInput {
+    pub fn parse(
+        kind: &str,
+        account_id: Option<String>,
+        api_key: Option<String>,
+        credentials_json: Option<String>,
+    ) -> Result<Self, AppError> {
+        match kind {
+            "api_key" => {
+                let account_id = account_id
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .ok_or_else(|| AppError::invalid("account_id", "Enter the account ID."))?
+                    .parse::<u64>()
+                    .map_err(|_| AppError::invalid("account_id", "The account ID is a number."))?;
+                let api_key = api_key
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| AppError::invalid("api_key", "Enter the API key."))?;
+                Ok(SecretInput::ApiKey { account_id, api_key: Secret::new(api_key) })
+            }
+            "service_account" => {
+                let json = credentials_json
+                    .filter(|j| !j.trim().is_empty())
+                    .ok_or_else(|| AppError::invalid("credentials_json", "Paste the service account's credentials JSON."))?;
+                let key = ServiceAccountKey::from_json(&json)
+                    .map_err(|error| AppError::invalid("credentials_json", format!("This is not usable: {error}.")))?;
+                Ok(SecretInput::ServiceAccount { json: Secret::new(json), key })
+            }
+            _ => Err(AppError::invalid("kind", "Choose API key or service account.")),
+        }
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            SecretInput::ApiKey { .. } => "api_key",
+            SecretInput::ServiceAccount { .. } => "service_account",
+        }
+    }
+
+    fn secret_field(&self) -> &'static str {
+        match self {
+            SecretInput::ApiKey { .. } => "api_key",
+            SecretInput::ServiceAccount { .. } => "credentials_json",
+        }
+    }
+
+    fn credentials(&self) -> Credentials {
+        match self {
+            SecretInput::ApiKey { account_id, api_key } => {
+                Credentials::ApiKey { account_id: *account_id, api_key: api_key.clone() }
+            }
+            SecretInput::ServiceAccount { key, .. } => Credentials::ServiceAccount(key.clone()),
+        }
+    }
+
+    /// What is sealed: the secret itself, nothing else.
+    fn sealed_bytes(&self) -> Vec<u8> {
+        match self {
+            SecretInput::ApiKey { api_key, .. } => api_key.expose().as_bytes().to_vec(),
+            SecretInput::ServiceAccount { json, .. } => json.expose().as_bytes().to_vec(),
+        }
+    }
+
+    fn from_sealed(kind: &str, account_id: u64, bytes: Vec<u8>) -> Result<Self, AppError> {
+        let text = String::from_utf8(bytes).map_err(|_| AppError::internal("a sealed secret is not UTF-8"))?;
+        match kind {
+            "api_key" => Ok(SecretInput::ApiKey { account_id, api_key: Secret::new(text) }),
+            _ => {
+                let key = ServiceAccountKey::from_json(&text).map_err(|e| AppError::internal(format!("stored credentials: {e}")))?;
+                Ok(SecretInput::ServiceAccount { json: Secret::new(text), key })
+            }
+        }
+    }
+}
+
+fn db(error: sqlx::Error) -> AppError {
+    AppError::unavailable("The database", error)
+}
+
+/// Only https, or plain http to this machine (the sandbox).
+pub fn check_base_url(url: &str) -> Result<String, AppError> {
+    let url = url.trim();
+    let url = if url.is_empty() { voximplant::client::DEFAULT_BASE_URL } else { url };
+    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p));
+    if !(url.starts_with("https://") || loopback) || url.contains(char::is_whitespace) {
+        return Err(AppError::invalid("base_url", "Use an https:// address (plain http only to this machine)."));
+    }
+    Ok(url.to_string())
+}
+
+fn client(base_url: &str, secret: &SecretInput) -> Result<Client, AppError> {
+    let config = ClientConfig { base_url: base_url.to_string(), timeout: VOXIMPLANT_TIMEOUT, ..ClientConfig::default() };
+    Client::new(secret.credentials(), config).map_err(|e| AppError::invalid("base_url", e.to_string()))
+}
+
+/// Maps a Voximplant client error to what the user sees.
+pub fn upstream(error: ApiError) -> AppError {
+    match error {
+        ApiError::Api { code, msg } => AppError::Upstream { code: code.code(), message: msg },
+        ApiError::Invalid(problems) => {
+            let first = problems.into_iter().next();
+            first.map_or_else(
+                || AppError::invalid("form", "The request is not valid."),
+                |p| AppError::invalid(&p.field, format!("{} {}", p.field.replace('_', " "), p.message)),
+            )
+        }
+        other => AppError::unavailable("Voximplant", other),
+    }
+}
+
+pub async fn check(base_url: &str, secret: &SecretInput) -> Result<AccountCheck, AppError> {
+    let base_url = check_base_url(base_url)?;
+    let info = client(&base_url, secret)?.get_account_info(GetAccountInfo::default()).await.map_err(|error| match error {
+        ApiError::Api { code: ErrorCode::AuthorizationFailed, .. }
+        | ApiError::Api { code: ErrorCode::InvalidKeyId, .. }
+        | ApiError::Api { code: ErrorCode::InvalidTokenFormat, .. } => {
+            AppError::invalid(secret.secret_field(), "Voximplant did not accept these credentials.")
+        }
+        other => upstream(other),
+    })?;
+    let account = info.result;
+    Ok(AccountCheck {
+        account_id: account.account_id,
+        account_name: account.account_name.unwrap_or_default(),
+        balance: account.balance.map(|b| b.round_dp(2).to_string()).unwrap_or_default(),
+        currency: account.currency.unwrap_or_default(),
+    })
+}
+
+fn check_name(name: &str) -> Result<String, AppError> {
+    let name = name.trim();
+    match name.chars().count() {
+        0 => Err(AppError::invalid("name", "Give the connection a name.")),
+        1..=80 => Ok(name.to_string()),
+        _ => Err(AppError::invalid("name", "Use at most 80 characters.")),
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    kind: String,
+    base_url: String,
+    account_id: i64,
+    account_name: String,
+    fingerprint: String,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl Row {
+    fn view(self) -> ConnectionView {
+        ConnectionView {
+            id: self.id.to_string(),
+            name: self.name,
+            kind: self.kind,
+            base_url: self.base_url,
+            account_id: self.account_id as u64,
+            account_name: self.account_name,
+            fingerprint: self.fingerprint,
+            updated_at: self.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        }
+    }
+}
+
+const COLUMNS: &str = "id, name, kind, base_url, account_id, account_name, fingerprint, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct SealedRow {
+    kind: String,
+    base_url: String,
+    account_id: i64,
+    alg: String,
+    kek_id: String,
+    wrapped_dek: Vec<u8>,
+    dek_nonce: Vec<u8>,
+    nonce: Vec<u8>,
+    ciphertext: Vec<u8>,
+}
+
+impl SealedRow {
+    fn sealed(&self) -> vault::Sealed {
+        vault::Sealed {
+            alg: self.alg.clone(),
+            kek_id: self.kek_id.clone(),
+            wrapped_dek: self.wrapped_dek.clone(),
+            dek_nonce: self.dek_nonce.clone(),
+            nonce: self.nonce.clone(),
+            ciphertext: self.ciphertext.clone(),
+        }
+    }
+}
+
+pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound("The connection".into()))
+}
+
+pub async fn list(pool: &PgPool, selected: Option<Uuid>) -> Result<Connections, AppError> {
+    let rows = sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let list: Vec<ConnectionView> = rows.into_iter().map(Row::view).collect();
+    // With no choice made (or a removed one), the first connection is the one in use.
+    let selected = selected
+        .map(|id| id.to_string())
+        .filter(|id| list.iter().any(|c| &c.id == id))
+        .or_else(|| list.first().map(|c| c.id.clone()));
+    Ok(Connections { list, selected })
+}
+
+pub async fn find(pool: &PgPool, id: Uuid) -> Result<ConnectionView, AppError> {
+    sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?
+        .map(Row::view)
+        .ok_or_else(|| AppError::NotFound("The connection".into()))
+}
+
+pub async fn select(pool: &PgPool, user: Uuid, id: &str) -> Result<(), AppError> {
+    let id = parse_id(id)?;
+    find(pool, id).await?;
+    sqlx::query("UPDATE users SET selected_connection = $2 WHERE id = $1")
+        .bind(user)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+pub async fn add(backend: &Backend, name: &str, base_url: &str, secret: &SecretInput) -> Result<ConnectionView, AppError> {
+    let name = check_name(name)?;
+    let base_url = check_base_url(base_url)?;
+    let account = check(&base_url, secret).await?;
+    let id = Uuid::new_v4();
+    let bytes = secret.sealed_bytes();
+    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+    let inserted = sqlx::query(
+        "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
+                                  alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(&name)
+    .bind(secret.kind())
+    .bind(&base_url)
+    .bind(account.account_id as i64)
+    .bind(&account.account_name)
+    .bind(vault::fingerprint(&bytes))
+    .bind(&sealed.alg)
+    .bind(&sealed.kek_id)
+    .bind(&sealed.wrapped_dek)
+    .bind(&sealed.dek_nonce)
+    .bind(&sealed.nonce)
+    .bind(&sealed.ciphertext)
+    .execute(backend.unguarded_pool())
+    .await;
+    match inserted {
+        Ok(_) => find(backend.unguarded_pool(), id).await,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Err(AppError::invalid("name", "A connection with this name exists already."))
+        }
+        Err(error) => Err(db(error)),
+    }
+}
+
+pub async fn rename(pool: &PgPool, id: &str, name: &str) -> Result<ConnectionView, AppError> {
+    let id = parse_id(id)?;
+    let name = check_name(name)?;
+    let updated = sqlx::query("UPDATE connections SET name = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(&name)
+        .execute(pool)
+        .await;
+    match updated {
+        Ok(done) if done.rows_affected() == 0 => Err(AppError::NotFound("The connection".into())),
+        Ok(_) => find(pool, id).await,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            Err(AppError::invalid("name", "A connection with this name exists already."))
+        }
+        Err(error) => Err(db(error)),
+    }
+}
+
+/// New credentials for the same account: checked against Voximplant first.
+pub async fn rotate(backend: &Backend, id: &str, secret: &SecretInput) -> Result<ConnectionView, AppError> {
+    let id = parse_id(id)?;
+    let current = find(backend.unguarded_pool(), id).await?;
+    let account = check(&current.base_url, secret).await?;
+    if account.account_id != current.account_id {
+        return Err(AppError::invalid(
+            secret.secret_field(),
+            format!(
+                "These credentials belong to account {}, not {} ({}). Add a new connection instead.",
+                account.account_id, current.account_id, current.account_name
+            ),
+        ));
+    }
+    store_secret(backend, id, secret, Some(&account.account_name)).await?;
+    find(backend.unguarded_pool(), id).await
+}
+
+async fn store_secret(backend: &Backend, id: Uuid, secret: &SecretInput, account_name: Option<&str>) -> Result<(), AppError> {
+    let bytes = secret.sealed_bytes();
+    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+    sqlx::query(
+        "UPDATE connections SET kind = $2, fingerprint = $3, alg = $4, kek_id = $5, wrapped_dek = $6,
+                dek_nonce = $7, nonce = $8, ciphertext = $9, account_name = coalesce($10, account_name),
+                updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(secret.kind())
+    .bind(vault::fingerprint(&bytes))
+    .bind(&sealed.alg)
+    .bind(&sealed.kek_id)
+    .bind(&sealed.wrapped_dek)
+    .bind(&sealed.dek_nonce)
+    .bind(&sealed.nonce)
+    .bind(&sealed.ciphertext)
+    .bind(account_name)
+    .execute(backend.unguarded_pool())
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+pub async fn remove(pool: &PgPool, id: &str) -> Result<(), AppError> {
+    let id = parse_id(id)?;
+    let done = sqlx::query("DELETE FROM connections WHERE id = $1").bind(id).execute(pool).await.map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound("The connection".into()));
+    }
+    Ok(())
+}
+
+/// A Voximplant client for a stored connection: the one place a stored secret is
+/// decrypted, and only into memory.
+pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, Client), AppError> {
+    let row = sqlx::query_as::<_, SealedRow>(
+        "SELECT kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
+         FROM connections WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(backend.unguarded_pool())
+    .await
+    .map_err(db)?
+    .ok_or_else(|| AppError::NotFound("The connection".into()))?;
+    let bytes = backend.keyring().open(&id.to_string(), &row.sealed()).map_err(|error| {
+        tracing::error!(connection = %id, %error, "stored credentials cannot be decrypted");
+        AppError::Conflict(
+            "This connection's stored credentials cannot be decrypted (the master key differs or the row was altered). \
+             An admin must rotate them."
+                .into(),
+        )
+    })?;
+    let secret = SecretInput::from_sealed(&row.kind, row.account_id as u64, bytes)?;
+    let view = find(backend.unguarded_pool(), id).await?;
+    Ok((view, client(&row.base_url, &secret)?))
+}
+
+/// Creates or refreshes a connection from code (demo mode): same sealing as `add`,
+/// no check against Voximplant (the caller just started the sandbox).
+pub async fn upsert_unchecked(
+    backend: &Backend,
+    name: &str,
+    base_url: &str,
+    secret: &SecretInput,
+    account_name: &str,
+) -> Result<Uuid, AppError> {
+    let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM connections WHERE name = $1")
+        .bind(name)
+        .fetch_optional(backend.unguarded_pool())
+        .await
+        .map_err(db)?;
+    let account_id = match secret {
+        SecretInput::ApiKey { account_id, .. } => *account_id,
+        SecretInput::ServiceAccount { key, .. } => key.account_id,
+    };
+    let id = existing.unwrap_or_else(Uuid::new_v4);
+    if existing.is_none() {
+        let bytes = secret.sealed_bytes();
+        let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+        sqlx::query(
+            "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
+                                      alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(id)
+        .bind(name)
+        .bind(secret.kind())
+        .bind(base_url)
+        .bind(account_id as i64)
+        .bind(account_name)
+        .bind(vault::fingerprint(&bytes))
+        .bind(&sealed.alg)
+        .bind(&sealed.kek_id)
+        .bind(&sealed.wrapped_dek)
+        .bind(&sealed.dek_nonce)
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .execute(backend.unguarded_pool())
+        .await
+        .map_err(db)?;
+    } else {
+        store_secret(backend, id, secret, Some(account_name)).await?;
+        sqlx::query("UPDATE connections SET base_url = $2, account_id = $3 WHERE id = $1")
+            .bind(id)
+            .bind(base_url)
+            .bind(account_id as i64)
+            .execute(backend.unguarded_pool())
+            .await
+            .map_err(db)?;
+    }
+    Ok(id)
+}
+
+/// Re-seals every connection's data key under the keyring's active master key.
+pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize, AppError> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    let rows: Vec<(Uuid, String, String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
+        "SELECT id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM connections FOR UPDATE",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    let count = rows.len();
+    for (id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext) in rows {
+        let sealed = vault::Sealed { alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext };
+        let rewrapped = keyring
+            .rewrap(&id.to_string(), &sealed)
+            .map_err(|error| AppError::Conflict(format!("connection {id}: {error}")))?;
+        sqlx::query("UPDATE connections SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE id = $1")
+            .bind(id)
+            .bind(&rewrapped.kek_id)
+            .bind(&rewrapped.wrapped_dek)
+            .bind(&rewrapped.dek_nonce)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(count)
+}

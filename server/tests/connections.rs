@@ -1,0 +1,208 @@
+//! Parent-account connections against a real sandbox over real HTTP: checking,
+//! saving sealed, using, rotating, tampering, and where the secret must never show.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use app::{
+    auth::Role,
+    connections::{ssr as connections, vault::Keyring},
+};
+use common::add_user;
+use reqwest::StatusCode;
+use sandbox::{Sandbox, SandboxConfig};
+use sqlx::PgPool;
+
+/// Everything logged in this test binary, to search for secrets.
+fn captured_logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<Arc<Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = {
+            let buffer = buffer.clone();
+            move || Capture(buffer.clone())
+        };
+        let _ = tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(writer).try_init();
+        buffer
+    })
+    .clone()
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+async fn start_sandbox() -> (Sandbox, String) {
+    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
+    let router = sandbox.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (sandbox, url)
+}
+
+fn add_form<'a>(name: &'a str, base_url: &'a str, account_id: &'a str, api_key: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![("name", name), ("kind", "api_key"), ("base_url", base_url), ("account_id", account_id), ("api_key", api_key)]
+}
+
+#[sqlx::test(migrations = false)]
+async fn a_connection_is_checked_saved_sealed_and_never_shown(pool: PgPool) {
+    let logs = captured_logs();
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "admin", Role::Admin).await;
+    add_user(&pool, "auditor", Role::Auditor).await;
+    let admin = server.signed_in("admin").await;
+    let (sandbox, base_url) = start_sandbox().await;
+    let parent = sandbox.parent();
+    let secret = parent.api_key.clone();
+    let account_id = parent.account_id.to_string();
+    let mut bodies = Vec::new();
+
+    // Check first: Voximplant's answer comes back, nothing is stored.
+    let form = add_form("Main", &base_url, &account_id, &secret);
+    let check = admin.post(server.url("/api/connections/check")).form(&form[1..]).send().await.unwrap();
+    assert_eq!(check.status(), StatusCode::OK);
+    let check = check.text().await.unwrap();
+    assert!(check.contains("voxdesk-reseller") && check.contains("USD"), "{check}");
+    bodies.push(check);
+
+    let wrong = add_form("Main", &base_url, &account_id, "not-the-key");
+    let refused = admin.post(server.url("/api/connections/check")).form(&wrong[1..]).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("Voximplant did not accept these credentials"));
+
+    let saved = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
+    assert_eq!(saved.status(), StatusCode::OK);
+    let saved: serde_json::Value = saved.json().await.unwrap();
+    assert_eq!(saved["account_id"], parent.account_id);
+    assert!(saved["fingerprint"].as_str().unwrap().starts_with("sha256:"));
+    bodies.push(saved.to_string());
+
+    // Everyone signed in sees it (without the secret); the auditor too.
+    let auditor = server.signed_in("auditor").await;
+    let listed = auditor.post(server.url("/api/connections/list")).send().await.unwrap().text().await.unwrap();
+    assert!(listed.contains("Main"));
+    bodies.push(listed);
+    for path in ["/", "/admin", "/children"] {
+        bodies.push(admin.get(server.url(path)).send().await.unwrap().text().await.unwrap());
+    }
+
+    // The portal can use it: a real call to the sandbox with the decrypted key.
+    let id = connections::parse_id(saved["id"].as_str().unwrap()).unwrap();
+    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let foreign = connections::client_for(&backend, id).await.unwrap_err();
+    assert!(foreign.to_string().contains("cannot be decrypted"), "another master key cannot open it: {foreign}");
+
+    // The secret is nowhere: responses, sessions, logs, a dump of the database.
+    for body in &bodies {
+        assert!(!body.contains(&secret), "the api_key leaked into an HTTP response");
+    }
+    let sessions: Vec<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM tower_sessions.session").fetch_all(&pool).await.unwrap();
+    assert!(sessions.iter().all(|data| !data.windows(secret.len()).any(|w| w == secret.as_bytes())));
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).to_string();
+    assert!(logged.contains("connection added"), "the log captured the action");
+    assert!(!logged.contains(&secret), "the api_key leaked into the log");
+    let dump = pg_dump(&pool).await;
+    assert!(dump.contains("voxdesk-reseller"), "the dump has the connection row");
+    assert!(!dump.contains(&secret), "the api_key is readable in a database dump");
+}
+
+#[sqlx::test(migrations = false)]
+async fn tampered_or_moved_ciphertexts_fail_with_a_clear_error(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let (sandbox, base_url) = start_sandbox().await;
+    let parent = sandbox.parent();
+    let secret = connections::SecretInput::ApiKey {
+        account_id: parent.account_id,
+        api_key: voximplant::Secret::new(parent.api_key.clone()),
+    };
+    let first = connections::add(&backend, "First", &base_url, &secret).await.unwrap();
+    let second = connections::add(&backend, "Second", &base_url, &secret).await.unwrap();
+    let (first, second) = (connections::parse_id(&first.id).unwrap(), connections::parse_id(&second.id).unwrap());
+    let (view, client) = connections::client_for(&backend, first).await.unwrap();
+    assert_eq!(view.name, "First");
+    let info = client.get_account_info(Default::default()).await.unwrap();
+    assert_eq!(info.result.account_id, parent.account_id);
+
+    // Moving a ciphertext to another row: the row id is bound, so it fails.
+    sqlx::query(
+        "UPDATE connections SET (wrapped_dek, dek_nonce, nonce, ciphertext) =
+           (SELECT wrapped_dek, dek_nonce, nonce, ciphertext FROM connections WHERE id = $1) WHERE id = $2",
+    )
+    .bind(first)
+    .bind(second)
+    .execute(&pool)
+    .await
+    .unwrap();
+    let moved = connections::client_for(&backend, second).await.unwrap_err();
+    assert!(moved.to_string().contains("cannot be decrypted"), "{moved}");
+
+    // Flipping one byte of the ciphertext fails too.
+    sqlx::query("UPDATE connections SET ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 1) WHERE id = $1")
+        .bind(first)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let flipped = connections::client_for(&backend, first).await.unwrap_err();
+    assert!(flipped.to_string().contains("cannot be decrypted"), "{flipped}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn rotation_keeps_the_account_and_master_key_rotation_rewraps(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let mut keyring = Keyring::generate();
+    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring.clone());
+    let (sandbox, base_url) = start_sandbox().await;
+    let parent = sandbox.parent();
+    let secret = connections::SecretInput::ApiKey {
+        account_id: parent.account_id,
+        api_key: voximplant::Secret::new(parent.api_key.clone()),
+    };
+    let saved = connections::add(&backend, "Main", &base_url, &secret).await.unwrap();
+
+    // New credentials must belong to the same account.
+    let child = sandbox.snapshot().children_of(parent.account_id).next().unwrap().clone();
+    let other = connections::SecretInput::ApiKey { account_id: child.id, api_key: voximplant::Secret::new(child.api_key) };
+    let refused = connections::rotate(&backend, &saved.id, &other).await.unwrap_err();
+    assert!(refused.to_string().contains("belong to account"), "{refused}");
+    let rotated = connections::rotate(&backend, &saved.id, &secret).await.unwrap();
+    assert_eq!(rotated.account_id, parent.account_id);
+
+    // Master-key rotation: re-seal under a new key, drop the old one, still usable.
+    let old = keyring.active_id().to_string();
+    keyring.add_active_key();
+    assert_eq!(connections::rewrap_all(&pool, &keyring).await.unwrap(), 1);
+    keyring.retire_inactive();
+    assert!(!keyring.key_ids().contains(&old));
+    let rotated_backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring);
+    let id = connections::parse_id(&saved.id).unwrap();
+    let (_, client) = connections::client_for(&rotated_backend, id).await.unwrap();
+    assert!(client.get_account_info(Default::default()).await.is_ok());
+}
+
+/// `pg_dump` of the test database, with the server's own binary.
+async fn pg_dump(pool: &PgPool) -> String {
+    let options = pool.connect_options();
+    let database = options.get_database().unwrap().to_string();
+    let url = std::env::var("DATABASE_URL").unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    let bin = ["/usr/bin/pg_dump".into(), server::embedded_pg::find_bin_dir().unwrap().join("pg_dump")]
+        .into_iter()
+        .chain(std::fs::read_dir("/usr/lib/postgresql").into_iter().flatten().flatten().map(|e| e.path().join("bin/pg_dump")))
+        .find(|path: &std::path::PathBuf| path.is_file())
+        .expect("pg_dump is installed with the PostgreSQL server");
+    let output = tokio::process::Command::new(bin).arg(format!("{base}/{database}")).output().await.unwrap();
+    assert!(output.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
