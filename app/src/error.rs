@@ -86,9 +86,13 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
-    /// Sets the response status for this error (server functions only) and returns it.
+    /// Sets the response status for this error and returns it. Only when answering a
+    /// server-function request: a server function called while rendering a page must
+    /// not change the page's status.
     pub fn respond(self) -> Self {
-        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        use leptos::prelude::use_context;
+        let serving_api = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
+        if let (true, Some(response)) = (serving_api, use_context::<leptos_axum::ResponseOptions>()) {
             response.set_status(http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
         }
         self

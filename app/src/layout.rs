@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use crate::{
     auth::{
         components::{use_auth, UserMenu},
-        CurrentUser, Permission, Role,
+        Me, Permission, Role,
     },
     connections::page::ConnectionPicker,
     error_page::ErrorPage,
@@ -47,7 +47,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 // and the navigation should not blank out meanwhile.
                 <Transition>
                     {move || Suspend::new(async move {
-                        auth.user.await.ok().flatten().map(|user| view! { <Navigation user /> })
+                        auth.user.await.ok().flatten().map(|me| view! { <Navigation me /> })
                     })}
                 </Transition>
             </header>
@@ -59,7 +59,8 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn Navigation(user: CurrentUser) -> impl IntoView {
+fn Navigation(me: Me) -> impl IntoView {
+    let Me { user, connections } = me;
     let role = user.role;
     view! {
         <nav class="primary-nav" aria-label="Primary">
@@ -80,7 +81,7 @@ fn Navigation(user: CurrentUser) -> impl IntoView {
                     .collect_view()}
             </ul>
         </nav>
-        <ConnectionPicker is_admin=role == Role::Admin />
+        <ConnectionPicker connections is_admin=role == Role::Admin />
         <UserMenu user />
     }
 }

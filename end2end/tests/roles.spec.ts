@@ -104,3 +104,30 @@ for (const width of [1280, 390]) {
     await testInfo.attach(`admin-${width}`, { path: file, contentType: 'image/png' });
   });
 }
+
+test('the demo sandbox is connected, shown by fingerprint, and picked for everyone', async ({ page }) => {
+  await signIn(page, 'support');
+  await expect(page.locator('[data-test="connection-picker"]')).toContainText('Sandbox (demo)');
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await signIn(page, 'admin');
+  await gotoHydrated(page, '/admin');
+  const row = page.locator('[data-test="connection-Sandbox (demo)"]');
+  await expect(row).toContainText('voxdesk-reseller');
+  await expect(row.locator('[data-test="fingerprint"]')).toHaveText(/^sha256:[0-9a-f]{16}$/);
+});
+
+test('credentials Voximplant refuses are reported next to the key, and nothing is saved', async ({ page }) => {
+  await signIn(page, 'admin');
+  await gotoHydrated(page, '/admin');
+  await page.getByText('Add a parent account').click();
+  await page.getByLabel('Name in Voxdesk').fill('Wrong key');
+  const sandboxUrl = await page.locator('[data-test="connection-Sandbox (demo)"] .block').first().textContent();
+  await page.getByLabel('API address').fill(sandboxUrl!.trim());
+  await page.getByLabel('Account ID').fill('100000');
+  await page.getByLabel('API key').fill('definitely-not-the-key');
+  await page.getByRole('button', { name: 'Check credentials' }).click();
+  await expect(page.locator('#field-api_key ~ .field-error')).toHaveText('Voximplant did not accept these credentials.');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  await expect(page.locator('#field-api_key ~ .field-error')).toHaveText('Voximplant did not accept these credentials.');
+  await expect(page.locator('[data-test="connection-Wrong key"]')).toHaveCount(0);
+});

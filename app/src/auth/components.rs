@@ -6,20 +6,27 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_location};
 
-use super::{get_current_user, setup_needed, CurrentUser, Login, Logout, Permission, SetupFirstAdmin};
+use super::{get_current_user, setup_needed, CurrentUser, Login, Logout, Me, Permission, SetupFirstAdmin};
+use crate::connections::SelectConnection;
 use crate::error::AppError;
 
-/// The current user, refetched on every navigation (so a role change or an ended
-/// session shows up at the next click) and after login or logout.
+/// The current user and their connections, refetched on every navigation (so a role
+/// change or an ended session shows up at the next click) and after picking another
+/// connection. Created once, outside any Suspense, so server and browser agree on it.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub user: Resource<Result<Option<Me>, AppError>>,
+    pub select_connection: ServerAction<SelectConnection>,
 }
 
 pub fn provide_auth() {
     let location = use_location();
-    let user = Resource::new(move || location.pathname.get(), |_| get_current_user());
-    provide_context(AuthContext { user });
+    let select_connection = ServerAction::<SelectConnection>::new();
+    let user = Resource::new(
+        move || (location.pathname.get(), select_connection.version().get()),
+        |_| get_current_user(),
+    );
+    provide_context(AuthContext { user, select_connection });
 }
 
 pub fn use_auth() -> AuthContext {
@@ -37,8 +44,8 @@ pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) if user.role.can(permission) => children().into_any(),
-                        Ok(Some(user)) => view! { <AccessDenied user /> }.into_any(),
+                        Ok(Some(me)) if me.user.role.can(permission) => children().into_any(),
+                        Ok(Some(me)) => view! { <AccessDenied user=me.user /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
                     }

@@ -142,10 +142,18 @@ pub struct CurrentUser {
     pub role: Role,
 }
 
+/// The signed-in user and the parent-account connections they can pick from: what
+/// every page's frame needs, in one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub user: CurrentUser,
+    pub connections: crate::connections::Connections,
+}
+
 /// Who is logged in, or `None`. Public: the login page needs it too.
 #[server(endpoint = "auth/me")]
-pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    ssr::current_user().await.map_err(AppError::respond)
+pub async fn get_current_user() -> Result<Option<Me>, AppError> {
+    ssr::me().await.map_err(AppError::respond)
 }
 
 /// Logs in. The same answer, after the same work, for an unknown name and a wrong

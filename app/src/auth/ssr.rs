@@ -266,9 +266,11 @@ async fn authenticate(backend: &Backend) -> Result<Option<SessionUser>, AppError
     row.to_session_user().map(Some)
 }
 
-pub async fn current_user() -> Result<Option<CurrentUser>, AppError> {
+pub async fn me() -> Result<Option<super::Me>, AppError> {
     let backend = backend()?;
-    Ok(authenticate(&backend).await?.map(|user| user.to_current()))
+    let Some(user) = authenticate(&backend).await? else { return Ok(None) };
+    let connections = crate::connections::ssr::list(&backend.pool, user.selected_connection).await?;
+    Ok(Some(super::Me { user: user.to_current(), connections }))
 }
 
 pub async fn login(username: String, password: String) -> Result<CurrentUser, AppError> {

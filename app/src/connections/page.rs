@@ -4,58 +4,50 @@
 use leptos::{html, prelude::*};
 
 use super::{
-    list_connections, AddConnection, CheckConnection, ConnectionView, RemoveConnection, RenameConnection,
-    RotateConnection, SelectConnection,
+    list_connections, AddConnection, CheckConnection, Connections, ConnectionView, RemoveConnection,
+    RenameConnection, RotateConnection, SelectConnection,
 };
-use crate::{auth::components::FormField, error::AppError};
+use crate::{
+    auth::components::{use_auth, FormField},
+    error::AppError,
+};
 
 const DEFAULT_BASE_URL: &str = "https://api.voximplant.com/platform_api/";
 
 /// Which Voximplant parent account the pages work on.
 #[component]
-pub fn ConnectionPicker(is_admin: bool) -> impl IntoView {
-    let select = ServerAction::<SelectConnection>::new();
-    let connections = Resource::new(move || select.version().get(), |_| list_connections());
+pub fn ConnectionPicker(connections: Connections, is_admin: bool) -> impl IntoView {
+    let select = use_auth().select_connection;
+    if connections.list.is_empty() {
+        return if is_admin {
+            view! { <div class="connection-picker"><a class="picker-empty" href="/admin#connections">"Connect a parent account"</a></div> }.into_any()
+        } else {
+            view! { <div class="connection-picker"><span class="picker-empty">"No parent account connected"</span></div> }.into_any()
+        };
+    }
+    let selected = connections.selected.clone().unwrap_or_default();
     view! {
         <div class="connection-picker">
-            <Transition>
-                {move || Suspend::new(async move {
-                    match connections.await {
-                        Ok(c) if c.list.is_empty() => {
-                            if is_admin {
-                                view! { <a class="picker-empty" href="/admin#connections">"Connect a parent account"</a> }.into_any()
-                            } else {
-                                view! { <span class="picker-empty">"No parent account connected"</span> }.into_any()
-                            }
-                        }
-                        Ok(c) => {
-                            let selected = c.selected.clone().unwrap_or_default();
-                            view! {
-                                <label for="connection-picker">"Parent account"</label>
-                                <select
-                                    id="connection-picker"
-                                    data-test="connection-picker"
-                                    on:change=move |event| {
-                                        select.dispatch(SelectConnection { id: event_target_value(&event) });
-                                    }
-                                >
-                                    {c.list
-                                        .into_iter()
-                                        .map(|conn| {
-                                            let chosen = conn.id == selected;
-                                            view! { <option value=conn.id selected=chosen>{conn.name}</option> }
-                                        })
-                                        .collect_view()}
-                                </select>
-                            }
-                            .into_any()
-                        }
-                        Err(_) => view! { <span class="picker-empty">"Connections unavailable"</span> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <label for="connection-picker">"Parent account"</label>
+            <select
+                id="connection-picker"
+                data-test="connection-picker"
+                on:change=move |event| {
+                    select.dispatch(SelectConnection { id: event_target_value(&event) });
+                }
+            >
+                {connections
+                    .list
+                    .into_iter()
+                    .map(|conn| {
+                        let chosen = conn.id == selected;
+                        view! { <option value=conn.id selected=chosen>{conn.name}</option> }
+                    })
+                    .collect_view()}
+            </select>
         </div>
     }
+    .into_any()
 }
 
 #[component]
