@@ -1,7 +1,9 @@
+#![recursion_limit = "256"]
 //! Voxdesk's Leptos application: routes, pages, components and server functions.
 //! Compiled twice: with `ssr` into the server binary and with `hydrate` into the
 //! browser's WASM. Server-only code sits in `#[cfg(feature = "ssr")]` modules.
 
+pub mod audit;
 pub mod auth;
 pub mod connections;
 pub mod error;
@@ -22,11 +24,12 @@ use leptos_router::{
 };
 
 use crate::{
+    audit::page::{AuditEventPage, AuditLogPage},
     auth::components::{provide_auth, LoginPage, SetupPage},
     layout::Layout,
 };
 use crate::pages::{
-    admin::AdminPage, audit::AuditPage, billing::BillingPage, children::ChildrenPage,
+    admin::AdminPage, billing::BillingPage, children::ChildrenPage,
     dashboard::DashboardPage, not_found::NotFoundPage,
 };
 
@@ -44,7 +47,8 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/children") view=ChildrenPage ssr=SsrMode::Async />
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/audit/:seq") view=AuditEventPage ssr=SsrMode::Async />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

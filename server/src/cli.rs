@@ -34,6 +34,24 @@ pub enum Command {
     User(UserArgs),
     /// Manage the master keys that seal stored Voximplant credentials.
     Keys(KeysArgs),
+    /// The audit log: verify its hash chain.
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    #[command(subcommand)]
+    pub action: AuditAction,
+}
+
+#[derive(Debug, Clone, Copy, Subcommand)]
+pub enum AuditAction {
+    /// Recompute every event's hash and link; report the first bad event, or the
+    /// head hash to keep elsewhere. Exits 1 when the chain is broken.
+    Verify,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -35,8 +35,11 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
     let routes = generate_route_list(App);
     let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
 
+    let pool = state.backend.unguarded_pool().clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/audit/export.csv", get(crate::audit_http::export_csv))
+        .route("/audit/export.jsonl", get(crate::audit_http::export_jsonl))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
@@ -45,7 +48,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(security_headers))
-        .layer(axum::middleware::from_fn(refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
         // Outermost: gives each request a fresh id (one sent by the client is
         // replaced, so log lines cannot be forged), opens a span carrying it for
         // every log line of the request, and echoes it in the response.
@@ -67,9 +70,11 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
 /// Refuses state-changing requests that a browser says come from another site
 /// (Fetch Metadata), or whose Origin is not this host. Requests without either
 /// header come from non-browser clients and pass: CSRF needs a browser.
-async fn refuse_cross_site(request: Request, next: axum::middleware::Next) -> Response {
+async fn refuse_cross_site(State(pool): State<PgPool>, request: Request, next: axum::middleware::Next) -> Response {
     if is_cross_site_write(&request) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
+        let (context, event) = crate::audit_http::cross_site_event(&request);
+        app::audit::ssr::record(&pool, &context, event).await;
         return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
     }
     next.run(request).await

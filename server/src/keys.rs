@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use app::connections::{ssr::rewrap_all, vault::Keyring};
+use app::{
+    audit::ssr::{audited, AuditContext, Done},
+    connections::{ssr::rewrap_all, vault::Keyring},
+};
 
 use crate::{
     cli::{DatabaseArgs, KeysAction},
@@ -63,7 +66,14 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
     let database = Database::open(args).await?;
     let result = async {
         database::migrate(&database.pool).await?;
-        rewrap_all(&database.pool, &keyring).await.map_err(|e| anyhow::anyhow!("{e}"))
+        let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+        let context = AuditContext::system(&format!("cli:{who}"));
+        let params = serde_json::json!({ "from": old, "to": new });
+        audited(&database.pool, &context, "keys.rotate", None, serde_json::json!([]), params, || async {
+            rewrap_all(&database.pool, &keyring).await.map(Done::new)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
     }
     .await;
     database.close().await;

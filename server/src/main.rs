@@ -14,6 +14,7 @@ async fn main() -> std::process::ExitCode {
         Command::Sandbox(args) => args.log_format,
         Command::User(args) => args.database.log_format,
         Command::Keys(args) => args.database.log_format,
+        Command::Audit(args) => args.database.log_format,
     };
     telemetry::init(log_format);
 
@@ -23,6 +24,7 @@ async fn main() -> std::process::ExitCode {
         Command::Sandbox(args) => server::sandbox::run(args).await,
         Command::User(args) => server::users::run(args).await,
         Command::Keys(args) => server::keys::run(args.database, args.action).await,
+        Command::Audit(args) => audit(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -41,4 +43,22 @@ async fn migrate(args: server::cli::DatabaseArgs) -> anyhow::Result<()> {
     result?;
     println!("migrations applied");
     Ok(())
+}
+
+async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
+    use app::audit::ChainCheck;
+    let database = Database::open(&args.database).await?;
+    let result = async {
+        database::migrate(&database.pool).await?;
+        app::audit::ssr::verify(&database.pool).await.map_err(|e| anyhow::anyhow!("{e}"))
+    }
+    .await;
+    database.close().await;
+    match result? {
+        ChainCheck::Intact { events, head_seq, head_hash } => {
+            println!("intact: {events} events; head is event {head_seq} with hash {head_hash}");
+            Ok(())
+        }
+        ChainCheck::Broken { seq, reason } => anyhow::bail!("the audit chain is broken at event {seq}: {reason}"),
+    }
 }

@@ -46,6 +46,7 @@ async fn run(
     database::migrate(pool).await?;
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
 
+    let reconciler = tokio::spawn(crate::audit_http::reconcile_forever(pool.clone()));
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),
     );
@@ -76,6 +77,7 @@ async fn run(
         .with_graceful_shutdown(shutdown_signal())
         .await;
     cleanup.abort();
+    reconciler.abort();
     served.map_err(|error| anyhow::anyhow!("server error: {error}"))
 }
 

@@ -1,7 +1,12 @@
 //! `voxdesk user …`: user management from the command line, for the first admin and
 //! for recovery when nobody can sign in.
 
-use app::{auth::Role, error::AppError, users::ssr as users};
+use app::{
+    audit::ssr::{audited, AuditContext, Done},
+    auth::Role,
+    error::AppError,
+    users::ssr as users,
+};
 
 use crate::{
     cli::{UserAction, UserArgs},
@@ -19,7 +24,43 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
     result
 }
 
+/// Every change from the command line is audited like one from the portal, with
+/// the operating-system user as the actor.
+fn cli_context() -> AuditContext {
+    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    AuditContext::system(&format!("cli:{who}"))
+}
+
 async fn act(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
+    let context = cli_context();
+    let audit_action = match &action {
+        UserAction::Add { .. } => Some("user.create"),
+        UserAction::List => None,
+        UserAction::SetRole { .. } => Some("user.set_role"),
+        UserAction::Disable { .. } | UserAction::Enable { .. } => Some("user.set_active"),
+        UserAction::ResetPassword { .. } => Some("user.reset_password"),
+    };
+    let Some(audit_action) = audit_action else { return perform(pool, action).await };
+    let params = match &action {
+        UserAction::Add { username, email, role, .. } => serde_json::json!({ "username": username, "email": email, "role": role }),
+        UserAction::SetRole { username, role } => serde_json::json!({ "username": username, "role": role }),
+        UserAction::Disable { username } => serde_json::json!({ "username": username, "active": false }),
+        UserAction::Enable { username } => serde_json::json!({ "username": username, "active": true }),
+        UserAction::ResetPassword { username } => serde_json::json!({ "username": username }),
+        UserAction::List => serde_json::json!({}),
+    };
+    let target = params["username"].clone();
+    audited(pool, &context, audit_action, None, serde_json::json!([target]), params, || async {
+        perform(pool, action).await.map(Done::new).map_err(|e| AppError::invalid("cli", format!("{e:#}")))
+    })
+    .await
+    .map_err(|e| match e {
+        AppError::Invalid { message, .. } => anyhow::anyhow!("{message}"),
+        other => anyhow::anyhow!("{other}"),
+    })
+}
+
+async fn perform(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
     match action {
         UserAction::Add { username, email, display_name, role, password } => {
             let created = users::create(pool, username, email, display_name, parse_role(&role)?, password).await.map_err(explain)?;

@@ -303,6 +303,8 @@ fn sample_body(path: &str) -> Vec<(&'static str, String)> {
             ("api_key", "k".into()),
         ],
         "/api/connections/rotate" => vec![("id", some_id), ("kind", "api_key".into()), ("account_id", "1".into()), ("api_key", "k".into())],
+        "/api/audit/events" | "/api/audit/activity" => vec![("filter[actor]", "nobody".into())],
+        "/api/audit/event" => vec![("seq", "1".into())],
         _ => vec![],
     }
 }

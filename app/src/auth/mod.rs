@@ -131,6 +131,43 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/connections/rename", Access::Requires(Permission::ManageConnections)),
     ("/api/connections/rotate", Access::Requires(Permission::ManageConnections)),
     ("/api/connections/remove", Access::Requires(Permission::ManageConnections)),
+    ("/api/audit/events", Access::Requires(Permission::ViewAudit)),
+    ("/api/audit/event", Access::Requires(Permission::ViewAudit)),
+    ("/api/audit/activity", Access::Requires(Permission::ViewAudit)),
+    ("/api/audit/verify", Access::Requires(Permission::ViewAudit)),
+];
+
+/// The server functions that change something, with the audit action each records
+/// (intent and outcome). A test calls each and looks for both; a server function
+/// must be listed here or in [`READ_ONLY`].
+pub const AUDITED: &[(&str, &str)] = &[
+    ("/api/auth/setup", "user.setup"),
+    ("/api/users/create", "user.create"),
+    ("/api/users/set-role", "user.set_role"),
+    ("/api/users/set-active", "user.set_active"),
+    ("/api/users/reset-password", "user.reset_password"),
+    ("/api/connections/add", "connection.add"),
+    ("/api/connections/rename", "connection.rename"),
+    ("/api/connections/rotate", "connection.rotate"),
+    ("/api/connections/remove", "connection.remove"),
+];
+
+/// Server functions that change nothing, or only the caller's own session and
+/// preferences (login and logout are audited as events; see the audit tests).
+pub const READ_ONLY: &[&str] = &[
+    "/api/auth/me",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/auth/setup-needed",
+    "/api/system/status",
+    "/api/users/list",
+    "/api/connections/list",
+    "/api/connections/select",
+    "/api/connections/check",
+    "/api/audit/events",
+    "/api/audit/event",
+    "/api/audit/activity",
+    "/api/audit/verify",
 ];
 
 /// The logged-in user as the browser sees them.

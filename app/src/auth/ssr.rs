@@ -147,6 +147,15 @@ impl<C: Capability> Authorized<C> {
         &self.backend
     }
 
+    /// The audit context of this request: who, from where.
+    pub async fn audit_context(&self) -> crate::audit::ssr::AuditContext {
+        crate::audit::ssr::AuditContext::from_request().await.with_actor(
+            self.user.id,
+            &self.user.username,
+            self.user.role.as_str(),
+        )
+    }
+
     /// A Voximplant client for the connection this user works on (their choice, or
     /// the first one), with that connection's description.
     pub async fn voximplant(
@@ -198,13 +207,32 @@ pub async fn require<C: Capability>() -> Result<Authorized<C>, AppError> {
     let backend = backend()?;
     let Some(user) = authenticate(&backend).await? else {
         tracing::info!(permission = ?C::PERMISSION, "denied: not logged in");
+        record_denial(&backend, None, C::PERMISSION).await;
         return Err(AppError::Unauthenticated);
     };
     if !user.role.can(C::PERMISSION) {
         tracing::warn!(user = %user.username, role = %user.role, permission = ?C::PERMISSION, "denied: role lacks permission");
+        record_denial(&backend, Some(&user), C::PERMISSION).await;
         return Err(AppError::Forbidden);
     }
     Ok(Authorized { user, backend, _capability: PhantomData })
+}
+
+/// A refused server-function call, in the audit log. Denied either way.
+async fn record_denial(backend: &Backend, user: Option<&SessionUser>, permission: Permission) {
+    use crate::audit::{ssr, Outcome};
+    let mut context = ssr::AuditContext::from_request().await;
+    if let Some(user) = user {
+        context = context.with_actor(user.id, &user.username, user.role.as_str());
+    }
+    let path = use_context::<http::request::Parts>().map(|p| p.uri.path().to_string()).unwrap_or_default();
+    let event = ssr::NewEvent::fact(
+        "access.denied",
+        serde_json::json!([]),
+        serde_json::json!({ "path": path, "permission": format!("{permission:?}") }),
+        Outcome::Denied,
+    );
+    ssr::record(&backend.pool, &context, event).await;
 }
 
 #[derive(sqlx::FromRow)]
@@ -237,7 +265,12 @@ impl UserRow {
 /// The session's user, or `None` (and the session ended) when it is missing,
 /// expired, or its user was disabled or changed since login.
 async fn authenticate(backend: &Backend) -> Result<Option<SessionUser>, AppError> {
-    let session = session().await?;
+    authenticate_session(backend, &session().await?).await
+}
+
+/// [`authenticate`] for plain axum handlers, which have the session but no Leptos
+/// context.
+pub async fn authenticate_session(backend: &Backend, session: &Session) -> Result<Option<SessionUser>, AppError> {
     let stored: Option<SessionAuth> =
         session.get(SESSION_AUTH).await.map_err(|e| AppError::unavailable("The session store", e))?;
     let Some(mut auth) = stored else { return Ok(None) };
@@ -280,7 +313,15 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
     let address = client_address().await;
     let scopes = [throttle::name_scope(&name), throttle::address_scope(&address)];
     let now = Utc::now();
-    throttle::check(pool, &scopes, now).await?;
+    let context = crate::audit::ssr::AuditContext::from_request().await;
+    let login_event = |outcome| {
+        crate::audit::ssr::NewEvent::fact("user.login", serde_json::json!([]), serde_json::json!({ "username": name }), outcome)
+    };
+    if let Err(error) = throttle::check(pool, &scopes, now).await {
+        let event = login_event(crate::audit::Outcome::Denied).with_detail(serde_json::json!({ "error": error.to_string() }));
+        crate::audit::ssr::record(pool, &context, event).await;
+        return Err(error);
+    }
 
     let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
         .bind(&name)
@@ -297,9 +338,13 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
         throttle::record_failure(pool, &scopes[0], throttle::MAX_FAILURES_PER_NAME, now).await?;
         throttle::record_failure(pool, &scopes[1], throttle::MAX_FAILURES_PER_ADDRESS, now).await?;
         tracing::warn!(username = %name, %address, "login failed");
+        crate::audit::ssr::record(pool, &context, login_event(crate::audit::Outcome::Invalid)).await;
         return Err(AppError::invalid("login", "The username or password is incorrect."));
     };
     throttle::clear(pool, &scopes[0]).await?;
+    // A login that cannot be audited does not happen.
+    let context = context.with_actor(user.id, &user.username, &user.role);
+    crate::audit::ssr::append(pool, &context, login_event(crate::audit::Outcome::Ok)).await?;
     start_session(&user).await?;
     tracing::info!(username = %user.username, %address, "login");
     user.to_session_user().map(|u| u.to_current())
@@ -315,6 +360,12 @@ async fn start_session(user: &UserRow) -> Result<(), AppError> {
 }
 
 pub async fn logout() -> Result<(), AppError> {
+    let backend = backend()?;
+    if let Some(user) = authenticate(&backend).await? {
+        let context = crate::audit::ssr::AuditContext::from_request().await.with_actor(user.id, &user.username, user.role.as_str());
+        let event = crate::audit::ssr::NewEvent::fact("user.logout", serde_json::json!([]), serde_json::json!({}), crate::audit::Outcome::Ok);
+        crate::audit::ssr::record(&backend.pool, &context, event).await;
+    }
     let session = session().await?;
     session.flush().await.map_err(|e| AppError::unavailable("The session store", e))
 }
@@ -338,8 +389,14 @@ pub async fn setup_first_admin(
     password: String,
 ) -> Result<CurrentUser, AppError> {
     let access = public()?;
+    let context = crate::audit::ssr::AuditContext::from_request().await;
+    let params = serde_json::json!({ "username": username, "email": email, "role": "admin" });
     let new = NewUser { username, email, display_name, role: Role::Admin, password };
-    let id = create_user(access.db(), new, OnlyIfNoUsers(true)).await?;
+    let id = crate::audit::ssr::audited(access.db(), &context, "user.setup", None, serde_json::json!([]), params, || async {
+        let id = create_user(access.db(), new, OnlyIfNoUsers(true)).await?;
+        Ok(crate::audit::ssr::Done { value: id, changes: None, targets: Some(serde_json::json!([id.to_string()])) })
+    })
+    .await?;
     let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_one(access.db())

@@ -84,18 +84,34 @@ pub async fn add_connection(
     credentials_json: Option<String>,
 ) -> Result<ConnectionView, AppError> {
     use crate::auth::ssr::{cap, require};
+    use crate::audit::ssr::{audited, Done};
     let access = require::<cap::ManageConnections>().await.map_err(AppError::respond)?;
+    let params = serde_json::json!({ "name": name, "kind": kind, "base_url": base_url, "account_id": account_id });
     let secret = ssr::SecretInput::parse(&kind, account_id, api_key, credentials_json).map_err(AppError::respond)?;
-    let view = ssr::add(access.backend(), &name, &base_url, &secret).await.map_err(AppError::respond)?;
-    tracing::info!(by = %access.user().username, connection = %view.name, account_id = view.account_id, "connection added");
-    Ok(view)
+    audited(access.db(), &access.audit_context().await, "connection.add", Some("GetAccountInfo"), serde_json::json!([name]), params, || async {
+        let view = ssr::add(access.backend(), &name, &base_url, &secret).await?;
+        let targets = serde_json::json!([view.name, view.id, view.account_id]);
+        Ok(Done { value: view, changes: None, targets: Some(targets) })
+    })
+    .await
+    .map_err(AppError::respond)
 }
 
 #[server(endpoint = "connections/rename")]
 pub async fn rename_connection(id: String, name: String) -> Result<ConnectionView, AppError> {
     use crate::auth::ssr::{cap, require};
+    use crate::audit::ssr::{audited, Done};
     let access = require::<cap::ManageConnections>().await.map_err(AppError::respond)?;
-    ssr::rename(access.db(), &id, &name).await.map_err(AppError::respond)
+    let before = ssr::find(access.db(), ssr::parse_id(&id).map_err(AppError::respond)?).await.map_err(AppError::respond)?;
+    let params = serde_json::json!({ "id": id, "name": name });
+    let targets = serde_json::json!([before.name, before.id]);
+    audited(access.db(), &access.audit_context().await, "connection.rename", None, targets, params, || async {
+        let after = ssr::rename(access.db(), &id, &name).await?;
+        let changes = serde_json::json!({ "name": { "before": before.name, "after": after.name } });
+        Ok(Done { value: after, changes: Some(changes), targets: None })
+    })
+    .await
+    .map_err(AppError::respond)
 }
 
 /// New credentials for the same Voximplant account (checked first).
@@ -108,18 +124,32 @@ pub async fn rotate_connection(
     credentials_json: Option<String>,
 ) -> Result<ConnectionView, AppError> {
     use crate::auth::ssr::{cap, require};
+    use crate::audit::ssr::{audited, Done};
     let access = require::<cap::ManageConnections>().await.map_err(AppError::respond)?;
+    let before = ssr::find(access.db(), ssr::parse_id(&id).map_err(AppError::respond)?).await.map_err(AppError::respond)?;
+    let params = serde_json::json!({ "id": id, "kind": kind, "account_id": account_id });
     let secret = ssr::SecretInput::parse(&kind, account_id, api_key, credentials_json).map_err(AppError::respond)?;
-    let view = ssr::rotate(access.backend(), &id, &secret).await.map_err(AppError::respond)?;
-    tracing::info!(by = %access.user().username, connection = %view.name, "connection credentials rotated");
-    Ok(view)
+    let targets = serde_json::json!([before.name, before.id]);
+    audited(access.db(), &access.audit_context().await, "connection.rotate", Some("GetAccountInfo"), targets, params, || async {
+        let after = ssr::rotate(access.backend(), &id, &secret).await?;
+        let changes = serde_json::json!({ "fingerprint": { "before": before.fingerprint, "after": after.fingerprint } });
+        Ok(Done { value: after, changes: Some(changes), targets: None })
+    })
+    .await
+    .map_err(AppError::respond)
 }
 
 #[server(endpoint = "connections/remove")]
 pub async fn remove_connection(id: String) -> Result<(), AppError> {
     use crate::auth::ssr::{cap, require};
+    use crate::audit::ssr::{audited, Done};
     let access = require::<cap::ManageConnections>().await.map_err(AppError::respond)?;
-    ssr::remove(access.db(), &id).await.map_err(AppError::respond)?;
-    tracing::info!(by = %access.user().username, connection = %id, "connection removed");
-    Ok(())
+    let before = ssr::find(access.db(), ssr::parse_id(&id).map_err(AppError::respond)?).await.map_err(AppError::respond)?;
+    let targets = serde_json::json!([before.name, before.id, before.account_id]);
+    audited(access.db(), &access.audit_context().await, "connection.remove", None, targets, serde_json::json!({ "id": id }), || async {
+        ssr::remove(access.db(), &id).await?;
+        Ok(Done::new(()))
+    })
+    .await
+    .map_err(AppError::respond)
 }

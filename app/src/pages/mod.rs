@@ -1,7 +1,6 @@
 //! One module per page of the primary navigation.
 
 pub mod admin;
-pub mod audit;
 pub mod billing;
 pub mod children;
 pub mod coming_soon;

@@ -1,0 +1,299 @@
+//! The audit log against a real PostgreSQL: what is recorded, that it cannot be
+//! changed, that the chain holds under concurrency and shows any tampering, and
+//! that an interrupted action is settled after a restart.
+
+mod common;
+
+use std::{process::Command, time::Duration};
+
+use app::{
+    audit::{
+        ssr::{self as audit, AuditContext, NewEvent},
+        ChainCheck, Outcome,
+    },
+    auth::{Role, AUDITED, ENDPOINTS, READ_ONLY},
+};
+use common::add_user;
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+async fn events(pool: &PgPool, action: &str) -> Vec<(String, Option<String>, String, String)> {
+    sqlx::query_as("SELECT kind, outcome, params, coalesce(changes, '') FROM audit_events WHERE action = $1 ORDER BY seq")
+        .bind(action)
+        .fetch_all(pool)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn every_server_function_is_either_audited_or_read_only() {
+    for (path, _) in ENDPOINTS {
+        let audited = AUDITED.iter().any(|(p, _)| p == path);
+        let read_only = READ_ONLY.contains(path);
+        assert!(audited ^ read_only, "{path} must be in exactly one of auth::AUDITED and auth::READ_ONLY");
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "boss", Role::Admin).await;
+    let target = add_user(&pool, "target", Role::Support).await;
+    let admin = server.signed_in("boss").await;
+    let (sandbox, base_url) = {
+        let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
+        let router = sandbox.router();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        (sandbox, url)
+    };
+    let parent = sandbox.parent();
+    let account_id = parent.account_id.to_string();
+    let post = |path: &str, form: Vec<(&str, String)>| {
+        let request = admin.post(server.url(path)).form(&form);
+        async move { request.send().await.unwrap() }
+    };
+    let added: serde_json::Value = post(
+        "/api/connections/add",
+        vec![
+            ("name", "Main".into()),
+            ("kind", "api_key".into()),
+            ("base_url", base_url.clone()),
+            ("account_id", account_id.clone()),
+            ("api_key", parent.api_key.clone()),
+        ],
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let connection = added["id"].as_str().unwrap().to_string();
+    let calls: Vec<(&str, Vec<(&str, String)>)> = vec![
+        ("/api/users/create", vec![("username", "newbie".into()), ("email", "newbie@voxdesk.example".into()), ("display_name", "Newbie".into()), ("role", "auditor".into())]),
+        ("/api/users/set-role", vec![("id", target.clone()), ("role", "reseller".into())]),
+        ("/api/users/set-active", vec![("id", target.clone()), ("active", "false".into())]),
+        ("/api/users/reset-password", vec![("id", target.clone())]),
+        ("/api/connections/rename", vec![("id", connection.clone()), ("name", "Renamed".into())]),
+        ("/api/connections/rotate", vec![("id", connection.clone()), ("kind", "api_key".into()), ("account_id", account_id.clone()), ("api_key", parent.api_key.clone())]),
+        ("/api/connections/remove", vec![("id", connection.clone())]),
+    ];
+    for (path, form) in calls {
+        let status = post(path, form).await.status();
+        assert_eq!(status, StatusCode::OK, "{path}");
+    }
+    // First-run setup is refused now, and that refusal is audited too.
+    let setup = client_setup(&server).await;
+    assert_eq!(setup, StatusCode::CONFLICT);
+
+    for (path, action) in AUDITED {
+        let rows = events(&pool, action).await;
+        let intents = rows.iter().filter(|r| r.0 == "intent").count();
+        let outcomes = rows.iter().filter(|r| r.0 == "outcome").count();
+        assert!(intents >= 1 && intents == outcomes, "{path}: {intents} intents, {outcomes} outcomes for {action}");
+    }
+    let role_change = &events(&pool, "user.set_role").await[1];
+    assert_eq!(role_change.1.as_deref(), Some("ok"));
+    assert!(role_change.3.contains("\"before\":\"support\"") && role_change.3.contains("\"after\":\"reseller\""), "{}", role_change.3);
+    let setup = events(&pool, "user.setup").await;
+    assert_eq!(setup[1].1.as_deref(), Some("invalid"));
+
+    // Logins are events; secrets are in no event at all.
+    assert!(!events(&pool, "user.login").await.is_empty());
+    let everything: Vec<String> = sqlx::query_scalar(
+        "SELECT concat_ws('|', targets, params, changes, outcome_detail) FROM audit_events",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    for row in &everything {
+        assert!(!row.contains(&parent.api_key), "an api key reached the audit log: {row}");
+        assert!(!row.contains(common::PASSWORD), "a password reached the audit log: {row}");
+    }
+    assert_eq!(audit::verify(&pool).await.unwrap_or_else(|e| panic!("{e}")), intact(&pool).await);
+}
+
+async fn client_setup(server: &common::TestServer) -> StatusCode {
+    let form = [("username", "late"), ("email", "late@voxdesk.example"), ("display_name", "Late"), ("password", common::PASSWORD)];
+    common::client().post(server.url("/api/auth/setup")).form(&form).send().await.unwrap().status()
+}
+
+async fn intact(pool: &PgPool) -> ChainCheck {
+    match audit::verify(pool).await.unwrap() {
+        intact @ ChainCheck::Intact { .. } => intact,
+        broken => panic!("the chain is broken: {broken:?}"),
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn denied_and_cross_site_requests_are_recorded(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "helper", Role::Support).await;
+    let support = server.signed_in("helper").await;
+    let refused = support.post(server.url("/api/users/list")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let denied = events(&pool, "access.denied").await;
+    assert_eq!(denied.len(), 1);
+    assert!(denied[0].2.contains("/api/users/list"), "{:?}", denied[0]);
+    support.post(server.url("/api/auth/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
+    assert_eq!(events(&pool, "request.cross_site_refused").await.len(), 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_log_cannot_be_updated_deleted_or_truncated(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("test");
+    audit::append(&pool, &context, NewEvent::fact("test.fact", serde_json::json!([]), serde_json::json!({}), Outcome::Ok)).await.unwrap();
+    for statement in [
+        "UPDATE audit_events SET action = 'forged'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+        "SET session_replication_role = replica; UPDATE audit_events SET action = 'forged'",
+        "SET session_replication_role = replica; DELETE FROM audit_events",
+    ] {
+        let mut connection = pool.acquire().await.unwrap();
+        let error = sqlx::raw_sql(statement).execute(&mut *connection).await.unwrap_err();
+        assert!(error.to_string().contains("append-only"), "{statement}: {error}");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(&pool).await.unwrap();
+    assert_eq!(count, 1);
+}
+
+#[sqlx::test(migrations = false)]
+async fn fifty_concurrent_writers_make_one_unbroken_chain(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let writers: Vec<_> = (0..50)
+        .map(|n| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let context = AuditContext::system(&format!("writer-{n}"));
+                let event = NewEvent::fact("test.concurrent", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+                audit::append(&pool, &context, event).await.unwrap()
+            })
+        })
+        .collect();
+    let mut seqs = Vec::new();
+    for writer in writers {
+        seqs.push(writer.await.unwrap());
+    }
+    seqs.sort();
+    assert_eq!(seqs, (1..=50).collect::<Vec<i64>>(), "gapless sequence numbers");
+    let ChainCheck::Intact { events, head_seq, .. } = intact(&pool).await else { unreachable!() };
+    assert_eq!((events, head_seq), (50, 50));
+}
+
+#[sqlx::test(migrations = false)]
+async fn altering_any_stored_value_makes_verify_name_that_event(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("test");
+    for n in 0..5 {
+        let event = NewEvent::fact("test.tamper", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+        audit::append(&pool, &context, event).await.unwrap();
+    }
+    intact(&pool).await;
+    // Someone with the owner's rights switches the guard off and edits event 3.
+    for (column, value) in [("params", "'{\"n\":99}'"), ("actor_name", "'someone else'"), ("outcome", "'error'"), ("occurred_at", "occurred_at + interval '1 microsecond'")] {
+        sqlx::raw_sql(&format!(
+            "BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_no_update_or_delete;
+             UPDATE audit_events SET {column} = {value} WHERE seq = 3;
+             ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_no_update_or_delete; COMMIT;"
+        ))
+        .execute(&pool)
+        .await
+        .unwrap();
+        let check = audit::verify(&pool).await.unwrap();
+        assert!(matches!(check, ChainCheck::Broken { seq: 3, .. }), "{column}: {check:?}");
+        sqlx::raw_sql("BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_no_update_or_delete; DELETE FROM audit_events WHERE seq >= 1; ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_no_update_or_delete; COMMIT;")
+            .execute(&pool)
+            .await
+            .unwrap();
+        for n in 0..5 {
+            let event = NewEvent::fact("test.tamper", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+            audit::append(&pool, &context, event).await.unwrap();
+        }
+    }
+    // A deleted event leaves a gap that verify reports.
+    sqlx::raw_sql("BEGIN; ALTER TABLE audit_events DISABLE TRIGGER audit_no_update_or_delete; DELETE FROM audit_events WHERE seq = 4; ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_no_update_or_delete; COMMIT;")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert!(matches!(audit::verify(&pool).await.unwrap(), ChainCheck::Broken { seq: 4, .. }));
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    add_user(&pool, "boss", Role::Admin).await;
+    let url = {
+        let base = std::env::var("DATABASE_URL").unwrap();
+        let (base, _) = base.rsplit_once('/').unwrap();
+        format!("{base}/{}", pool.connect_options().get_database().unwrap())
+    };
+    let data = tempfile::tempdir().unwrap();
+    let start = |crash: bool| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_voxdesk"));
+        command
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("DATABASE_URL", &url)
+            .env("LEPTOS_OUTPUT_NAME", "voxdesk")
+            .env("VOXDESK_LOG_FORMAT", "json")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        if crash {
+            command.env("VOXDESK_CRASH_AFTER_INTENT", "user.create");
+        }
+        (command.spawn().unwrap(), format!("http://127.0.0.1:{port}"))
+    };
+    let wait_up = |base: &str| {
+        let url = format!("{base}/healthz");
+        for _ in 0..200 {
+            if Command::new("curl").args(["-fs", "-o", "/dev/null", &url]).status().is_ok_and(|s| s.success()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("{base} did not start");
+    };
+
+    let (mut first, base) = start(true);
+    wait_up(&base);
+    let client = common::client();
+    client.post(format!("{base}/api/auth/login")).form(&[("username", "boss"), ("password", common::PASSWORD)]).send().await.unwrap();
+    let form = [("username", "ghost"), ("email", "ghost@voxdesk.example"), ("display_name", "Ghost"), ("role", "support")];
+    let interrupted = client.post(format!("{base}/api/users/create")).form(&form).send().await;
+    assert!(interrupted.is_err() || !interrupted.unwrap().status().is_success(), "the portal died mid-action");
+    let status = first.wait().unwrap();
+    assert_eq!(status.code(), Some(86), "stopped at the crash point");
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events e WHERE kind = 'intent' AND action = 'user.create'
+           AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = e.seq)",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(pending, 1, "the intent is there, without an outcome");
+
+    let (mut second, base) = start(false);
+    wait_up(&base);
+    let mut settled = None;
+    for _ in 0..100 {
+        settled = sqlx::query_scalar::<_, String>(
+            "SELECT o.outcome_detail FROM audit_events o JOIN audit_events i ON o.intent_seq = i.seq WHERE i.action = 'user.create'",
+        )
+        .fetch_optional(&pool)
+        .await
+        .unwrap();
+        if settled.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+    let settled = settled.expect("the reconciler settled the intent at start");
+    assert!(settled.contains("does not exist: the action did not happen"), "{settled}");
+    intact(&pool).await;
+}
