@@ -4,7 +4,9 @@
 #   - cold start of `voxdesk serve` until /healthz answers 200: with a new data
 #     directory (includes initdb) and with an existing one (median of 5);
 #   - sandbox throughput for GetChildrenAccounts (count=50) and the typed client's
-#     overhead over a raw POST, measured in one run (sandbox/benches/throughput.rs).
+#     overhead over a raw POST, measured in one run (sandbox/benches/throughput.rs);
+#   - the audit log: write-ahead overhead on a mutation, filtered pages, export and
+#     verify throughput on a generated log (server/benches/audit.rs).
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_build_tools
@@ -44,6 +46,8 @@ css_gz=$(gzip -9 -c target/site/pkg/voxdesk.css | wc -c)
 
 say "measuring the sandbox and the Voximplant client (cargo bench)"
 sandbox_rows="$(cargo bench -q -p sandbox --bench throughput 2>/dev/null | grep '^|')" || die "the sandbox benchmark failed"
+say "measuring the audit log (BENCH_AUDIT_EVENTS=${BENCH_AUDIT_EVENTS:-1000000} events; takes a few minutes)"
+audit_rows="$(cargo bench -q -p server --bench audit 2>/dev/null | grep '^|')" || die "the audit benchmark failed"
 
 say "measuring cold starts"
 first=$(cold_start "$work/data")
@@ -59,3 +63,4 @@ row "release JS glue + CSS (gzip -9)" "$((js_gz + css_gz))" "B"
 row "cold start to /healthz 200, new data dir (initdb)" "$first" "ms"
 row "cold start to /healthz 200, existing data dir (median of 5)" "$warm" "ms"
 echo "$sandbox_rows"
+echo "$audit_rows"

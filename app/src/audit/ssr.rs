@@ -700,3 +700,84 @@ async fn settle(pool: &PgPool, action: &str, targets: &str, params: &str) -> (Ou
         ),
     }
 }
+
+/// Appends `count` synthetic events with a valid chain, in multi-row batches: the
+/// benchmark's way to a million-event log. Never called by the portal.
+pub async fn generate_synthetic(pool: &PgPool, count: i64) -> Result<(), AppError> {
+    const ACTIONS: &[&str] = &[
+        "child_account.create", "child_account.update", "child_account.activate", "plan.change", "charge.run",
+        "user.login", "user.logout", "notifications.update", "connection.rename", "access.denied",
+    ];
+    const OUTCOMES: &[&str] = &["ok", "ok", "ok", "ok", "ok", "ok", "invalid", "denied", "upstream_error", "error"];
+    const BATCH: i64 = 2000;
+    let last: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(pool)
+        .await
+        .map_err(db)?;
+    let (mut seq, mut prev) = last.unwrap_or((0, GENESIS.to_vec()));
+    let start = Utc::now().trunc_subsecs(6) - chrono::Duration::days(365);
+    let mut remaining = count;
+    while remaining > 0 {
+        let n = remaining.min(BATCH);
+        let mut rows = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            seq += 1;
+            let occurred_at = start + chrono::Duration::seconds(seq * 31_536_000 / count.max(1));
+            let actor = format!("user{:02}", seq % 50);
+            let action = ACTIONS[(seq % ACTIONS.len() as i64) as usize].to_string();
+            let outcome = OUTCOMES[((seq / 7) % OUTCOMES.len() as i64) as usize].to_string();
+            let ip = format!("10.0.{}.{}", (seq / 250) % 4, seq % 250);
+            let targets = format!("[\"child-{:05}\"]", seq % 20_000);
+            let params = format!("{{\"n\":{seq}}}");
+            let hash = Hashed {
+                seq,
+                occurred_at,
+                kind: "event",
+                intent_seq: None,
+                actor_id: None,
+                actor_name: Some(&actor),
+                actor_role: Some("reseller"),
+                client_ip: Some(&ip),
+                user_agent: None,
+                request_id: None,
+                session_ref: None,
+                connection_id: None,
+                connection_name: Some("Main"),
+                action: &action,
+                method: None,
+                targets: &targets,
+                params: &params,
+                changes: None,
+                outcome: Some(&outcome),
+                outcome_detail: None,
+                latency_ms: None,
+                prev_hash: &prev,
+            }
+            .digest();
+            rows.push((seq, occurred_at, actor, action, outcome, ip, targets, params, prev.clone(), hash.clone()));
+            prev = hash;
+        }
+        let mut query = QueryBuilder::<Postgres>::new(
+            "INSERT INTO audit_events (seq, occurred_at, kind, actor_name, actor_role, client_ip, connection_name,
+                action, targets, params, outcome, prev_hash, hash) ",
+        );
+        query.push_values(rows, |mut row, (seq, at, actor, action, outcome, ip, targets, params, prev, hash)| {
+            row.push_bind(seq)
+                .push_bind(at)
+                .push_bind("event")
+                .push_bind(actor)
+                .push_bind("reseller")
+                .push_bind(ip)
+                .push_bind("Main")
+                .push_bind(action)
+                .push_bind(targets)
+                .push_bind(params)
+                .push_bind(outcome)
+                .push_bind(prev)
+                .push_bind(hash);
+        });
+        query.build().execute(pool).await.map_err(db)?;
+        remaining -= n;
+    }
+    Ok(())
+}
