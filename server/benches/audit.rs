@@ -32,7 +32,7 @@ async fn main() {
     let dir = tempfile::Builder::new().prefix("voxdesk-bench-audit").tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let cluster = EmbeddedPostgres::start(&dir.path().join("data")).await.expect("PostgreSQL starts");
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect_with(cluster.connect_options()).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect_with(cluster.connect_options().options([("jit", "off")])).await.unwrap();
     server::database::migrate(&pool).await.unwrap();
 
     // Mutation overhead: the same update, alone and write-ahead audited.

@@ -34,6 +34,8 @@ impl Database {
                 (cluster.connect_options(), Some(cluster))
             }
         };
+        // Short OLTP queries: JIT compilation only ever costs time here.
+        let options = options.options([("jit", "off")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))

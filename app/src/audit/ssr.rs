@@ -522,7 +522,7 @@ struct RowWithStatus {
     settled: bool,
 }
 
-const SETTLED: &str = "(e.kind <> 'intent' OR EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = e.seq)) AS settled";
+const SETTLED: &str = "(e.kind <> 'intent' OR EXISTS (SELECT 1 FROM audit_events o WHERE o.kind = 'outcome' AND o.intent_seq = e.seq)) AS settled";
 
 /// Adds the filter's conditions (each typed, bound as a parameter).
 fn push_filter(query: &mut QueryBuilder<'_, Postgres>, filter: &AuditFilter) -> Result<(), AppError> {
@@ -633,7 +633,7 @@ pub async fn reconcile(pool: &PgPool, older_than_seconds: i64) -> Result<usize, 
     let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
         "SELECT e.seq, e.action, e.targets, e.params FROM audit_events e
          WHERE e.kind = 'intent' AND e.occurred_at < now() - make_interval(secs => $1)
-           AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = e.seq)
+           AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.kind = 'outcome' AND o.intent_seq = e.seq)
          ORDER BY e.seq",
     )
     .bind(older_than_seconds as f64)
