@@ -82,7 +82,8 @@ json.dump(users, open(sys.argv[2], "w"))
 PY
   rm -rf end2end/test-results end2end/artifacts
   set +e
-  (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_USERS_FILE="$work/demo-users.json" npx playwright test)
+  (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_USERS_FILE="$work/demo-users.json" \
+    SANDBOX_CREDENTIALS_FILE="$work/data/sandbox-credentials.json" npx playwright test)
   e2e_status=$?
   set -e
   if [ -f end2end/test-results/results.json ]; then

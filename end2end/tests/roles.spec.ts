@@ -131,3 +131,23 @@ test('credentials Voximplant refuses are reported next to the key, and nothing i
   await expect(page.locator('#field-api_key ~ .field-error')).toHaveText('Voximplant did not accept these credentials.');
   await expect(page.locator('[data-test="connection-Wrong key"]')).toHaveCount(0);
 });
+
+test('a service-account connection is added by uploading its credentials file', async ({ page }) => {
+  const file = process.env.SANDBOX_CREDENTIALS_FILE;
+  test.skip(!file, 'SANDBOX_CREDENTIALS_FILE is set by make test');
+  await signIn(page, 'admin');
+  await gotoHydrated(page, '/admin');
+  const sandboxUrl = (await page.locator('[data-test="connection-Sandbox (demo)"] .block').first().textContent())!.trim();
+  await page.getByText('Add a parent account').click();
+  await page.getByLabel('Name in Voxdesk').fill('Sandbox by key');
+  await page.getByLabel('Credentials', { exact: true }).selectOption('service_account');
+  await page.getByLabel('API address').fill(sandboxUrl);
+  await page.getByLabel('Upload the credentials file').setInputFiles(file!);
+  await expect(page.getByLabel(/paste the credentials JSON/)).toHaveValue(/"key_id"/);
+  await page.getByRole('button', { name: 'Check credentials' }).click();
+  await expect(page.locator('[data-test="check-result"]')).toContainText('voxdesk-reseller (account 100000)');
+  await page.getByRole('button', { name: 'Save connection' }).click();
+  const row = page.locator('[data-test="connection-Sandbox by key"]');
+  await expect(row).toContainText('Service account');
+  await expect(row).not.toContainText('PRIVATE KEY');
+});

@@ -47,8 +47,12 @@ pub async fn start_sandbox(backend: &Backend, data_dir: &Path) -> anyhow::Result
     upsert_unchecked(backend, DEMO_CONNECTION, &base_url, &secret, &parent.account_name)
         .await
         .map_err(|error| anyhow::anyhow!("cannot store the demo connection: {error}"))?;
+    // For trying the service-account (JWT) kind of connection too.
+    let credentials = data_dir.join("sandbox-credentials.json");
+    crate::sandbox::write_private(&credentials, &parent.credentials_json())?;
     tracing::info!(%base_url, "demo sandbox running");
     println!("Demo Voximplant sandbox at {base_url} (connection \"{DEMO_CONNECTION}\")");
+    println!("  its service-account credentials JSON: {}", credentials.display());
     Ok(RunningSandbox { base_url, task })
 }
 

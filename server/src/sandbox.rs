@@ -54,7 +54,7 @@ fn parse_faults(text: &str) -> anyhow::Result<Faults> {
 }
 
 /// Writes a file only its owner can read: it holds a private key.
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::{io::Write, os::unix::fs::OpenOptionsExt};
     let mut file = std::fs::OpenOptions::new()
         .write(true)

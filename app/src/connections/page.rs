@@ -244,7 +244,16 @@ fn AddConnectionForm(add: ServerAction<AddConnection>) -> impl IntoView {
                     <p class="field-error" role="alert">{field_error("api_key")}</p>
                 </div>
                 <div class="field field-wide" hidden=move || kind.get() != "service_account">
-                    <label for="field-credentials_json">"Credentials JSON (as downloaded from Voximplant)"</label>
+                    <label for="credentials-file">"Upload the credentials file"</label>
+                    <input
+                        id="credentials-file"
+                        type="file"
+                        accept="application/json,.json"
+                        on:change=move |event| load_credentials_file(event, credentials)
+                    />
+                </div>
+                <div class="field field-wide" hidden=move || kind.get() != "service_account">
+                    <label for="field-credentials_json">"…or paste the credentials JSON (as downloaded from Voximplant)"</label>
                     <textarea id="field-credentials_json" name="credentials_json" rows="5" spellcheck="false" node_ref=credentials></textarea>
                     <p class="field-error" role="alert">{field_error("credentials_json")}</p>
                 </div>
@@ -276,4 +285,19 @@ fn AddConnectionForm(add: ServerAction<AddConnection>) -> impl IntoView {
             </p>
         })}
     }
+}
+
+/// Reads a chosen credentials file into the textarea, in the browser: the file's
+/// content is sent only with the form, like a pasted key.
+fn load_credentials_file(event: leptos::ev::Event, target: NodeRef<html::Textarea>) {
+    use wasm_bindgen::JsCast;
+    let Some(input) = event.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+    let Some(file) = input.files().and_then(|files| files.get(0)) else { return };
+    leptos::task::spawn_local(async move {
+        if let Ok(text) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            if let (Some(text), Some(area)) = (text.as_string(), target.get_untracked()) {
+                area.set_value(&text);
+            }
+        }
+    });
 }
