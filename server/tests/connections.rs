@@ -206,3 +206,20 @@ async fn pg_dump(pool: &PgPool) -> String {
     assert!(output.status.success(), "pg_dump failed: {}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).to_string()
 }
+
+#[sqlx::test(migrations = false)]
+async fn demo_mode_points_its_connection_at_the_sandbox_on_every_start(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let data = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let sandbox = server::demo::start_sandbox(&backend, data.path()).await.unwrap();
+        let list = connections::list(&pool, None).await.unwrap();
+        assert_eq!(list.list.len(), 1, "one demo connection, refreshed, not duplicated");
+        assert_eq!(list.list[0].base_url, sandbox.base_url);
+        let id = connections::parse_id(&list.list[0].id).unwrap();
+        let (_, client) = connections::client_for(&backend, id).await.unwrap();
+        assert_eq!(client.get_account_info(Default::default()).await.unwrap().result.account_id, 100_000);
+        assert!(data.path().join("sandbox-credentials.json").exists());
+    }
+}

@@ -262,28 +262,7 @@ pub async fn add(backend: &Backend, name: &str, base_url: &str, secret: &SecretI
     let base_url = check_base_url(base_url)?;
     let account = check(&base_url, secret).await?;
     let id = Uuid::new_v4();
-    let bytes = secret.sealed_bytes();
-    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
-    let inserted = sqlx::query(
-        "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
-                                  alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(id)
-    .bind(&name)
-    .bind(secret.kind())
-    .bind(&base_url)
-    .bind(account.account_id as i64)
-    .bind(&account.account_name)
-    .bind(vault::fingerprint(&bytes))
-    .bind(&sealed.alg)
-    .bind(&sealed.kek_id)
-    .bind(&sealed.wrapped_dek)
-    .bind(&sealed.dek_nonce)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
-    .execute(backend.unguarded_pool())
-    .await;
+    let inserted = insert_sealed(backend, id, &name, &base_url, account.account_id, &account.account_name, secret).await;
     match inserted {
         Ok(_) => find(backend.unguarded_pool(), id).await,
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
@@ -327,6 +306,40 @@ pub async fn rotate(backend: &Backend, id: &str, secret: &SecretInput) -> Result
     }
     store_secret(backend, id, secret, Some(&account.account_name)).await?;
     find(backend.unguarded_pool(), id).await
+}
+
+/// Inserts a connection row with its secret sealed for that row.
+async fn insert_sealed(
+    backend: &Backend,
+    id: Uuid,
+    name: &str,
+    base_url: &str,
+    account_id: u64,
+    account_name: &str,
+    secret: &SecretInput,
+) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    let bytes = secret.sealed_bytes();
+    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+    sqlx::query(
+        "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
+                                  alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(secret.kind())
+    .bind(base_url)
+    .bind(account_id as i64)
+    .bind(account_name)
+    .bind(vault::fingerprint(&bytes))
+    .bind(&sealed.alg)
+    .bind(&sealed.kek_id)
+    .bind(&sealed.wrapped_dek)
+    .bind(&sealed.dek_nonce)
+    .bind(&sealed.nonce)
+    .bind(&sealed.ciphertext)
+    .execute(backend.unguarded_pool())
+    .await
 }
 
 async fn store_secret(backend: &Backend, id: Uuid, secret: &SecretInput, account_name: Option<&str>) -> Result<(), AppError> {
@@ -408,29 +421,7 @@ pub async fn upsert_unchecked(
     };
     let id = existing.unwrap_or_else(Uuid::new_v4);
     if existing.is_none() {
-        let bytes = secret.sealed_bytes();
-        let sealed = backend.keyring().seal(&id.to_string(), &bytes);
-        sqlx::query(
-            "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
-                                      alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(id)
-        .bind(name)
-        .bind(secret.kind())
-        .bind(base_url)
-        .bind(account_id as i64)
-        .bind(account_name)
-        .bind(vault::fingerprint(&bytes))
-        .bind(&sealed.alg)
-        .bind(&sealed.kek_id)
-        .bind(&sealed.wrapped_dek)
-        .bind(&sealed.dek_nonce)
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .execute(backend.unguarded_pool())
-        .await
-        .map_err(db)?;
+        insert_sealed(backend, id, name, base_url, account_id, account_name, secret).await.map_err(db)?;
     } else {
         store_secret(backend, id, secret, Some(account_name)).await?;
         sqlx::query("UPDATE connections SET base_url = $2, account_id = $3 WHERE id = $1")
