@@ -92,6 +92,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Sandbox {
     inner: Arc<Mutex<Inner>>,
+    /// API calls received (any method, any outcome): lets tests confirm a call never came.
+    calls: Arc<std::sync::atomic::AtomicU64>,
     state_file: Option<PathBuf>,
     rate_limit: u32,
     started: Instant,
@@ -142,6 +144,7 @@ impl Sandbox {
                 rate: HashMap::new(),
                 fault_rng: seed::Rng::new(0xFA17),
             })),
+            calls: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             state_file: config.state_file,
             rate_limit: config.rate_limit_per_second.max(1),
             started: Instant::now(),
@@ -160,6 +163,11 @@ impl Sandbox {
             api_key: parent.api_key.clone(),
             service_key: inner.service_keys[0].clone(),
         }
+    }
+
+    /// How many API calls reached the sandbox so far.
+    pub fn calls(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A copy of the state, for tests and inspection.
@@ -246,6 +254,7 @@ impl Sandbox {
     }
 
     async fn respond(&self, path_method: Option<String>, request: Request) -> Response {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let call = match request::read_call(path_method, request).await {
             Ok(call) => call,
             Err(error) => return error.into_response(),

@@ -297,3 +297,48 @@ async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool:
     assert!(settled.contains("does not exist: the action did not happen"), "{settled}");
     intact(&pool).await;
 }
+
+#[sqlx::test(migrations = false)]
+async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "boss", Role::Admin).await;
+    let admin = server.signed_in("boss").await;
+    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
+    let router = sandbox.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let parent = sandbox.parent();
+    let form = [
+        ("name", "Main".to_string()),
+        ("kind", "api_key".into()),
+        ("base_url", base_url),
+        ("account_id", parent.account_id.to_string()),
+        ("api_key", parent.api_key.clone()),
+    ];
+
+    // The audit table refuses new rows (as when its disk is full); everything else works.
+    sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let refused = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(refused.text().await.unwrap().contains("The audit log"), "the user is told why");
+    assert_eq!(sandbox.calls(), 0, "Voximplant was never called");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM connections").fetch_one(&pool).await.unwrap();
+    assert_eq!(stored, 0);
+
+    // With the audit log back, the same request goes through, audited.
+    sqlx::query("ALTER TABLE audit_events DROP CONSTRAINT audit_refuses_writes").execute(&pool).await.unwrap();
+    let accepted = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert_eq!(sandbox.calls(), 1);
+    assert_eq!(events(&pool, "connection.add").await.len(), 2);
+
+    // PostgreSQL gone entirely: refused too, and still no call to Voximplant.
+    pool.close().await;
+    let refused = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    assert_eq!(sandbox.calls(), 1);
+}
