@@ -8,7 +8,7 @@ test('an auditor filters by person and action, opens an event, and the CSV holds
   await expect(page).toHaveURL(/\/login$/);
 
   await signIn(page, 'auditor');
-  await gotoHydrated(page, '/audit');
+  const { errors } = await gotoHydrated(page, '/audit');
   await page.getByLabel('Person').fill(demoUser('admin').username);
   await page.getByLabel('Action starts with').fill('user.');
   await page.getByRole('button', { name: 'Apply filters' }).click();
@@ -21,6 +21,8 @@ test('an auditor filters by person and action, opens an event, and the CSV holds
   for (const action of await rows.locator('td:nth-child(4)').allTextContents()) {
     expect(action.startsWith('user.')).toBe(true);
   }
+
+  expect(errors, 'no script errors or Content-Security-Policy violations').toEqual([]);
 
   // The export carries exactly the filtered events, with their hashes.
   const href = await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href');

@@ -294,9 +294,10 @@ fn ActivityChart(days: Vec<DayCount>) -> impl IntoView {
                 .collect_view()}
         </svg>
         <p class="chart-legend small">
-            <span class="dot" style:background="#17794a"></span>"OK "
-            <span class="dot" style:background="#b54708"></span>"Denied / invalid "
-            <span class="dot" style:background="#b42318"></span>"Errors"
+            // Classes, not inline styles: the Content-Security-Policy allows no inline style.
+            <span class="dot dot-ok"></span>"OK "
+            <span class="dot dot-warn"></span>"Denied / invalid "
+            <span class="dot dot-bad"></span>"Errors"
         </p>
     }
     .into_any()
