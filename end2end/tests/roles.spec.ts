@@ -151,3 +151,19 @@ test('a service-account connection is added by uploading its credentials file', 
   await expect(row).toContainText('Service account');
   await expect(row).not.toContainText('PRIVATE KEY');
 });
+
+test('credentials are rotated to a service account for the same account', async ({ page }) => {
+  const file = process.env.SANDBOX_CREDENTIALS_FILE;
+  test.skip(!file, 'SANDBOX_CREDENTIALS_FILE is set by make test');
+  const json = require('node:fs').readFileSync(file!, 'utf8');
+  await signIn(page, 'admin');
+  await gotoHydrated(page, '/admin');
+  const row = page.locator('[data-test="connection-Sandbox (demo)"]');
+  const before = await row.locator('[data-test="fingerprint"]').textContent();
+  await row.getByRole('button', { name: 'Rotate credentials' }).click();
+  await row.getByLabel('Kind of credentials').selectOption('service_account');
+  await row.getByLabel('Service account credentials JSON').fill(json);
+  await row.getByRole('button', { name: 'Check and save' }).click();
+  await expect(row).toContainText('Service account');
+  await expect(row.locator('[data-test="fingerprint"]')).not.toHaveText(before!);
+});

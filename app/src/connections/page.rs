@@ -160,18 +160,7 @@ fn ConnectionRow(
                             </ActionForm>
                         }
                         .into_any(),
-                        Some("rotate") => view! {
-                            <ActionForm action=rotate attr:class="rotate-form" on:submit=move |_| mode.set(None)>
-                                <input type="hidden" name="id" value=id />
-                                <input type="hidden" name="kind" value="api_key" />
-                                <p class="small">"New API key for the same account (account ID required):"</p>
-                                <input name="account_id" placeholder="Account ID" aria-label="Account ID" required />
-                                <input name="api_key" type="password" placeholder="New API key" aria-label="New API key" autocomplete="off" required />
-                                <button type="submit" class="button button-small">"Check and save"</button>
-                                <button type="button" class="button button-small button-secondary" on:click=move |_| mode.set(None)>"Cancel"</button>
-                            </ActionForm>
-                        }
-                        .into_any(),
+                        Some("rotate") => view! { <RotateForm id rotate mode /> }.into_any(),
                         Some(_) => view! {
                             <span class="confirm" role="group" aria-label="Confirm">
                                 <span>{format!("Remove {name}? Its stored credentials are deleted.")}</span>
@@ -190,6 +179,28 @@ fn ConnectionRow(
                 }}
             </td>
         </tr>
+    }
+}
+
+/// New credentials for the same account: an API key, or a service account's JSON.
+#[component]
+fn RotateForm(id: String, rotate: ServerAction<RotateConnection>, mode: RwSignal<Option<&'static str>>) -> impl IntoView {
+    let kind = RwSignal::new("api_key".to_string());
+    view! {
+        <ActionForm action=rotate attr:class="rotate-form" on:submit=move |_| mode.set(None)>
+            <input type="hidden" name="id" value=id />
+            <p class="small">"New credentials for the same Voximplant account:"</p>
+            <label class="visually-hidden" for="rotate-kind">"Kind of credentials"</label>
+            <select id="rotate-kind" name="kind" on:change=move |e| kind.set(event_target_value(&e))>
+                <option value="api_key">"Account ID and API key"</option>
+                <option value="service_account">"Service account JSON"</option>
+            </select>
+            <input name="account_id" placeholder="Account ID" aria-label="Account ID" hidden=move || kind.get() != "api_key" />
+            <input name="api_key" type="password" placeholder="New API key" aria-label="New API key" autocomplete="off" hidden=move || kind.get() != "api_key" />
+            <textarea name="credentials_json" rows="3" placeholder="Service account credentials JSON" aria-label="Service account credentials JSON" hidden=move || kind.get() != "service_account"></textarea>
+            <button type="submit" class="button button-small">"Check and save"</button>
+            <button type="button" class="button button-small button-secondary" on:click=move |_| mode.set(None)>"Cancel"</button>
+        </ActionForm>
     }
 }
 
