@@ -47,11 +47,25 @@ pub struct AuditArgs {
     pub action: AuditAction,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum AuditAction {
     /// Recompute every event's hash and link; report the first bad event, or the
     /// head hash to keep elsewhere. Exits 1 when the chain is broken.
     Verify,
+    /// Move old events to a JSON Lines file and out of the database (the only way
+    /// events are ever deleted; the archival itself is audited). Keeps everything
+    /// unless --before or a retention is given.
+    Archive {
+        /// Archive events before this day (YYYY-MM-DD, UTC).
+        #[arg(long)]
+        before: Option<String>,
+        /// Or: archive events older than this many days.
+        #[arg(long, env = "VOXDESK_AUDIT_RETENTION_DAYS")]
+        retention_days: Option<u32>,
+        /// The archive file to create (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Clone, Args)]

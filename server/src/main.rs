@@ -50,6 +50,9 @@ async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
     let database = Database::open(&args.database).await?;
     let result = async {
         database::migrate(&database.pool).await?;
+        if let server::cli::AuditAction::Archive { before, retention_days, out } = &args.action {
+            archive(&database.pool, before.as_deref(), *retention_days, out).await?;
+        }
         app::audit::ssr::verify(&database.pool).await.map_err(|e| anyhow::anyhow!("{e}"))
     }
     .await;
@@ -61,4 +64,26 @@ async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
         }
         ChainCheck::Broken { seq, reason } => anyhow::bail!("the audit chain is broken at event {seq}: {reason}"),
     }
+}
+
+async fn archive(pool: &sqlx::PgPool, before: Option<&str>, retention_days: Option<u32>, out: &std::path::Path) -> anyhow::Result<()> {
+    let before = match (before, retention_days) {
+        (Some(day), _) => chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--before takes a date like 2026-01-31"))?
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight")
+            .and_utc(),
+        (None, Some(days)) => chrono::Utc::now() - chrono::Duration::days(i64::from(days)),
+        (None, None) => anyhow::bail!("nothing to archive: retention is \"keep forever\" (give --before or --retention-days)"),
+    };
+    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    let context = app::audit::ssr::AuditContext::system(&format!("cli:{who}"));
+    match app::audit::ssr::archive(pool, &context, before, out).await.map_err(|e| anyhow::anyhow!("{e}"))? {
+        Some(done) => println!(
+            "archived {} events (through event {}) to {} (sha256 {})",
+            done.events, done.through_seq, out.display(), done.file_sha256
+        ),
+        None => println!("no events before {}", before.format("%Y-%m-%d %H:%M UTC")),
+    }
+    Ok(())
 }

@@ -87,3 +87,20 @@ async fn keys_rotate_reseals_every_connection_under_a_new_master_key(pool: PgPoo
     let (_, client) = connections::client_for(&backend, connections::parse_id(&saved.id).unwrap()).await.unwrap();
     assert!(client.get_account_info(Default::default()).await.is_ok());
 }
+
+#[sqlx::test(migrations = false)]
+async fn audit_verify_and_archive_from_the_command_line(pool: PgPool) {
+    let dir = tempfile::tempdir().unwrap();
+    let add = ["user", "add", "--username", "ops", "--email", "ops@voxdesk.example", "--display-name", "Ops", "--role", "admin"];
+    assert!(voxdesk(&pool, dir.path(), &add).0);
+    let (ok, out) = voxdesk(&pool, dir.path(), &["audit", "verify"]);
+    assert!(ok && out.contains("intact: 2 events"), "the CLI's own change is audited: {out}");
+    let (ok, out) = voxdesk(&pool, dir.path(), &["audit", "archive", "--out", "/dev/null"]);
+    assert!(!ok && out.contains("keep forever"), "{out}");
+    let file = dir.path().join("old.jsonl");
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d").to_string();
+    let (ok, out) = voxdesk(&pool, dir.path(), &["audit", "archive", "--before", &tomorrow, "--out", file.to_str().unwrap()]);
+    assert!(ok && out.contains("archived 2 events") && out.contains("intact"), "{out}");
+    let archived: Vec<String> = std::fs::read_to_string(&file).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(archived.len(), 2);
+}

@@ -342,3 +342,48 @@ async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
     assert!(refused.status().is_server_error(), "{}", refused.status());
     assert_eq!(sandbox.calls(), 1);
 }
+
+#[sqlx::test(migrations = false)]
+async fn archival_is_the_only_deletion_and_the_rest_still_verifies(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("test");
+    for n in 0..5 {
+        let event = NewEvent::fact("test.old", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+        audit::append(&pool, &context, event).await.unwrap();
+    }
+    // An intent whose outcome comes after the cut stays with it.
+    audit::audited(&pool, &context, "test.pair", None, serde_json::json!([]), serde_json::json!({}), || async {
+        Ok(audit::Done::new(()))
+    })
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("archive.jsonl");
+    let cut = chrono::Utc::now() + chrono::Duration::days(1);
+    let archived = audit::archive(&pool, &context, cut, &file).await.unwrap().expect("events archived");
+    assert_eq!((archived.through_seq, archived.events), (7, 7), "events 1-5 and the intent/outcome pair");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&file)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 7);
+    assert!(lines.iter().all(|l| l["hash"].as_str().is_some_and(|h| h.len() == 64)));
+    // What remains: the archival's own intent and outcome, chaining on from the checkpoint.
+    let remaining: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_events ORDER BY seq").fetch_all(&pool).await.unwrap();
+    assert_eq!(remaining, vec!["audit.archive", "audit.archive"]);
+    let ChainCheck::Intact { events, head_seq, .. } = intact(&pool).await else { unreachable!() };
+    assert_eq!((events, head_seq), (2, 9));
+    // Outside the archival nothing deletes, not even with the flag set by hand.
+    let mut connection = pool.acquire().await.unwrap();
+    for statement in [
+        "DELETE FROM audit_events",
+        "SELECT set_config('voxdesk.audit_archiving', 'on', false); DELETE FROM audit_events WHERE seq = 9",
+        "SELECT audit_archive(9)",
+    ] {
+        let error = sqlx::raw_sql(statement).execute(&mut *connection).await.unwrap_err();
+        assert!(error.to_string().contains("append-only") || error.to_string().contains("no checkpoint"), "{statement}: {error}");
+    }
+    // The archive file is never overwritten.
+    assert!(audit::archive(&pool, &context, cut, &file).await.is_err());
+}

@@ -463,10 +463,18 @@ const COLUMNS: &str = "seq, occurred_at, kind, intent_seq, actor_id, actor_name,
 /// Recomputes the whole chain in order, streaming (constant memory).
 pub async fn verify(pool: &PgPool) -> Result<ChainCheck, AppError> {
     use futures::TryStreamExt;
+    // Archived events are gone; what remains chains on from the last checkpoint.
+    let checkpoint: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY through_seq DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await
+            .map_err(db)?;
+    let (mut expected_seq, mut previous) = match checkpoint {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_vec()),
+    };
     let query = format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq");
     let mut rows = sqlx::query_as::<_, Row>(&query).fetch(pool);
-    let mut expected_seq = 1;
-    let mut previous = GENESIS.to_vec();
     let mut count = 0;
     while let Some(row) = rows.try_next().await.map_err(db)? {
         let broken = |reason: &str| Ok(ChainCheck::Broken { seq: row.seq, reason: reason.to_string() });
@@ -780,4 +788,82 @@ pub async fn generate_synthetic(pool: &PgPool, count: i64) -> Result<(), AppErro
         remaining -= n;
     }
     Ok(())
+}
+
+/// What an archival run moved out of the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archived {
+    pub through_seq: i64,
+    pub events: i64,
+    pub file_sha256: String,
+}
+
+/// Moves every event older than `before` to `out` (JSON Lines with hashes, written
+/// and synced first), records a checkpoint and deletes them: the only deletion the
+/// log allows, audited like any action. An intent is never separated from its
+/// outcome. `None` when nothing is old enough.
+pub async fn archive(
+    pool: &PgPool,
+    context: &AuditContext,
+    before: DateTime<Utc>,
+    out: &std::path::Path,
+) -> Result<Option<Archived>, AppError> {
+    use std::io::Write;
+    let candidate: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM audit_events WHERE occurred_at < $1")
+        .bind(before)
+        .fetch_one(pool)
+        .await
+        .map_err(db)?;
+    let Some(mut through) = candidate else { return Ok(None) };
+    // Keep intents whose outcomes stay behind.
+    loop {
+        let split: Option<i64> = sqlx::query_scalar("SELECT min(intent_seq) FROM audit_events WHERE seq > $1 AND intent_seq <= $1")
+            .bind(through)
+            .fetch_one(pool)
+            .await
+            .map_err(db)?;
+        match split {
+            Some(intent) => through = intent - 1,
+            None => break,
+        }
+    }
+    let rows: Vec<RowWithStatus> = sqlx::query_as(&format!("SELECT {COLUMNS}, {SETTLED} FROM audit_events e WHERE e.seq <= $1 ORDER BY e.seq"))
+        .bind(through)
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
+    let Some(last) = rows.last() else { return Ok(None) };
+    let through_hash = last.row.hash.clone();
+    let events = rows.len() as i64;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(out)
+        .map_err(|e| AppError::invalid("out", format!("cannot create {}: {e}", out.display())))?;
+    let mut digest = Sha256::new();
+    for row in rows {
+        let line = serde_json::to_string(&view(row.row, row.settled)).map_err(AppError::internal)? + "\n";
+        digest.update(line.as_bytes());
+        file.write_all(line.as_bytes()).map_err(AppError::internal)?;
+    }
+    file.sync_all().map_err(AppError::internal)?;
+    let file_sha256 = hex::encode(digest.finalize());
+    let params = json!({ "before": before.to_rfc3339(), "through_seq": through, "events": events, "file": out.display().to_string(), "file_sha256": file_sha256 });
+    let archived = Archived { through_seq: through, events, file_sha256: file_sha256.clone() };
+    audited(pool, context, "audit.archive", None, json!([]), params, || async {
+        let mut tx = pool.begin().await.map_err(db)?;
+        sqlx::query("INSERT INTO audit_checkpoints (through_seq, through_hash, events, file_sha256) VALUES ($1, $2, $3, $4)")
+            .bind(through)
+            .bind(&through_hash)
+            .bind(events)
+            .bind(&file_sha256)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let deleted: i64 = sqlx::query_scalar("SELECT audit_archive($1)").bind(through).fetch_one(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(Done { value: deleted, changes: None, targets: None })
+    })
+    .await?;
+    Ok(Some(archived))
 }
