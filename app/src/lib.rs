@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod children;
 pub mod connections;
 pub mod error;
 pub mod error_page;
@@ -26,6 +27,7 @@ use leptos_router::{
 use crate::{
     audit::page::{AuditEventPage, AuditLogPage},
     auth::components::{provide_auth, LoginPage, SetupPage},
+    children::page::NewChildPage,
     layout::Layout,
 };
 use crate::pages::{
@@ -46,6 +48,7 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/children") view=ChildrenPage ssr=SsrMode::Async />
+                    <Route path=path!("/children/new") view=NewChildPage ssr=SsrMode::Async />
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
                     <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/audit/:seq") view=AuditEventPage ssr=SsrMode::Async />

@@ -175,6 +175,11 @@ impl Sandbox {
         self.lock().state.clone()
     }
 
+    /// A copy of the account with this name, for tests.
+    pub fn child_by_name(&self, name: &str) -> Option<state::Account> {
+        self.lock().state.find_by_name(name).cloned()
+    }
+
     pub fn set_faults(&self, faults: Faults) {
         self.lock().faults = faults;
     }

@@ -147,10 +147,10 @@ pub fn request_context(request: &Request, session: Option<&Session>) -> AuditCon
 }
 
 /// Settles unsettled intents at start, then every minute those older than five.
-pub async fn reconcile_forever(pool: sqlx::PgPool) {
+pub async fn reconcile_forever(backend: app::auth::ssr::Backend) {
     let mut older_than = 0;
     loop {
-        match audit::reconcile(&pool, older_than).await {
+        match audit::reconcile(&backend, older_than).await {
             Ok(0) => {}
             Ok(count) => tracing::warn!(count, "settled audit intents whose outcome was never recorded"),
             Err(error) => tracing::error!(%error, "audit reconciliation failed"),

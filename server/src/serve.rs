@@ -46,7 +46,6 @@ async fn run(
     database::migrate(pool).await?;
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
 
-    let reconciler = tokio::spawn(crate::audit_http::reconcile_forever(pool.clone()));
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),
     );
@@ -63,6 +62,8 @@ async fn run(
     } else {
         None
     };
+    // After the demo sandbox is up: settling a Voximplant action asks Voximplant.
+    let reconciler = tokio::spawn(crate::audit_http::reconcile_forever(backend.clone()));
     let state = AppState { leptos_options, backend };
     let sessions = SessionPolicy {
         secure_cookie: public_url.https,

@@ -74,6 +74,15 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
         ("/api/users/set-role", vec![("id", target.clone()), ("role", "reseller".into())]),
         ("/api/users/set-active", vec![("id", target.clone()), ("active", "false".into())]),
         ("/api/users/reset-password", vec![("id", target.clone())]),
+        ("/api/connections/select", vec![("id", connection.clone())]),
+        (
+            "/api/children/create",
+            vec![
+                ("child[account_name]", "audited-child".into()),
+                ("child[account_email]", "audited@child.example".into()),
+                ("child[account_password]", "Chi1d!secret".into()),
+            ],
+        ),
         ("/api/connections/rename", vec![("id", connection.clone()), ("name", "Renamed".into())]),
         ("/api/connections/rotate", vec![("id", connection.clone()), ("kind", "api_key".into()), ("account_id", account_id.clone()), ("api_key", parent.api_key.clone())]),
         ("/api/connections/remove", vec![("id", connection.clone())]),
@@ -98,6 +107,23 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     let setup = events(&pool, "user.setup").await;
     assert_eq!(setup[1].1.as_deref(), Some("invalid"));
 
+    // A Voximplant action names its method, parent connection, target and latency;
+    // showing the new child's API key is a sensitive read on record.
+    let child = sandbox.child_by_name("audited-child").expect("the sandbox has the child");
+    let (method, connection_name, targets, latency): (Option<String>, Option<String>, String, Option<f64>) = sqlx::query_as(
+        "SELECT method, connection_name, targets, latency_ms FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(method.as_deref(), Some("AddAccount"));
+    assert_eq!(connection_name.as_deref(), Some("Main"));
+    assert_eq!(targets, format!("[\"audited-child\",\"{}\"]", child.id));
+    assert!(latency.is_some_and(|ms| ms > 0.0));
+    let shown = events(&pool, "child_account.api_key.show").await;
+    assert_eq!(shown.len(), 1);
+    assert_eq!(shown[0].1.as_deref(), Some("ok"));
+
     // Logins are events; secrets are in no event at all.
     assert!(!events(&pool, "user.login").await.is_empty());
     let everything: Vec<String> = sqlx::query_scalar(
@@ -108,6 +134,8 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     .unwrap();
     for row in &everything {
         assert!(!row.contains(&parent.api_key), "an api key reached the audit log: {row}");
+        assert!(!row.contains(&child.api_key), "the child's api key reached the audit log: {row}");
+        assert!(!row.contains("Chi1d!secret"), "the child's password reached the audit log: {row}");
         assert!(!row.contains(common::PASSWORD), "a password reached the audit log: {row}");
     }
     assert_eq!(audit::verify(&pool).await.unwrap_or_else(|e| panic!("{e}")), intact(&pool).await);
@@ -220,81 +248,163 @@ async fn altering_any_stored_value_makes_verify_name_that_event(pool: PgPool) {
     assert!(matches!(audit::verify(&pool).await.unwrap(), ChainCheck::Broken { seq: 4, .. }));
 }
 
-#[sqlx::test(migrations = false)]
-async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool: PgPool) {
-    server::database::migrate(&pool).await.unwrap();
-    add_user(&pool, "boss", Role::Admin).await;
-    let url = {
-        let base = std::env::var("DATABASE_URL").unwrap();
-        let (base, _) = base.rsplit_once('/').unwrap();
-        format!("{base}/{}", pool.connect_options().get_database().unwrap())
-    };
-    let data = tempfile::tempdir().unwrap();
-    let start = |crash: bool| {
+/// The real binary on a test database, optionally stopping itself at a crash point.
+struct Portal {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Portal {
+    fn start(pool: &PgPool, data: &std::path::Path, crash: Option<(&str, &str)>) -> Portal {
+        let url = {
+            let base = std::env::var("DATABASE_URL").unwrap();
+            let (base, _) = base.rsplit_once('/').unwrap();
+            format!("{base}/{}", pool.connect_options().get_database().unwrap())
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let mut command = Command::new(env!("CARGO_BIN_EXE_voxdesk"));
         command
             .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
-            .arg(data.path())
+            .arg(data)
             .env("DATABASE_URL", &url)
             .env("LEPTOS_OUTPUT_NAME", "voxdesk")
             .env("VOXDESK_LOG_FORMAT", "json")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
-        if crash {
-            command.env("VOXDESK_CRASH_AFTER_INTENT", "user.create");
+        if let Some((variable, action)) = crash {
+            command.env(variable, action);
         }
-        (command.spawn().unwrap(), format!("http://127.0.0.1:{port}"))
-    };
-    let wait_up = |base: &str| {
-        let url = format!("{base}/healthz");
+        let portal = Portal { child: command.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
+        let health = format!("{}/healthz", portal.base);
         for _ in 0..200 {
-            if Command::new("curl").args(["-fs", "-o", "/dev/null", &url]).status().is_ok_and(|s| s.success()) {
-                return;
+            if Command::new("curl").args(["-fs", "-o", "/dev/null", &health]).status().is_ok_and(|s| s.success()) {
+                return portal;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("{base} did not start");
-    };
+        panic!("{} did not start", portal.base);
+    }
 
-    let (mut first, base) = start(true);
-    wait_up(&base);
-    let client = common::client();
-    client.post(format!("{base}/api/auth/login")).form(&[("username", "boss"), ("password", common::PASSWORD)]).send().await.unwrap();
-    let form = [("username", "ghost"), ("email", "ghost@voxdesk.example"), ("display_name", "Ghost"), ("role", "support")];
-    let interrupted = client.post(format!("{base}/api/users/create")).form(&form).send().await;
-    assert!(interrupted.is_err() || !interrupted.unwrap().status().is_success(), "the portal died mid-action");
-    let status = first.wait().unwrap();
-    assert_eq!(status.code(), Some(86), "stopped at the crash point");
-    let pending: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM audit_events e WHERE kind = 'intent' AND action = 'user.create'
+    async fn signed_in(&self) -> reqwest::Client {
+        let client = common::client();
+        let form = [("username", "boss"), ("password", common::PASSWORD)];
+        client.post(format!("{}/api/auth/login", self.base)).form(&form).send().await.unwrap();
+        client
+    }
+
+    /// Sends a request the portal dies in the middle of.
+    async fn dies_during(mut self, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) {
+        let interrupted = client.post(format!("{}{path}", self.base)).form(form).send().await;
+        assert!(interrupted.is_err() || !interrupted.unwrap().status().is_success(), "the portal died mid-action");
+        assert_eq!(self.child.wait().unwrap().code(), Some(86), "stopped at the crash point");
+    }
+
+    fn stop(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+async fn unsettled(pool: &PgPool, action: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events e WHERE kind = 'intent' AND action = $1
            AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = e.seq)",
     )
-    .fetch_one(&pool)
+    .bind(action)
+    .fetch_one(pool)
     .await
-    .unwrap();
-    assert_eq!(pending, 1, "the intent is there, without an outcome");
+    .unwrap()
+}
 
-    let (mut second, base) = start(false);
-    wait_up(&base);
-    let mut settled = None;
-    for _ in 0..100 {
-        settled = sqlx::query_scalar::<_, String>(
-            "SELECT o.outcome_detail FROM audit_events o JOIN audit_events i ON o.intent_seq = i.seq WHERE i.action = 'user.create'",
+/// What the reconciler found for each intent of `action` (waits for all of them).
+async fn settlements(pool: &PgPool, action: &str, expected: usize) -> Vec<(Option<String>, String)> {
+    for _ in 0..200 {
+        let rows: Vec<(Option<String>, String)> = sqlx::query_as(
+            "SELECT o.outcome, o.outcome_detail FROM audit_events o JOIN audit_events i ON o.intent_seq = i.seq
+             WHERE i.action = $1 AND o.actor_name = 'reconciler' ORDER BY o.seq",
         )
-        .fetch_optional(&pool)
+        .bind(action)
+        .fetch_all(pool)
         .await
         .unwrap();
-        if settled.is_some() {
-            break;
+        if rows.len() >= expected {
+            return rows;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    second.kill().unwrap();
-    second.wait().unwrap();
-    let settled = settled.expect("the reconciler settled the intent at start");
-    assert!(settled.contains("does not exist: the action did not happen"), "{settled}");
+    panic!("the reconciler did not settle {expected} intent(s) of {action}");
+}
+
+#[sqlx::test(migrations = false)]
+async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    add_user(&pool, "boss", Role::Admin).await;
+    let data = tempfile::tempdir().unwrap();
+
+    let first = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "user.create")));
+    let client = first.signed_in().await;
+    let form = [("username", "ghost"), ("email", "ghost@voxdesk.example"), ("display_name", "Ghost"), ("role", "support")];
+    first.dies_during(&client, "/api/users/create", &form).await;
+    assert_eq!(unsettled(&pool, "user.create").await, 1, "the intent is there, without an outcome");
+
+    let second = Portal::start(&pool, data.path(), None);
+    let settled = settlements(&pool, "user.create", 1).await;
+    second.stop();
+    assert!(settled[0].1.contains("does not exist: the action did not happen"), "{settled:?}");
+    intact(&pool).await;
+}
+
+/// A Voximplant action cut short is settled by asking Voximplant: a child created
+/// before the crash is found, one never sent is reported as not having happened.
+#[sqlx::test(migrations = false)]
+async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    add_user(&pool, "boss", Role::Admin).await;
+    let data = tempfile::tempdir().unwrap();
+    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
+    let router = sandbox.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let parent = sandbox.parent();
+    let account_id = parent.account_id.to_string();
+    let child_form = |name: &'static str| {
+        [("child[account_name]", name), ("child[account_email]", "x@child.example"), ("child[account_password]", "Chi1d!secret")]
+    };
+
+    // Dies after Voximplant created the child, before the outcome was recorded.
+    let first = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.create")));
+    let client = first.signed_in().await;
+    let connection = [
+        ("name", "Main"),
+        ("kind", "api_key"),
+        ("base_url", base_url.as_str()),
+        ("account_id", account_id.as_str()),
+        ("api_key", parent.api_key.as_str()),
+    ];
+    let added = client.post(format!("{}/api/connections/add", first.base)).form(&connection).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    first.dies_during(&client, "/api/children/create", &child_form("made-it")).await;
+    assert!(sandbox.child_by_name("made-it").is_some(), "Voximplant did create it");
+
+    // Dies before Voximplant is asked.
+    let second = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "child_account.create")));
+    let client = second.signed_in().await;
+    second.dies_during(&client, "/api/children/create", &child_form("never-made")).await;
+    assert!(sandbox.child_by_name("never-made").is_none());
+    // (The second portal's reconciler may already have settled the first intent at start.)
+    assert!(unsettled(&pool, "child_account.create").await >= 1);
+
+    let third = Portal::start(&pool, data.path(), None);
+    let settled = settlements(&pool, "child_account.create", 2).await;
+    third.stop();
+    let made = sandbox.child_by_name("made-it").unwrap();
+    assert_eq!(settled[0].0.as_deref(), Some("ok"), "{settled:?}");
+    assert!(settled[0].1.contains(&format!("child account made-it exists (id {})", made.id)), "{settled:?}");
+    assert_eq!(settled[1].0.as_deref(), Some("error"), "{settled:?}");
+    assert!(settled[1].1.contains("never-made does not exist: the action did not happen"), "{settled:?}");
+    assert_eq!(unsettled(&pool, "child_account.create").await, 0);
     intact(&pool).await;
 }
 

@@ -305,6 +305,11 @@ fn sample_body(path: &str) -> Vec<(&'static str, String)> {
         "/api/connections/rotate" => vec![("id", some_id), ("kind", "api_key".into()), ("account_id", "1".into()), ("api_key", "k".into())],
         "/api/audit/events" | "/api/audit/activity" => vec![("filter[actor]", "nobody".into())],
         "/api/audit/event" => vec![("seq", "1".into())],
+        "/api/children/create" => vec![
+            ("child[account_name]", "matrix-child".into()),
+            ("child[account_email]", "matrix@child.example".into()),
+            ("child[account_password]", "Str0ng!pass".into()),
+        ],
         _ => vec![],
     }
 }

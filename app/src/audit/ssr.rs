@@ -360,10 +360,11 @@ where
         tracing::error!(%action, %error, "refused: the intent could not be audited");
         error
     })?;
-    crash_point(action);
+    crash_point("VOXDESK_CRASH_AFTER_INTENT", action);
     let started = Instant::now();
     let result = act().await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    crash_point("VOXDESK_CRASH_BEFORE_OUTCOME", action);
     let (outcome, detail, changes, outcome_targets) = match &result {
         Ok(done) => (Outcome::Ok, None, done.changes.clone(), done.targets.clone()),
         Err(error) => {
@@ -390,11 +391,12 @@ where
     result.map(|done| done.value)
 }
 
-/// For the crash-recovery test only: `VOXDESK_CRASH_AFTER_INTENT=<action>` ends the
-/// process right after that action's intent is committed.
-fn crash_point(action: &str) {
-    if std::env::var("VOXDESK_CRASH_AFTER_INTENT").is_ok_and(|a| a == action) {
-        eprintln!("VOXDESK_CRASH_AFTER_INTENT: exiting after the intent of {action}");
+/// For the crash-recovery tests only: `VOXDESK_CRASH_AFTER_INTENT=<action>` ends the
+/// process right after that action's intent is committed, `VOXDESK_CRASH_BEFORE_OUTCOME`
+/// right after the action itself, before its outcome is.
+fn crash_point(variable: &str, action: &str) {
+    if std::env::var(variable).is_ok_and(|a| a == action) {
+        eprintln!("{variable}: exiting at {action}");
         std::process::exit(86);
     }
 }
@@ -637,9 +639,10 @@ pub fn export_stream(
 
 /// Settles intents whose outcome was never recorded (the portal stopped in between):
 /// asks where it can what actually happened, and records what it found.
-pub async fn reconcile(pool: &PgPool, older_than_seconds: i64) -> Result<usize, AppError> {
-    let pending: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT e.seq, e.action, e.targets, e.params FROM audit_events e
+pub async fn reconcile(backend: &crate::auth::ssr::Backend, older_than_seconds: i64) -> Result<usize, AppError> {
+    let pool = backend.unguarded_pool();
+    let pending: Vec<(i64, String, String, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT e.seq, e.action, e.targets, e.params, e.connection_id, e.connection_name FROM audit_events e
          WHERE e.kind = 'intent' AND e.occurred_at < now() - make_interval(secs => $1)
            AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.kind = 'outcome' AND o.intent_seq = e.seq)
          ORDER BY e.seq",
@@ -648,9 +651,17 @@ pub async fn reconcile(pool: &PgPool, older_than_seconds: i64) -> Result<usize, 
     .fetch_all(pool)
     .await
     .map_err(db)?;
-    let context = AuditContext::system("reconciler");
-    for (seq, action, targets, params) in &pending {
-        let (outcome, detail) = settle(pool, action, targets, params).await;
+    let mut settled = 0;
+    for (seq, action, targets, params, connection_id, connection_name) in &pending {
+        let mut context = AuditContext::system("reconciler");
+        if let (Some(id), Some(name)) = (connection_id, connection_name) {
+            context = context.with_connection(*id, name);
+        }
+        // Not answerable now (Voximplant unreachable): stays unsettled until a later pass.
+        let Some((outcome, detail)) = settle(backend, action, targets, params, *connection_id).await else {
+            tracing::warn!(seq, %action, "audit intent left unsettled: its outcome cannot be checked now");
+            continue;
+        };
         let event = NewEvent {
             kind: "outcome",
             intent_seq: Some(*seq),
@@ -664,12 +675,20 @@ pub async fn reconcile(pool: &PgPool, older_than_seconds: i64) -> Result<usize, 
             latency_ms: None,
         };
         append(pool, &context, event).await?;
+        settled += 1;
     }
-    Ok(pending.len())
+    Ok(settled)
 }
 
 /// What the world says about an unsettled action.
-async fn settle(pool: &PgPool, action: &str, targets: &str, params: &str) -> (Outcome, Value) {
+async fn settle(
+    backend: &crate::auth::ssr::Backend,
+    action: &str,
+    targets: &str,
+    params: &str,
+    connection: Option<Uuid>,
+) -> Option<(Outcome, Value)> {
+    let pool = backend.unguarded_pool();
     let params: Value = serde_json::from_str(params).unwrap_or(Value::Null);
     let targets: Value = serde_json::from_str(targets).unwrap_or(Value::Null);
     let found = |what: &str| json!({ "reconciled": true, "found": what });
@@ -681,9 +700,9 @@ async fn settle(pool: &PgPool, action: &str, targets: &str, params: &str) -> (Ou
                 .fetch_one(pool)
                 .await
             {
-                Ok(true) => (Outcome::Ok, found(&format!("user {username} exists"))),
-                Ok(false) => (Outcome::Error, found(&format!("user {username} does not exist: the action did not happen"))),
-                Err(_) => (Outcome::Unknown, json!({ "reconciled": true, "found": "the database could not be asked" })),
+                Ok(true) => Some((Outcome::Ok, found(&format!("user {username} exists")))),
+                Ok(false) => Some((Outcome::Error, found(&format!("user {username} does not exist: the action did not happen")))),
+                Err(_) => None,
             }
         }
         "connection.add" => {
@@ -693,19 +712,30 @@ async fn settle(pool: &PgPool, action: &str, targets: &str, params: &str) -> (Ou
                 .fetch_one(pool)
                 .await
             {
-                Ok(true) => (Outcome::Ok, found(&format!("connection {name} exists"))),
-                Ok(false) => (Outcome::Error, found(&format!("connection {name} does not exist: the action did not happen"))),
-                Err(_) => (Outcome::Unknown, json!({ "reconciled": true, "found": "the database could not be asked" })),
+                Ok(true) => Some((Outcome::Ok, found(&format!("connection {name} exists")))),
+                Ok(false) => Some((Outcome::Error, found(&format!("connection {name} does not exist: the action did not happen")))),
+                Err(_) => None,
             }
         }
-        _ => (
+        crate::children::ssr::CREATE => {
+            let gone = || {
+                Some((Outcome::Unknown, json!({ "reconciled": true, "found": "the parent connection is gone; check by hand", "targets": targets })))
+            };
+            let Some(connection) = connection else { return gone() };
+            match crate::connections::ssr::client_for(backend, connection).await {
+                Ok((_, client)) => crate::children::ssr::settle_create(&client, &params).await,
+                Err(AppError::NotFound(_)) => gone(),
+                Err(_) => None,
+            }
+        }
+        _ => Some((
             Outcome::Unknown,
             json!({
                 "reconciled": true,
                 "found": "the portal stopped before recording the outcome; check the target by hand",
                 "targets": targets,
             }),
-        ),
+        )),
     }
 }
 

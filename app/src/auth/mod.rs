@@ -131,6 +131,7 @@ pub const ENDPOINTS: &[(&str, Access)] = &[
     ("/api/connections/rename", Access::Requires(Permission::ManageConnections)),
     ("/api/connections/rotate", Access::Requires(Permission::ManageConnections)),
     ("/api/connections/remove", Access::Requires(Permission::ManageConnections)),
+    ("/api/children/create", Access::Requires(Permission::ManageChildren)),
     ("/api/audit/events", Access::Requires(Permission::ViewAudit)),
     ("/api/audit/event", Access::Requires(Permission::ViewAudit)),
     ("/api/audit/activity", Access::Requires(Permission::ViewAudit)),
@@ -150,6 +151,7 @@ pub const AUDITED: &[(&str, &str)] = &[
     ("/api/connections/rename", "connection.rename"),
     ("/api/connections/rotate", "connection.rotate"),
     ("/api/connections/remove", "connection.remove"),
+    ("/api/children/create", "child_account.create"),
 ];
 
 /// Server functions that change nothing, or only the caller's own session and

@@ -1,19 +1,33 @@
 use leptos::prelude::*;
+use leptos_router::components::A;
 
 use super::coming_soon::ComingSoon;
-use crate::auth::{components::Guarded, Permission};
+use crate::auth::{
+    components::{use_auth, Guarded},
+    Permission,
+};
 
 #[component]
 pub fn ChildrenPage() -> impl IntoView {
+    let auth = use_auth();
+    let may_create = move || {
+        auth.user.get().and_then(Result::ok).flatten().is_some_and(|me| me.user.role.can(Permission::ManageChildren))
+    };
     view! {
         <Guarded permission=Permission::ViewChildren>
+        <Show when=may_create>
+            <p class="page-actions">
+                <A href="/children/new" attr:class="button" attr:data-test="new-child">"New child account"</A>
+            </p>
+        </Show>
         <ComingSoon
             title="Child accounts"
             summary="Every customer account under your parent account, in one searchable list."
             planned=&[
-                "Create, clone and edit child accounts",
+                "The list: search, sort, filter by status, balances",
+                "Clone and edit child accounts",
                 "Activate and deactivate them, with confirmation",
-                "See balances, plans and verification documents",
+                "See plans and verification documents",
                 "Edit notification settings (support staff too)",
             ]
         />

@@ -1,0 +1,155 @@
+//! Child accounts: the customers under the selected parent account.
+//!
+//! The create form checks Voximplant's own rules in the browser (the same
+//! `voximplant` validation compiled to WASM) and again on the server.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use voximplant::{
+    methods::{AddAccount, NotificationSettings},
+    Method, Secret,
+};
+
+use crate::error::AppError;
+
+pub mod page;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+/// The create form, as typed. Field names are AddAccount's parameter names, so a
+/// rule's complaint lands next to the field it is about.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewChild {
+    pub account_name: String,
+    pub account_email: String,
+    pub account_password: String,
+    #[serde(default)]
+    pub account_first_name: String,
+    #[serde(default)]
+    pub account_last_name: String,
+    /// An IANA time zone, or empty for Voximplant's default.
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub active: bool,
+    #[serde(default)]
+    pub account_notifications: bool,
+    #[serde(default)]
+    pub tariff_changing_notifications: bool,
+    #[serde(default)]
+    pub news_notifications: bool,
+}
+
+impl NewChild {
+    /// The AddAccount request this form stands for.
+    pub fn request(&self) -> AddAccount {
+        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        AddAccount {
+            parent: None,
+            account_name: self.account_name.trim().to_string(),
+            account_email: self.account_email.trim().to_string(),
+            account_password: Secret::new(self.account_password.clone()),
+            account_first_name: optional(&self.account_first_name),
+            account_last_name: optional(&self.account_last_name),
+            account_custom_data: None,
+            active: Some(self.active),
+            location: optional(&self.location),
+            notifications: NotificationSettings {
+                account_notifications: Some(self.account_notifications),
+                tariff_changing_notifications: Some(self.tariff_changing_notifications),
+                news_notifications: Some(self.news_notifications),
+                ..Default::default()
+            },
+            record_storage: None,
+        }
+    }
+
+    /// What is wrong, per field, in words for the form (empty when nothing is).
+    pub fn problems(&self) -> Vec<(String, String)> {
+        self.request()
+            .validate()
+            .into_iter()
+            .map(|problem| {
+                let message = format!("{} {}.", field_label(&problem.field), problem.message);
+                (problem.field, message)
+            })
+            .collect()
+    }
+
+    /// The first problem as the error the server answers with.
+    pub fn check(&self) -> Result<(), AppError> {
+        match self.problems().into_iter().next() {
+            Some((field, message)) => Err(AppError::invalid(&field, message)),
+            None => Ok(()),
+        }
+    }
+}
+
+pub fn field_label(field: &str) -> &'static str {
+    match field {
+        "account_name" => "Account name",
+        "account_email" => "Email",
+        "account_password" => "Password",
+        "account_first_name" => "First name",
+        "account_last_name" => "Last name",
+        "location" => "Time zone",
+        _ => "This value",
+    }
+}
+
+/// A child account just created. The API key travels to the browser this once, and
+/// only when showing it is on record in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedChild {
+    pub account_id: u64,
+    pub account_name: String,
+    pub active: bool,
+    pub api_key: Option<String>,
+}
+
+/// Creates a child account under the selected parent account (Voximplant AddAccount).
+#[server(endpoint = "children/create")]
+pub async fn create_child(child: NewChild) -> Result<CreatedChild, AppError> {
+    ssr::create(child).await.map_err(AppError::respond)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn valid() -> NewChild {
+        NewChild {
+            account_name: "acme-corp".into(),
+            account_email: "ops@acme.example".into(),
+            account_password: "Str0ng!pass".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_form_applies_voximplants_rules_with_readable_messages() {
+        assert!(valid().problems().is_empty());
+        let short = NewChild { account_name: "ac".into(), ..valid() };
+        assert_eq!(short.problems()[0].0, "account_name");
+        assert!(short.problems()[0].1.starts_with("Account name must be 5 to 20 characters"), "{:?}", short.problems());
+        let upper = NewChild { account_name: "Acme-corp".into(), ..valid() };
+        assert!(upper.problems()[0].1.contains("lowercase"));
+        let weak = NewChild { account_password: "password".into(), ..valid() };
+        assert_eq!(weak.problems()[0].0, "account_password");
+        assert!(weak.problems()[0].1.contains("uppercase letter"), "{:?}", weak.problems());
+        let zone = NewChild { location: "Mars/Olympus".into(), ..valid() };
+        assert_eq!(zone.problems()[0].0, "location");
+        let zone = NewChild { location: "Europe/Berlin".into(), ..valid() };
+        assert!(zone.problems().is_empty());
+        let email = NewChild { account_email: "nobody".into(), ..valid() };
+        assert_eq!(email.check(), Err(AppError::invalid("account_email", email.problems()[0].1.clone())));
+    }
+
+    #[test]
+    fn new_children_are_inactive_and_quiet_unless_asked() {
+        let request = valid().request();
+        assert_eq!(request.active, Some(false));
+        assert_eq!(request.notifications.news_notifications, Some(false));
+        assert_eq!(request.location, None);
+    }
+}
