@@ -80,10 +80,12 @@ for line in open(sys.argv[1]):
         users[match.group(1)] = {"username": match.group(2), "password": match.group(3)}
 json.dump(users, open(sys.argv[2], "w"))
 PY
+  # Where the demo sandbox listens: tests check what the portal did against it directly.
+  sandbox_url="$(sed -n 's/^Demo Voximplant sandbox at \([^ ]*\) .*/\1/p' "$work/server.log" | head -n 1)"
   rm -rf end2end/test-results end2end/artifacts
   set +e
   (cd end2end && BASE_URL="http://127.0.0.1:$port" DEMO_USERS_FILE="$work/demo-users.json" \
-    SANDBOX_CREDENTIALS_FILE="$work/data/sandbox-credentials.json" npx playwright test)
+    SANDBOX_URL="$sandbox_url" SANDBOX_CREDENTIALS_FILE="$work/data/sandbox-credentials.json" npx playwright test)
   e2e_status=$?
   set -e
   if [ -f end2end/test-results/results.json ]; then

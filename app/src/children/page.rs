@@ -73,6 +73,13 @@ fn NewChildForm() -> impl IntoView {
     let server_error = RwSignal::new(None::<AppError>);
     let created = RwSignal::new(None::<CreatedChild>);
     let problems = Memo::new(move |_| form.with(NewChild::problems));
+    // Editing the form retires the server's last complaint.
+    Effect::new(move |previous: Option<()>| {
+        form.track();
+        if previous.is_some() {
+            server_error.set(None);
+        }
+    });
 
     Effect::new(move |_| match create.value().get() {
         Some(Ok(child)) => {
