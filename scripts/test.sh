@@ -37,7 +37,8 @@ say "cargo test --workspace"
 # `frontend` is the WASM entry point; with `server` in the same build it would get
 # `ssr` and `hydrate` at once. It is built (and so checked) by cargo-leptos below.
 set +e
-DATABASE_URL="$DATABASE_URL" cargo test --workspace --exclude frontend --color never 2>&1 | tee "$work/cargo-test.log"
+# A hung test must fail the run, not eat CI's time (a clean build is part of this).
+DATABASE_URL="$DATABASE_URL" timeout 2400 cargo test --workspace --exclude frontend --color never 2>&1 | tee "$work/cargo-test.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 read -r rust_passed rust_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo-test.log")

@@ -1,6 +1,9 @@
 //! `make bench` rows for the audit log, on a private PostgreSQL:
 //! - what write-ahead auditing adds to a mutation (audited vs the same update alone,
 //!   measured in one run);
+//! - what the portal adds to a Voximplant mutation: creating a child account through
+//!   the portal (HTTP, session, guard, audit, sandbox over HTTP) vs AddAccount sent
+//!   straight to the same sandbox with the typed client, alternating, in one run;
 //! - a filtered first page and a deep keyset page on a log of BENCH_AUDIT_EVENTS
 //!   events (default 1,000,000);
 //! - export and verify throughput over that log.
@@ -61,6 +64,8 @@ async fn main() {
     row("same update, write-ahead audited (median)", format!("{:.2}", audited.as_secs_f64() * 1000.0), "ms");
     row("audited / alone", format!("{:.2}", audited.as_secs_f64() / plain.as_secs_f64()), "ratio");
 
+    portal_versus_direct(&pool).await;
+
     let started = Instant::now();
     audit::generate_synthetic(&pool, events).await.unwrap();
     sqlx::query("ANALYZE audit_events").execute(&pool).await.unwrap();
@@ -92,8 +97,96 @@ async fn main() {
     let t = Instant::now();
     let check = audit::verify(&pool).await.unwrap();
     assert!(matches!(check, ChainCheck::Intact { .. }), "{check:?}");
-    row("verify the whole chain", format!("{:.0}", (events + 2 * rounds as i64) as f64 / t.elapsed().as_secs_f64()), "ev/s");
+    let ChainCheck::Intact { events: verified, .. } = check else { unreachable!() };
+    row("verify the whole chain", format!("{:.0}", verified as f64 / t.elapsed().as_secs_f64()), "ev/s");
 
     pool.close().await;
     cluster.stop().await;
+}
+
+/// A child account created through the portal vs AddAccount sent directly, both to
+/// one sandbox over loopback HTTP, alternating so both see the same machine state.
+async fn portal_versus_direct(pool: &sqlx::PgPool) {
+    use app::{auth::ssr::{AuthConfig, Backend}, connections::ssr::{upsert_unchecked, SecretInput}, state::AppState};
+    use voximplant::{client::{Client, ClientConfig, Credentials}, methods::AddAccount, Secret};
+
+    // Voximplant's rate limit would measure the limit, not the portal.
+    let config = sandbox::SandboxConfig { rate_limit_per_second: 1_000_000, ..Default::default() };
+    let sandbox = sandbox::Sandbox::new(config).unwrap();
+    let router = sandbox.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let parent = sandbox.parent();
+
+    let backend = Backend::new(pool.clone(), AuthConfig::default(), app::connections::vault::Keyring::generate());
+    let secret = SecretInput::ApiKey { account_id: parent.account_id, api_key: Secret::new(parent.api_key.clone()) };
+    upsert_unchecked(&backend, "Bench sandbox", &base_url, &secret, &parent.account_name).await.unwrap();
+    let options = leptos::prelude::LeptosOptions::builder().output_name("voxdesk").site_root("target/site").site_pkg_dir("pkg").build();
+    let policy = server::http::SessionPolicy { secure_cookie: false, idle_timeout: time::Duration::minutes(30) };
+    let app = server::http::router(AppState { leptos_options: options, backend }, policy);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let portal = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await.unwrap();
+    });
+    let password = "bench password long enough";
+    app::users::ssr::create(pool, "seller".into(), "seller@voxdesk.example".into(), "Seller".into(), Role::Reseller, Some(password.into()))
+        .await
+        .unwrap();
+    let browser = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let login = browser.post(format!("{portal}/api/auth/login")).form(&[("username", "seller"), ("password", password)]).send().await.unwrap();
+    assert!(login.status().is_success() || login.status().is_redirection());
+
+    let direct = Client::new(
+        Credentials::ApiKey { account_id: parent.account_id, api_key: Secret::new(parent.api_key.clone()) },
+        ClientConfig { base_url: base_url.clone(), ..Default::default() },
+    )
+    .unwrap();
+    let mut created = 0;
+    let mut measure = |rounds: usize| {
+        let (browser, direct, portal) = (&browser, &direct, &portal);
+        let start = created;
+        created += rounds;
+        async move {
+            let (mut through_portal, mut straight) = (Vec::new(), Vec::new());
+            for n in start..start + rounds {
+                let name = format!("portal-{n:05}");
+                let form = [
+                    ("child[account_name]", name.clone()),
+                    ("child[account_email]", format!("{name}@bench.example")),
+                    ("child[account_password]", "Bench!pass1".to_string()),
+                ];
+                let t = Instant::now();
+                let response = browser.post(format!("{portal}/api/children/create")).form(&form).send().await.unwrap();
+                let status = response.status();
+                let body = response.bytes().await.unwrap();
+                assert!(status.is_success(), "{status}: {}", String::from_utf8_lossy(&body));
+                through_portal.push(t.elapsed());
+
+                let name = format!("direct-{n:05}");
+                let request = AddAccount {
+                    account_name: name.clone(),
+                    account_email: format!("{name}@bench.example"),
+                    account_password: Secret::new("Bench!pass1"),
+                    ..Default::default()
+                };
+                let t = Instant::now();
+                direct.add_account(request).await.unwrap();
+                straight.push(t.elapsed());
+            }
+            (median(through_portal), median(straight))
+        }
+    };
+    let (through_portal, straight) = measure(120).await;
+    row("AddAccount straight to the sandbox (median)", format!("{:.2}", straight.as_secs_f64() * 1000.0), "ms");
+    row("child create through the portal, audited (median)", format!("{:.2}", through_portal.as_secs_f64() * 1000.0), "ms");
+    row("added by the portal (difference of medians)", format!("{:.2}", (through_portal.as_secs_f64() - straight.as_secs_f64()) * 1000.0), "ms");
+    row("portal / straight (local sandbox answers in microseconds)", format!("{:.2}", through_portal.as_secs_f64() / straight.as_secs_f64()), "ratio");
+
+    // The same with Voximplant answering after 40 ms, closer to a real API call.
+    let slow = sandbox::faults::Fault { latency_ms: 40, ..Default::default() };
+    sandbox.set_faults(sandbox::faults::Faults([("AddAccount".to_string(), slow)].into()));
+    let (through_portal, straight) = measure(25).await;
+    row("portal / straight, Voximplant answering in 40 ms", format!("{:.2}", through_portal.as_secs_f64() / straight.as_secs_f64()), "ratio");
 }

@@ -168,6 +168,12 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// The role that owns Voxdesk's tables, when DATABASE_URL's role is a separate
+    /// application role: migrations, archival and the application role's privileges
+    /// (everything but changing or deleting audit events) run through this one.
+    #[arg(long, env = "VOXDESK_OWNER_DATABASE_URL", hide_env_values = true, requires = "database_url")]
+    pub owner_database_url: Option<String>,
+
     /// Where Voxdesk keeps its state (the private PostgreSQL cluster among it).
     #[arg(long, env = "VOXDESK_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,

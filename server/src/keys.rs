@@ -10,7 +10,7 @@ use app::{
 
 use crate::{
     cli::{DatabaseArgs, KeysAction},
-    database::{self, Database},
+    database::Database,
 };
 
 pub const KEY_FILE: &str = "master-keys.json";
@@ -65,7 +65,7 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
 
     let database = Database::open(args).await?;
     let result = async {
-        database::migrate(&database.pool).await?;
+        database.prepare().await?;
         let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
         let context = AuditContext::system(&format!("cli:{who}"));
         let params = serde_json::json!({ "from": old, "to": new });

@@ -1,7 +1,7 @@
 use clap::Parser;
 use server::{
     cli::{Cli, Command},
-    database::{self, Database},
+    database::Database,
     serve, telemetry,
 };
 
@@ -38,7 +38,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn migrate(args: server::cli::DatabaseArgs) -> anyhow::Result<()> {
     let database = Database::open(&args).await?;
-    let result = database::migrate(&database.pool).await;
+    let result = database.prepare().await;
     database.close().await;
     result?;
     println!("migrations applied");
@@ -49,9 +49,10 @@ async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
     use app::audit::ChainCheck;
     let database = Database::open(&args.database).await?;
     let result = async {
-        database::migrate(&database.pool).await?;
+        database.prepare().await?;
         if let server::cli::AuditAction::Archive { before, retention_days, out } = &args.action {
-            archive(&database.pool, before.as_deref(), *retention_days, out).await?;
+            // Deleting archived events is the owner's alone.
+            archive(database.owner_pool(), before.as_deref(), *retention_days, out).await?;
         }
         app::audit::ssr::verify(&database.pool).await.map_err(|e| anyhow::anyhow!("{e}"))
     }

@@ -15,7 +15,7 @@ use tower_sessions_sqlx_store::PostgresStore;
 
 use crate::{
     cli::ServeArgs,
-    database::{self, Database},
+    database::Database,
     http::{self, SessionPolicy},
 };
 
@@ -31,7 +31,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.listen))?;
 
     let database = Database::open(&args.database).await?;
-    let result = run(listener, &database.pool, leptos_options, &public_url, &args).await;
+    let result = match database.prepare().await {
+        Ok(()) => run(listener, &database.pool, leptos_options, &public_url, &args).await,
+        Err(error) => Err(error),
+    };
     database.close().await;
     result
 }
@@ -43,7 +46,6 @@ async fn run(
     public_url: &PublicUrl,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
-    database::migrate(pool).await?;
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
 
     let cleanup = tokio::spawn(

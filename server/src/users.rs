@@ -10,13 +10,13 @@ use app::{
 
 use crate::{
     cli::{UserAction, UserArgs},
-    database::{self, Database},
+    database::Database,
 };
 
 pub async fn run(args: UserArgs) -> anyhow::Result<()> {
     let database = Database::open(&args.database).await?;
     let result = async {
-        database::migrate(&database.pool).await?;
+        database.prepare().await?;
         act(&database.pool, args.action).await
     }
     .await;

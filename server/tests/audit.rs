@@ -187,6 +187,51 @@ async fn the_log_cannot_be_updated_deleted_or_truncated(pool: PgPool) {
     assert_eq!(count, 1);
 }
 
+/// A deployment with a separate application role (DATABASE_URL) and owner
+/// (VOXDESK_OWNER_DATABASE_URL): the portal works as the application role, which
+/// can append audit events but not change, delete, truncate or archive them.
+#[sqlx::test(migrations = false)]
+async fn the_application_role_appends_but_cannot_rewrite_the_log(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let role = format!("voxdesk_app_{}", std::process::id() ^ rand_suffix());
+    sqlx::query(&format!("CREATE ROLE {role} LOGIN")).execute(&pool).await.unwrap();
+    server::database::grant_app_role(&pool, &role).await.unwrap();
+    let options = (*pool.connect_options()).clone().username(&role);
+    let app_pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect_with(options).await.unwrap();
+
+    // The whole portal on the application role: sign in, change something, audited.
+    add_user(&app_pool, "boss", Role::Admin).await;
+    let server = common::start_migrated(app_pool.clone(), Default::default()).await;
+    let admin = server.signed_in("boss").await;
+    let form = [("username", "newbie"), ("email", "newbie@voxdesk.example"), ("display_name", "Newbie"), ("role", "auditor")];
+    let created = admin.post(server.url("/api/users/create")).form(&form).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::OK);
+    assert_eq!(events(&app_pool, "user.create").await.len(), 2);
+
+    for statement in [
+        "UPDATE audit_events SET action = 'x'",
+        "DELETE FROM audit_events",
+        "TRUNCATE audit_events",
+        "INSERT INTO audit_checkpoints (through_seq, through_hash, events, file_sha256) VALUES (99, '\\x00', 1, 'x')",
+        "SELECT audit_archive(1)",
+    ] {
+        let error = sqlx::query(statement).execute(&app_pool).await.expect_err(statement).to_string();
+        assert!(error.contains("permission denied"), "{statement}: {error}");
+        assert!(!error.contains("append-only"), "{statement}: refused by privileges, before any trigger: {error}");
+    }
+    // Even with the archival switch flipped by hand, nothing can be deleted.
+    let mut connection = app_pool.acquire().await.unwrap();
+    sqlx::query("SELECT set_config('voxdesk.audit_archiving', 'on', false)").execute(&mut *connection).await.unwrap();
+    let error = sqlx::query("DELETE FROM audit_events").execute(&mut *connection).await.unwrap_err().to_string();
+    assert!(error.contains("permission denied"), "{error}");
+    drop(connection);
+    assert!(matches!(audit::verify(&app_pool).await.unwrap(), ChainCheck::Intact { .. }));
+}
+
+fn rand_suffix() -> u32 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+}
+
 #[sqlx::test(migrations = false)]
 async fn fifty_concurrent_writers_make_one_unbroken_chain(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();

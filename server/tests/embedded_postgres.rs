@@ -139,3 +139,30 @@ fn killing_voxdesk_outright_still_stops_its_postgres() {
     signal_and_wait(&mut child, nix::sys::signal::Signal::SIGTERM);
     assert!(child.wait().unwrap().success());
 }
+
+/// With the private cluster, the application connects as its own role, which may
+/// append audit events but not change or delete them (the triggers are a second wall).
+#[tokio::test]
+async fn the_private_cluster_application_role_cannot_rewrite_the_audit_log() {
+    let dir = data_dir();
+    let args = server::cli::DatabaseArgs {
+        database_url: None,
+        owner_database_url: None,
+        data_dir: dir.path().join("data"),
+        log_format: None,
+    };
+    let database = server::database::Database::open(&args).await.unwrap();
+    database.prepare().await.unwrap();
+    let app = &database.pool;
+    let role: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(app).await.unwrap();
+    assert_eq!(role, server::database::EMBEDDED_APP_ROLE);
+    let context = app::audit::ssr::AuditContext::system("test");
+    let event = app::audit::ssr::NewEvent::fact("test.event", serde_json::json!([]), serde_json::json!({}), app::audit::Outcome::Ok);
+    app::audit::ssr::append(app, &context, event).await.unwrap();
+    for statement in ["UPDATE audit_events SET action = 'x'", "DELETE FROM audit_events", "TRUNCATE audit_events", "SELECT audit_archive(1)"] {
+        let error = sqlx::query(statement).execute(app).await.expect_err(statement).to_string();
+        assert!(error.contains("permission denied"), "{statement}: {error}");
+        assert!(!error.contains("append-only"), "{statement} was stopped by privileges, not only by the trigger: {error}");
+    }
+    database.close().await;
+}

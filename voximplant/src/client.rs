@@ -187,6 +187,18 @@ impl Default for ClientConfig {
     }
 }
 
+/// The HTTP client calls go through (a connection pool).
+pub type Http = reqwest::Client;
+
+/// A new HTTP client; each request sets its own timeout.
+pub fn http() -> Result<Http, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("voxdesk/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|error| Error::Transport(error.to_string()))
+}
+
 /// A client for one account's credentials.
 #[derive(Debug, Clone)]
 pub struct Client {
@@ -198,19 +210,19 @@ pub struct Client {
 }
 
 impl Client {
-    pub fn new(credentials: Credentials, mut config: ClientConfig) -> Result<Self, Error> {
+    pub fn new(credentials: Credentials, config: ClientConfig) -> Result<Self, Error> {
+        Client::with_http(http()?, credentials, config)
+    }
+
+    /// A client that sends through `http` (from [`http`]), so that many clients share
+    /// one connection pool and its TLS setup (building those takes milliseconds).
+    pub fn with_http(http: Http, credentials: Credentials, mut config: ClientConfig) -> Result<Self, Error> {
         if !config.base_url.ends_with('/') {
             config.base_url.push('/');
         }
         if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://")) {
             return Err(Error::Credentials(format!("base URL {:?} is not http(s)", config.base_url)));
         }
-        let http = reqwest::Client::builder()
-            .timeout(config.timeout)
-            .connect_timeout(config.timeout)
-            .user_agent(concat!("voxdesk/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|error| Error::Transport(error.to_string()))?;
         Ok(Client { http, config, credentials, act_as: None })
     }
 
@@ -256,7 +268,7 @@ impl Client {
     async fn send<M: Method>(&self, params: &Params, own_credentials: bool) -> Result<M::Response, Error> {
         let url = format!("{}{}", self.config.base_url, M::NAME);
         let mut form = params.to_form();
-        let mut request = self.http.post(&url);
+        let mut request = self.http.post(&url).timeout(self.config.timeout);
         match &self.credentials {
             Credentials::ApiKey { .. } if own_credentials => {}
             Credentials::ApiKey { api_key, .. } => {

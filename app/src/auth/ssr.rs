@@ -41,11 +41,19 @@ pub struct Backend {
     pool: PgPool,
     pub auth: AuthConfig,
     keyring: std::sync::Arc<crate::connections::vault::Keyring>,
+    /// One connection pool to Voximplant for every call (None if it cannot be built:
+    /// each call then builds its own).
+    http: Option<voximplant::client::Http>,
 }
 
 impl Backend {
     pub fn new(pool: PgPool, auth: AuthConfig, keyring: crate::connections::vault::Keyring) -> Self {
-        Backend { pool, auth, keyring: std::sync::Arc::new(keyring) }
+        let http = voximplant::client::http().inspect_err(|error| tracing::warn!(%error, "no shared HTTP client")).ok();
+        Backend { pool, auth, keyring: std::sync::Arc::new(keyring), http }
+    }
+
+    pub fn http(&self) -> Option<&voximplant::client::Http> {
+        self.http.as_ref()
     }
 
     /// The master keys that seal stored Voximplant credentials.

@@ -114,9 +114,13 @@ pub fn check_base_url(url: &str) -> Result<String, AppError> {
     Ok(url.to_string())
 }
 
-fn client(base_url: &str, secret: &SecretInput) -> Result<Client, AppError> {
+fn client(base_url: &str, secret: &SecretInput, http: Option<&voximplant::client::Http>) -> Result<Client, AppError> {
     let config = ClientConfig { base_url: base_url.to_string(), timeout: VOXIMPLANT_TIMEOUT, ..ClientConfig::default() };
-    Client::new(secret.credentials(), config).map_err(|e| AppError::invalid("base_url", e.to_string()))
+    match http {
+        Some(http) => Client::with_http(http.clone(), secret.credentials(), config),
+        None => Client::new(secret.credentials(), config),
+    }
+    .map_err(|e| AppError::invalid("base_url", e.to_string()))
 }
 
 /// Maps a Voximplant client error to what the user sees.
@@ -136,7 +140,7 @@ pub fn upstream(error: ApiError) -> AppError {
 
 pub async fn check(base_url: &str, secret: &SecretInput) -> Result<AccountCheck, AppError> {
     let base_url = check_base_url(base_url)?;
-    let info = client(&base_url, secret)?.get_account_info(GetAccountInfo::default()).await.map_err(|error| match error {
+    let info = client(&base_url, secret, None)?.get_account_info(GetAccountInfo::default()).await.map_err(|error| match error {
         ApiError::Api { code: ErrorCode::AuthorizationFailed, .. }
         | ApiError::Api { code: ErrorCode::InvalidKeyId, .. }
         | ApiError::Api { code: ErrorCode::InvalidTokenFormat, .. } => {
@@ -398,7 +402,7 @@ pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, 
     })?;
     let secret = SecretInput::from_sealed(&row.kind, row.account_id as u64, bytes)?;
     let view = find(backend.unguarded_pool(), id).await?;
-    Ok((view, client(&row.base_url, &secret)?))
+    Ok((view, client(&row.base_url, &secret, backend.http())?))
 }
 
 /// Creates or refreshes a connection from code (demo mode): same sealing as `add`,

@@ -42,6 +42,11 @@ pub async fn start(pool: PgPool) -> TestServer {
 
 pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
     server::database::migrate(&pool).await.expect("migrations apply");
+    start_migrated(pool, auth).await
+}
+
+/// Serves the full router on `pool` as it is (its role may be unable to migrate).
+pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
     let state = AppState { leptos_options: leptos_options(), backend: Backend::new(pool.clone(), auth, app::connections::vault::Keyring::generate()) };
     let policy = SessionPolicy {
         secure_cookie: false,
