@@ -40,14 +40,7 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     add_user(&pool, "boss", Role::Admin).await;
     let target = add_user(&pool, "target", Role::Support).await;
     let admin = server.signed_in("boss").await;
-    let (sandbox, base_url) = {
-        let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
-        let router = sandbox.router();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        (sandbox, url)
-    };
+    let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let account_id = parent.account_id.to_string();
     let post = |path: &str, form: Vec<(&str, String)>| {
@@ -407,11 +400,7 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     server::database::migrate(&pool).await.unwrap();
     add_user(&pool, "boss", Role::Admin).await;
     let data = tempfile::tempdir().unwrap();
-    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
-    let router = sandbox.router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let account_id = parent.account_id.to_string();
     let child_form = |name: &'static str| {
@@ -458,19 +447,8 @@ async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
     let server = common::start(pool.clone()).await;
     add_user(&pool, "boss", Role::Admin).await;
     let admin = server.signed_in("boss").await;
-    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
-    let router = sandbox.router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let parent = sandbox.parent();
-    let form = [
-        ("name", "Main".to_string()),
-        ("kind", "api_key".into()),
-        ("base_url", base_url),
-        ("account_id", parent.account_id.to_string()),
-        ("api_key", parent.api_key.clone()),
-    ];
+    let (sandbox, base_url) = common::start_sandbox().await;
+    let form = common::connection_form(&sandbox, &base_url);
 
     // The audit table refuses new rows (as when its disk is full); everything else works.
     sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID")
@@ -490,6 +468,22 @@ async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
     assert_eq!(accepted.status(), StatusCode::OK);
     assert_eq!(sandbox.calls(), 1);
     assert_eq!(events(&pool, "connection.add").await.len(), 2);
+
+    // The same for a Voximplant mutation: no child is created while it cannot be audited.
+    sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let child = [
+        ("child[account_name]", "unaudited"),
+        ("child[account_email]", "unaudited@child.example"),
+        ("child[account_password]", "Chi1d!secret"),
+    ];
+    let refused = admin.post(server.url("/api/children/create")).form(&child).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(sandbox.calls(), 1, "Voximplant was never called");
+    assert!(sandbox.child_by_name("unaudited").is_none());
+    sqlx::query("ALTER TABLE audit_events DROP CONSTRAINT audit_refuses_writes").execute(&pool).await.unwrap();
 
     // PostgreSQL gone entirely: refused too, and still no call to Voximplant.
     pool.close().await;

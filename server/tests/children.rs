@@ -13,20 +13,9 @@ use sqlx::PgPool;
 async fn connected_portal(pool: &PgPool) -> (common::TestServer, sandbox::Sandbox, reqwest::Client) {
     let server = common::start(pool.clone()).await;
     add_user(pool, "boss", Role::Admin).await;
-    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
-    let router = sandbox.router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base_url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let parent = sandbox.parent();
+    let (sandbox, base_url) = common::start_sandbox().await;
     let admin = server.signed_in("boss").await;
-    let form = [
-        ("name", "Main".to_string()),
-        ("kind", "api_key".into()),
-        ("base_url", base_url),
-        ("account_id", parent.account_id.to_string()),
-        ("api_key", parent.api_key.clone()),
-    ];
+    let form = common::connection_form(&sandbox, &base_url);
     let added = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
     assert_eq!(added.status(), StatusCode::OK);
     (server, sandbox, admin)

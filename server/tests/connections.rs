@@ -11,7 +11,6 @@ use app::{
 };
 use common::add_user;
 use reqwest::StatusCode;
-use sandbox::{Sandbox, SandboxConfig};
 use sqlx::PgPool;
 
 /// Everything logged in this test binary, to search for secrets.
@@ -41,14 +40,6 @@ impl std::io::Write for Capture {
     }
 }
 
-async fn start_sandbox() -> (Sandbox, String) {
-    let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
-    let router = sandbox.router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (sandbox, url)
-}
 
 fn add_form<'a>(name: &'a str, base_url: &'a str, account_id: &'a str, api_key: &'a str) -> Vec<(&'static str, &'a str)> {
     vec![("name", name), ("kind", "api_key"), ("base_url", base_url), ("account_id", account_id), ("api_key", api_key)]
@@ -61,7 +52,7 @@ async fn a_connection_is_checked_saved_sealed_and_never_shown(pool: PgPool) {
     add_user(&pool, "admin", Role::Admin).await;
     add_user(&pool, "auditor", Role::Auditor).await;
     let admin = server.signed_in("admin").await;
-    let (sandbox, base_url) = start_sandbox().await;
+    let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let secret = parent.api_key.clone();
     let account_id = parent.account_id.to_string();
@@ -121,7 +112,7 @@ async fn a_connection_is_checked_saved_sealed_and_never_shown(pool: PgPool) {
 async fn tampered_or_moved_ciphertexts_fail_with_a_clear_error(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
     let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
-    let (sandbox, base_url) = start_sandbox().await;
+    let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let secret = connections::SecretInput::ApiKey {
         account_id: parent.account_id,
@@ -163,7 +154,7 @@ async fn rotation_keeps_the_account_and_master_key_rotation_rewraps(pool: PgPool
     server::database::migrate(&pool).await.unwrap();
     let mut keyring = Keyring::generate();
     let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring.clone());
-    let (sandbox, base_url) = start_sandbox().await;
+    let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let secret = connections::SecretInput::ApiKey {
         account_id: parent.account_id,

@@ -111,3 +111,25 @@ impl TestServer {
         me.get("user").cloned().unwrap_or(serde_json::Value::Null)
     }
 }
+
+/// The sandbox on a free loopback port, served over real HTTP: it and its API base URL.
+pub async fn start_sandbox() -> (sandbox::Sandbox, String) {
+    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
+    let router = sandbox.router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    (sandbox, url)
+}
+
+/// The form that adds `sandbox`'s parent account as the connection "Main".
+pub fn connection_form(sandbox: &sandbox::Sandbox, base_url: &str) -> Vec<(&'static str, String)> {
+    let parent = sandbox.parent();
+    vec![
+        ("name", "Main".to_string()),
+        ("kind", "api_key".into()),
+        ("base_url", base_url.to_string()),
+        ("account_id", parent.account_id.to_string()),
+        ("api_key", parent.api_key.clone()),
+    ]
+}
