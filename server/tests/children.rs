@@ -127,11 +127,25 @@ async fn only_resellers_and_admins_create_and_voximplant_trouble_is_explained(po
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{error}");
     assert_eq!(error["Unavailable"]["what"], "Voximplant", "{error}");
     assert!(!error.to_string().contains("503"), "{error}");
-    let outcome: String = sqlx::query_scalar(
-        "SELECT outcome FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome' ORDER BY seq DESC LIMIT 1",
+    // No clear answer: no outcome is claimed until the reconciler asks Voximplant.
+    let unsettled = || {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM audit_events i WHERE i.kind = 'intent' AND i.action = 'child_account.create'
+               AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = i.seq)",
+        )
+        .fetch_one(&pool)
+    };
+    assert_eq!(unsettled().await.unwrap(), 1);
+    sandbox.set_faults(Default::default());
+    assert_eq!(app::audit::ssr::reconcile(&server.backend, 0).await.unwrap(), 1);
+    assert_eq!(unsettled().await.unwrap(), 0);
+    let (outcome, detail): (String, String) = sqlx::query_as(
+        "SELECT outcome, outcome_detail FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome' ORDER BY seq DESC LIMIT 1",
     )
     .fetch_one(&pool)
     .await
     .unwrap();
     assert_eq!(outcome, "error");
+    assert!(detail.contains("in-outage does not exist"), "{detail}");
+    assert_eq!(app::audit::ssr::reconcile(&server.backend, 0).await.unwrap(), 0, "settled once");
 }

@@ -365,6 +365,15 @@ where
     let result = act().await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     crash_point("VOXDESK_CRASH_BEFORE_OUTCOME", action);
+    // No clear answer from Voximplant (timeout, broken connection, 5xx): the change
+    // may or may not have happened, so no outcome is claimed. The intent stays open,
+    // shown as "no outcome yet", until the reconciler asks Voximplant what happened.
+    if let Err(AppError::Unavailable { what, reference }) = &result {
+        if method.is_some() && what == "Voximplant" {
+            tracing::warn!(%action, intent_seq, %reference, "Voximplant gave no clear answer; the reconciler will settle this");
+            return result.map(|done| done.value);
+        }
+    }
     let (outcome, detail, changes, outcome_targets) = match &result {
         Ok(done) => (Outcome::Ok, None, done.changes.clone(), done.targets.clone()),
         Err(error) => {
@@ -637,8 +646,9 @@ pub fn export_stream(
     .try_flatten()
 }
 
-/// Settles intents whose outcome was never recorded (the portal stopped in between):
-/// asks where it can what actually happened, and records what it found.
+/// Settles intents without an outcome (the portal stopped in between, or Voximplant
+/// gave no clear answer): asks where it can what actually happened, and records what
+/// it found.
 pub async fn reconcile(backend: &crate::auth::ssr::Backend, older_than_seconds: i64) -> Result<usize, AppError> {
     let pool = backend.unguarded_pool();
     let pending: Vec<(i64, String, String, String, Option<Uuid>, Option<String>)> = sqlx::query_as(

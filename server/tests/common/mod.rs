@@ -18,6 +18,8 @@ use sqlx::PgPool;
 pub struct TestServer {
     pub base: String,
     pub pool: PgPool,
+    /// The server's backend (its master key opens the connections it stored).
+    pub backend: Backend,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -47,7 +49,8 @@ pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
 
 /// Serves the full router on `pool` as it is (its role may be unable to migrate).
 pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
-    let state = AppState { leptos_options: leptos_options(), backend: Backend::new(pool.clone(), auth, app::connections::vault::Keyring::generate()) };
+    let backend = Backend::new(pool.clone(), auth, app::connections::vault::Keyring::generate());
+    let state = AppState { leptos_options: leptos_options(), backend: backend.clone() };
     let policy = SessionPolicy {
         secure_cookie: false,
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),
@@ -58,7 +61,7 @@ pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
     let task = tokio::spawn(async move {
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    TestServer { base: format!("http://{addr}"), pool, task }
+    TestServer { base: format!("http://{addr}"), pool, backend, task }
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
