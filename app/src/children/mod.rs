@@ -70,7 +70,12 @@ impl NewChild {
             .validate()
             .into_iter()
             .map(|problem| {
-                let message = format!("{} {}.", field_label(&problem.field), problem.message);
+                let label = field_label(&problem.field);
+                let message = if problem.field == "account_name" && self.account_name.trim().is_empty() {
+                    format!("{label} is required.")
+                } else {
+                    format!("{label} {}.", problem.message)
+                };
                 (problem.field, message)
             })
             .collect()
@@ -129,6 +134,8 @@ mod tests {
     #[test]
     fn the_form_applies_voximplants_rules_with_readable_messages() {
         assert!(valid().problems().is_empty());
+        let empty = NewChild { account_name: " ".into(), ..valid() };
+        assert_eq!(empty.problems()[0].1, "Account name is required.");
         let short = NewChild { account_name: "ac".into(), ..valid() };
         assert_eq!(short.problems()[0].0, "account_name");
         assert!(short.problems()[0].1.starts_with("Account name must be 5 to 20 characters"), "{:?}", short.problems());
