@@ -94,8 +94,15 @@ async fn rules_and_refusals_come_back_next_to_their_field(pool: PgPool) {
     let (status, error) = create(&server, &admin, &child("acme-two", "ops@acme.example", "Str0ng!pass")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(error["Invalid"]["field"], "account_email", "{error}");
+    let invalid: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome' AND outcome = 'invalid'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(invalid, 4, "invalid attempts are on record");
     let refusals: Vec<(String, String)> = sqlx::query_as(
-        "SELECT outcome, outcome_detail FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome' AND outcome <> 'ok' ORDER BY seq",
+        "SELECT outcome, outcome_detail FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome' AND outcome = 'upstream_error' ORDER BY seq",
     )
     .fetch_all(&pool)
     .await

@@ -41,13 +41,14 @@ fn audit_params(child: &AddAccount) -> Value {
 
 pub async fn create(child: NewChild) -> Result<CreatedChild, AppError> {
     let access = require::<cap::ManageChildren>().await?;
-    child.check()?;
     let (connection, client) = access.voximplant().await?;
     let context = access.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
     let request = child.request();
     let name = request.account_name.clone();
     let params = audit_params(&request);
     let created = audited(access.db(), &context, CREATE, Some(AddAccount::NAME), json!([name]), params, || async {
+        // Checked inside the audit: an invalid attempt is on record too (as `invalid`).
+        child.check()?;
         let created = client.add_account(request).await.map_err(upstream)?;
         let targets = json!([name, created.account_id.to_string()]);
         Ok(Done { value: created, changes: None, targets: Some(targets) })
