@@ -26,13 +26,11 @@ pub struct Database {
     pub embedded: Option<EmbeddedPostgres>,
 }
 
-fn pool_options(max: u32) -> PgPoolOptions {
-    PgPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(5))
-}
-
 async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPool> {
     // Short OLTP queries: JIT compilation only ever costs time here.
-    pool_options(max)
+    PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(5))
         .connect_with(options.options([("jit", "off")]))
         .await
         .map_err(|error| anyhow::anyhow!("cannot connect to PostgreSQL: {error}"))

@@ -368,9 +368,9 @@ where
     // No clear answer from Voximplant (timeout, broken connection, 5xx): the change
     // may or may not have happened, so no outcome is claimed. The intent stays open,
     // shown as "no outcome yet", until the reconciler asks Voximplant what happened.
-    if let Err(AppError::Unavailable { what, reference }) = &result {
-        if method.is_some() && what == "Voximplant" {
-            tracing::warn!(%action, intent_seq, %reference, "Voximplant gave no clear answer; the reconciler will settle this");
+    if let Err(error) = &result {
+        if method.is_some() && crate::connections::ssr::is_unclear_upstream_answer(error) {
+            tracing::warn!(%action, intent_seq, %error, "Voximplant gave no clear answer; the reconciler will settle this");
             return result.map(|done| done.value);
         }
     }

@@ -50,14 +50,14 @@ pub async fn create(child: NewChild) -> Result<CreatedChild, AppError> {
         // Checked inside the audit: an invalid attempt is on record too (as `invalid`).
         child.check()?;
         let created = client.add_account(request).await.map_err(upstream)?;
-        let targets = json!([name, created.account_id.to_string()]);
+        let targets = child_targets(&name, created.account_id);
         Ok(Done { value: created, changes: None, targets: Some(targets) })
     })
     .await
     .map_err(next_to_field)?;
 
     // The key is shown only if showing it is on record; the account exists either way.
-    let targets = json!([name, created.account_id.to_string()]);
+    let targets = child_targets(&name, created.account_id);
     let shown = NewEvent::fact(SHOW_API_KEY, targets, json!({ "method": AddAccount::NAME }), Outcome::Ok);
     let api_key = match append(access.db(), &context, shown).await {
         Ok(_) => Some(created.api_key.expose().to_string()),
@@ -67,6 +67,11 @@ pub async fn create(child: NewChild) -> Result<CreatedChild, AppError> {
         }
     };
     Ok(CreatedChild { account_id: created.account_id, account_name: name, active: created.active, api_key })
+}
+
+/// How a child account is named in an event's targets.
+fn child_targets(name: &str, account_id: u64) -> Value {
+    json!([name, account_id.to_string()])
 }
 
 /// Voximplant's refusals that are about one field go next to that field.

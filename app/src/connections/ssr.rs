@@ -134,8 +134,17 @@ pub fn upstream(error: ApiError) -> AppError {
                 |p| AppError::invalid(&p.field, format!("{} {}", p.field.replace('_', " "), p.message)),
             )
         }
-        other => AppError::unavailable("Voximplant", other),
+        other => AppError::unavailable(VOXIMPLANT, other),
     }
+}
+
+/// What [`upstream`] names Voximplant as when it gave no clear answer.
+const VOXIMPLANT: &str = "Voximplant";
+
+/// True for a Voximplant call that got no clear answer (a timeout, a broken connection,
+/// a 5xx, a garbled body): a change may or may not have been made.
+pub fn is_unclear_upstream_answer(error: &AppError) -> bool {
+    matches!(error, AppError::Unavailable { what, .. } if what == VOXIMPLANT)
 }
 
 pub async fn check(base_url: &str, secret: &SecretInput) -> Result<AccountCheck, AppError> {
