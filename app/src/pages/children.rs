@@ -15,11 +15,6 @@ pub fn ChildrenPage() -> impl IntoView {
     };
     view! {
         <Guarded permission=Permission::ViewChildren>
-        <Show when=may_create>
-            <p class="page-actions">
-                <A href="/children/new" attr:class="button" attr:data-test="new-child">"New child account"</A>
-            </p>
-        </Show>
         <ComingSoon
             title="Child accounts"
             summary="Every customer account under your parent account, in one searchable list."
@@ -30,7 +25,11 @@ pub fn ChildrenPage() -> impl IntoView {
                 "See plans and verification documents",
                 "Edit notification settings (support staff too)",
             ]
-        />
+        >
+            <Show when=may_create>
+                <A href="/children/new" attr:class="button" attr:data-test="new-child">"New child account"</A>
+            </Show>
+        </ComingSoon>
         </Guarded>
     }
 }

@@ -9,6 +9,9 @@ pub fn ComingSoon(
     title: &'static str,
     summary: &'static str,
     planned: &'static [&'static str],
+    /// What can already be done here (buttons), shown in the header.
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     view! {
         <Title text=title />
@@ -16,6 +19,7 @@ pub fn ComingSoon(
             <header class="page-header">
                 <h1>{title}</h1>
                 <p class="lede">{summary}</p>
+                {children.map(|actions| view! { <div class="page-actions">{actions()}</div> })}
             </header>
             <div class="card empty-state">
                 <span class="badge badge-muted">"Coming soon"</span>
