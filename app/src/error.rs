@@ -18,9 +18,9 @@ pub enum AppError {
     /// Logged in, but the role does not allow this.
     #[error("Your role does not allow this.")]
     Forbidden,
-    /// A field is wrong; `field` names the form field it belongs next to.
-    #[error("{message}")]
-    Invalid { field: String, message: String },
+    /// Fields are wrong: every problem, each naming the form field it belongs next to.
+    #[error("{}", summary(.0))]
+    Invalid(Vec<FieldProblem>),
     /// The thing asked for does not exist (or is not visible to this user).
     #[error("{0} was not found.")]
     NotFound(String),
@@ -44,6 +44,24 @@ pub enum AppError {
     Transport(String),
 }
 
+/// One field's problem: `field` is the form field's name, `message` says what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+fn summary(problems: &[FieldProblem]) -> String {
+    match problems {
+        [] => "The request is not valid.".to_string(),
+        [one] => one.message.clone(),
+        many => many.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "),
+    }
+}
+
+/// What server functions return.
+pub type AppResult<T> = Result<T, AppError>;
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
@@ -56,15 +74,37 @@ impl FromServerFnError for AppError {
 
 impl AppError {
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.to_string(), message: message.into() }
+        AppError::Invalid(vec![FieldProblem { field: field.to_string(), message: message.into() }])
+    }
+
+    /// Every `(field, message)` at once, so a form shows all its errors; `Ok` when empty.
+    pub fn check_all(problems: Vec<(String, String)>) -> Result<(), AppError> {
+        if problems.is_empty() {
+            return Ok(());
+        }
+        Err(AppError::Invalid(problems.into_iter().map(|(field, message)| FieldProblem { field, message }).collect()))
     }
 
     /// The message for one form field, when this error is about that field.
     pub fn for_field(&self, field: &str) -> Option<String> {
         match self {
-            AppError::Invalid { field: f, message } if f == field => Some(message.clone()),
+            AppError::Invalid(problems) => problems.iter().find(|p| p.field == field).map(|p| p.message.clone()),
             _ => None,
         }
+    }
+
+    /// The fields this error names (empty unless `Invalid`).
+    pub fn fields(&self) -> Vec<&str> {
+        match self {
+            AppError::Invalid(problems) => problems.iter().map(|p| p.field.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The text to show outside any field: `None` for field problems (shown next to
+    /// their fields instead).
+    pub fn general(&self) -> Option<String> {
+        (!matches!(self, AppError::Invalid(_))).then(|| self.to_string())
     }
 
     /// The HTTP status a server function answers with for this error.
@@ -72,7 +112,7 @@ impl AppError {
         match self {
             AppError::Unauthenticated => 401,
             AppError::Forbidden => 403,
-            AppError::Invalid { .. } => 422,
+            AppError::Invalid(_) => 422,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
             AppError::RateLimited { .. } => 429,
@@ -86,18 +126,6 @@ impl AppError {
 
 #[cfg(feature = "ssr")]
 impl AppError {
-    /// Sets the response status for this error and returns it. Only when answering a
-    /// server-function request: a server function called while rendering a page must
-    /// not change the page's status.
-    pub fn respond(self) -> Self {
-        use leptos::prelude::use_context;
-        let serving_api = use_context::<http::request::Parts>().is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-        if let (true, Some(response)) = (serving_api, use_context::<leptos_axum::ResponseOptions>()) {
-            response.set_status(http::StatusCode::from_u16(self.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-        }
-        self
-    }
-
     /// Logs `detail` under a fresh reference id and returns the safe error.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         let reference = new_reference();
@@ -110,6 +138,48 @@ impl AppError {
         let reference = new_reference();
         tracing::warn!(%reference, error = %detail, "{what} unavailable");
         AppError::Unavailable { what: what.to_string(), reference }
+    }
+}
+
+/// What the user is told Voximplant is when it gave no clear answer.
+#[cfg(feature = "ssr")]
+const VOXIMPLANT: &str = "Voximplant";
+
+/// Voximplant's answers: a refusal keeps its code and message (safe to show); broken
+/// rules land next to their fields; anything else (a timeout, a broken connection, a
+/// 5xx, a garbled body) is Voximplant being unavailable.
+#[cfg(feature = "ssr")]
+impl From<voximplant::client::Error> for AppError {
+    fn from(error: voximplant::client::Error) -> Self {
+        use voximplant::client::Error;
+        match error {
+            Error::Api { code, msg } => AppError::Upstream { code: code.code(), message: msg },
+            Error::Invalid(problems) if !problems.is_empty() => AppError::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| FieldProblem { message: format!("{} {}", p.field.replace('_', " "), p.message), field: p.field })
+                    .collect(),
+            ),
+            Error::Invalid(_) => AppError::invalid("form", "The request is not valid."),
+            other => AppError::unavailable(VOXIMPLANT, other),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// True for a Voximplant call that got no clear answer (a timeout, a broken
+    /// connection, a 5xx, a garbled body): a change may or may not have been made.
+    pub fn is_unclear_voximplant_answer(&self) -> bool {
+        matches!(self, AppError::Unavailable { what, .. } if what == VOXIMPLANT)
+    }
+}
+
+/// A database failure is a dependency being unavailable; its detail stays in the log.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::unavailable("The database", error)
     }
 }
 

@@ -3,19 +3,30 @@
 //! Compiled twice: with `ssr` into the server binary and with `hydrate` into the
 //! browser's WASM. Server-only code sits in `#[cfg(feature = "ssr")]` modules.
 
+// Layers, each importing only those above it in this list: shared types, then the
+// server's infrastructure, then identity and the audit log, then the features, then
+// the frame that holds the pages together.
+pub mod access;
+pub mod error;
+#[cfg(feature = "ssr")]
+pub mod vault;
+#[cfg(feature = "ssr")]
+pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod request;
+#[cfg(feature = "ssr")]
+pub mod action;
+pub mod ui;
 pub mod audit;
 pub mod auth;
-pub mod children;
-pub mod connections;
-pub mod error;
-pub mod error_page;
-pub mod layout;
-pub mod pages;
 pub mod system;
 pub mod users;
-
+pub mod connections;
+pub mod children;
+pub mod pages;
+pub mod frame;
 #[cfg(feature = "ssr")]
-pub mod state;
+pub mod registry;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
@@ -25,14 +36,12 @@ use leptos_router::{
 };
 
 use crate::{
-    audit::page::{AuditEventPage, AuditLogPage},
-    auth::components::{provide_auth, LoginPage, SetupPage},
-    children::page::NewChildPage,
-    layout::Layout,
-};
-use crate::pages::{
-    admin::AdminPage, billing::BillingPage, children::ChildrenPage,
-    dashboard::DashboardPage, not_found::NotFoundPage,
+    audit::routes::AuditRoutes,
+    auth::components::{LoginPage, SetupPage},
+    children::routes::ChildrenRoutes,
+    frame::{provide_auth, Layout},
+    pages::{admin::AdminPage, billing::BillingPage, dashboard::DashboardPage, not_found::NotFoundPage},
+    ui::{provide_toasts, ToastRegion},
 };
 
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
@@ -40,6 +49,7 @@ use crate::pages::{
 #[component]
 fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
     provide_auth();
+    provide_toasts();
     view! {
         <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <Layout>
@@ -47,14 +57,13 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/children") view=ChildrenPage ssr=SsrMode::Async />
-                    <Route path=path!("/children/new") view=NewChildPage ssr=SsrMode::Async />
+                    <ChildrenRoutes />
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
-                    <Route path=path!("/audit/:seq") view=AuditEventPage ssr=SsrMode::Async />
+                    <AuditRoutes />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
+            <ToastRegion />
         </div>
     }
 }

@@ -29,9 +29,17 @@ impl SystemStatus {
 
 #[server(endpoint = "system/status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    use crate::auth::ssr::{cap, require};
-    let access = require::<cap::SignedIn>().await.map_err(AppError::respond)?;
-    Ok(ssr::current_status(access.db()).await)
+    ssr::status().await
+}
+
+#[cfg(feature = "ssr")]
+pub mod actions {
+    use leptos::server_fn::ServerFn;
+
+    use super::GetSystemStatus;
+    use crate::{access::Permission, action::Endpoint};
+
+    pub const ENDPOINTS: &[Endpoint] = &[Endpoint::read(GetSystemStatus::PATH, Permission::SignedIn)];
 }
 
 #[cfg(feature = "ssr")]
@@ -41,6 +49,16 @@ pub mod ssr {
     use sqlx::PgPool;
 
     use super::{DatabaseStatus, SystemStatus};
+    use crate::{
+        auth::ssr::{cap, require},
+        error::AppError,
+    };
+
+    /// For anyone signed in (the dashboard); `/healthz` uses [`current_status`].
+    pub async fn status() -> Result<SystemStatus, AppError> {
+        let access = require::<cap::SignedIn>().await?;
+        Ok(current_status(access.db()).await)
+    }
 
     /// How long a health check waits for the database before calling it unreachable.
     const DATABASE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);

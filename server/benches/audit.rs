@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use app::{
     audit::{
-        ssr::{self as audit, AuditContext, Done},
+        ssr::{self as audit, AuditContext, Performed},
         AuditFilter, ChainCheck,
     },
     auth::Role,
@@ -52,8 +52,8 @@ async fn main() {
         app::users::ssr::set_active(&pool, id, active).await.unwrap();
         plain.push(t.elapsed());
         let t = Instant::now();
-        audit::audited(&pool, &context, "user.set_active", None, serde_json::json!(["bench"]), serde_json::json!({ "active": !active }), || async {
-            app::users::ssr::set_active(&pool, id, !active).await.map(Done::new)
+        audit::audited(&pool, &context, &app::users::actions::SET_ACTIVE, serde_json::json!(["bench"]), serde_json::json!({ "active": !active }), || async {
+            app::users::ssr::set_active(&pool, id, !active).await.map(Performed::new)
         })
         .await
         .unwrap();
@@ -107,7 +107,7 @@ async fn main() {
 /// A child account created through the portal vs AddAccount sent directly, both to
 /// one sandbox over loopback HTTP, alternating so both see the same machine state.
 async fn portal_versus_direct(pool: &sqlx::PgPool) {
-    use app::{auth::ssr::{AuthConfig, Backend}, connections::ssr::{upsert_unchecked, SecretInput}, state::AppState};
+    use app::{backend::{AppState, AuthConfig, Backend}, connections::ssr::{upsert_unchecked, SecretInput}};
     use voximplant::{client::{Client, ClientConfig, Credentials}, methods::AddAccount, Secret};
 
     // Voximplant's rate limit would measure the limit, not the portal.
@@ -119,7 +119,7 @@ async fn portal_versus_direct(pool: &sqlx::PgPool) {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let parent = sandbox.parent();
 
-    let backend = Backend::new(pool.clone(), AuthConfig::default(), app::connections::vault::Keyring::generate());
+    let backend = Backend::new(pool.clone(), AuthConfig::default(), app::vault::Keyring::generate());
     let secret = SecretInput::ApiKey { account_id: parent.account_id, api_key: Secret::new(parent.api_key.clone()) };
     upsert_unchecked(&backend, "Bench sandbox", &base_url, &secret, &parent.account_name).await.unwrap();
     let options = leptos::prelude::LeptosOptions::builder().output_name("voxdesk").site_root("target/site").site_pkg_dir("pkg").build();

@@ -9,7 +9,7 @@ use app::{
         AuditEvent, AuditFilter, Outcome,
     },
     auth::{ssr::authenticate_session, Permission},
-    state::AppState,
+    backend::{AppState, Backend},
 };
 use axum::{
     body::Body,
@@ -48,7 +48,7 @@ async fn export(
     let context = request_context(&request, Some(&session))
         .with_actor(user.id, &user.username, user.role.as_str());
     let event = NewEvent::fact(
-        "audit.export",
+        app::audit::actions::EXPORT,
         serde_json::json!([]),
         serde_json::json!({ "format": format, "filter": filter }),
         Outcome::Ok,
@@ -147,10 +147,10 @@ pub fn request_context(request: &Request, session: Option<&Session>) -> AuditCon
 }
 
 /// Settles unsettled intents at start, then every minute those older than five.
-pub async fn reconcile_forever(backend: app::auth::ssr::Backend) {
+pub async fn reconcile_forever(backend: Backend) {
     let mut older_than = 0;
     loop {
-        match audit::reconcile(&backend, older_than).await {
+        match app::registry::reconcile(&backend, older_than).await {
             Ok(0) => {}
             Ok(count) => tracing::warn!(count, "settled audit intents whose outcome was never recorded"),
             Err(error) => tracing::error!(%error, "audit reconciliation failed"),

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use app::{
-    auth::{ssr::Backend, Role},
+    access::Role,
+    backend::Backend,
     connections::ssr::{upsert_unchecked, SecretInput},
     users::ssr as users,
 };

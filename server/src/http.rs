@@ -1,7 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files,
 //! sessions on every route, and a request id on every request and its log lines.
 
-use app::{shell, state::AppState, system::ssr::current_status, App};
+use app::{backend::AppState, error::AppError, shell, system::ssr::current_status, App};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderName, HeaderValue, StatusCode},
@@ -47,6 +47,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(error_status))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
         // Outermost: gives each request a fresh id (one sent by the client is
@@ -96,6 +97,26 @@ pub fn is_cross_site_write(request: &Request) -> bool {
     // "null" (sandboxed frames, file:) and any other host are foreign.
     let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or(origin);
     origin_host != host
+}
+
+/// A server function's error answers with the status its `AppError` stands for
+/// (401, 403, 422, …), set here once for every server function; Leptos would answer
+/// 500 for all of them. Page renders are untouched: only server-function errors
+/// carry the `serverfnerror` header.
+async fn error_status(request: Request, next: axum::middleware::Next) -> Response {
+    const LIMIT: usize = 256 * 1024;
+    let response = next.run(request).await;
+    if !response.headers().contains_key(leptos::server_fn::error::SERVER_FN_ERROR_HEADER) {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, LIMIT).await else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "The error could not be read.").into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Headers every response carries. Pages get their nonce-based CSP from the app;

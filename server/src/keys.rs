@@ -4,8 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use app::{
-    audit::ssr::{audited, AuditContext, Done},
-    connections::{ssr::rewrap_all, vault::Keyring},
+    audit::ssr::{audited, AuditContext, Performed},
+    connections::ssr::rewrap_all,
+    vault::Keyring,
 };
 
 use crate::{
@@ -69,8 +70,8 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
         let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
         let context = AuditContext::system(&format!("cli:{who}"));
         let params = serde_json::json!({ "from": old, "to": new });
-        audited(&database.pool, &context, "keys.rotate", None, serde_json::json!([]), params, || async {
-            rewrap_all(&database.pool, &keyring).await.map(Done::new)
+        audited(&database.pool, &context, &app::connections::actions::KEYS_ROTATE, serde_json::json!([]), params, || async {
+            rewrap_all(&database.pool, &keyring).await.map(Performed::new)
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))

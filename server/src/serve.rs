@@ -4,10 +4,7 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-use app::{
-    auth::ssr::{AuthConfig, Backend},
-    state::AppState,
-};
+use app::backend::{AppState, AuthConfig, Backend};
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 use tower_sessions::session_store::ExpiredDeletion;

@@ -2,10 +2,10 @@
 //! for recovery when nobody can sign in.
 
 use app::{
-    audit::ssr::{audited, AuditContext, Done},
+    audit::ssr::{audited, AuditContext, Performed},
     auth::Role,
     error::AppError,
-    users::ssr as users,
+    users::{actions, ssr as users},
 };
 
 use crate::{
@@ -34,11 +34,11 @@ fn cli_context() -> AuditContext {
 async fn act(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
     let context = cli_context();
     let audit_action = match &action {
-        UserAction::Add { .. } => Some("user.create"),
+        UserAction::Add { .. } => Some(&actions::CREATE),
         UserAction::List => None,
-        UserAction::SetRole { .. } => Some("user.set_role"),
-        UserAction::Disable { .. } | UserAction::Enable { .. } => Some("user.set_active"),
-        UserAction::ResetPassword { .. } => Some("user.reset_password"),
+        UserAction::SetRole { .. } => Some(&actions::SET_ROLE),
+        UserAction::Disable { .. } | UserAction::Enable { .. } => Some(&actions::SET_ACTIVE),
+        UserAction::ResetPassword { .. } => Some(&actions::RESET_PASSWORD),
     };
     let Some(audit_action) = audit_action else { return perform(pool, action).await };
     let params = match &action {
@@ -50,14 +50,11 @@ async fn act(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
         UserAction::List => serde_json::json!({}),
     };
     let target = params["username"].clone();
-    audited(pool, &context, audit_action, None, serde_json::json!([target]), params, || async {
-        perform(pool, action).await.map(Done::new).map_err(|e| AppError::invalid("cli", format!("{e:#}")))
+    audited(pool, &context, audit_action, serde_json::json!([target]), params, || async {
+        perform(pool, action).await.map(Performed::new).map_err(|e| AppError::invalid("cli", format!("{e:#}")))
     })
     .await
-    .map_err(|e| match e {
-        AppError::Invalid { message, .. } => anyhow::anyhow!("{message}"),
-        other => anyhow::anyhow!("{other}"),
-    })
+    .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 async fn perform(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
@@ -104,7 +101,10 @@ fn parse_role(text: &str) -> anyhow::Result<Role> {
 
 fn explain(error: AppError) -> anyhow::Error {
     match error {
-        AppError::Invalid { field, message } => anyhow::anyhow!("{}: {message}", field.replace('_', "-")),
+        AppError::Invalid(problems) => anyhow::anyhow!(
+            "{}",
+            problems.iter().map(|p| format!("{}: {}", p.field.replace('_', "-"), p.message)).collect::<Vec<_>>().join("; ")
+        ),
         other => anyhow::anyhow!("{other}"),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use app::connections::{ssr as connections, vault::Keyring};
+use app::{connections::ssr as connections, vault::Keyring};
 use sandbox::{Sandbox, SandboxConfig};
 use sqlx::PgPool;
 
@@ -69,7 +69,7 @@ async fn keys_rotate_reseals_every_connection_under_a_new_master_key(pool: PgPoo
     let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     let parent = sandbox.parent();
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring);
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), keyring);
     let secret = connections::SecretInput::ApiKey {
         account_id: parent.account_id,
         api_key: voximplant::Secret::new(parent.api_key.clone()),
@@ -83,7 +83,7 @@ async fn keys_rotate_reseals_every_connection_under_a_new_master_key(pool: PgPoo
     assert_ne!(rotated.active_id(), old_key);
     let kek: String = sqlx::query_scalar("SELECT kek_id FROM connections").fetch_one(&pool).await.unwrap();
     assert_eq!(kek, rotated.active_id());
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), rotated);
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), rotated);
     let (_, client) = connections::client_for(&backend, connections::parse_id(&saved.id).unwrap()).await.unwrap();
     assert!(client.get_account_info(Default::default()).await.is_ok());
 }

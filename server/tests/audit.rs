@@ -7,92 +7,97 @@ mod common;
 use std::{process::Command, time::Duration};
 
 use app::{
+    access::Role,
     audit::{
         ssr::{self as audit, AuditContext, NewEvent},
         ChainCheck, Outcome,
     },
-    auth::{Role, AUDITED, ENDPOINTS, READ_ONLY},
+    auth::SetupFirstAdmin,
+    children::{CreateChild, NewChild},
+    connections::{RemoveConnection, RenameConnection, RotateConnection, SelectConnection},
+    error::AppError,
+    users::{CreateUser, ResetUserPassword, SetUserActive, SetUserRole},
 };
-use common::add_user;
+use common::{add_user, audit_events, Portal};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
 async fn events(pool: &PgPool, action: &str) -> Vec<(String, Option<String>, String, String)> {
-    sqlx::query_as("SELECT kind, outcome, params, coalesce(changes, '') FROM audit_events WHERE action = $1 ORDER BY seq")
-        .bind(action)
-        .fetch_all(pool)
+    audit_events(pool, action)
         .await
-        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.outcome, e.params, e.changes.unwrap_or_default()))
+        .collect()
 }
 
 #[test]
 fn every_server_function_is_either_audited_or_read_only() {
-    for (path, _) in ENDPOINTS {
-        let audited = AUDITED.iter().any(|(p, _)| p == path);
-        let read_only = READ_ONLY.contains(path);
-        assert!(audited ^ read_only, "{path} must be in exactly one of auth::AUDITED and auth::READ_ONLY");
+    // Each declaration says one or the other; every audited one names an action that
+    // is declared once.
+    let names: Vec<&str> = app::registry::audited_actions().iter().map(|a| a.name).collect();
+    for endpoint in app::registry::endpoints() {
+        if let Some(action) = endpoint.audited {
+            assert_eq!(names.iter().filter(|n| **n == action.name).count(), 1, "{}: {}", endpoint.path, action.name);
+        }
     }
+    let writes = app::registry::endpoints().filter(|e| e.audited.is_some()).count();
+    assert!(writes >= 10, "only {writes} audited server functions");
 }
 
 #[sqlx::test(migrations = false)]
 async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(pool: PgPool) {
-    let server = common::start(pool.clone()).await;
-    add_user(&pool, "boss", Role::Admin).await;
+    let portal = Portal::start(&pool).await;
     let target = add_user(&pool, "target", Role::Support).await;
-    let admin = server.signed_in("boss").await;
-    let (sandbox, base_url) = common::start_sandbox().await;
-    let parent = sandbox.parent();
-    let account_id = parent.account_id.to_string();
-    let post = |path: &str, form: Vec<(&str, String)>| {
-        let request = admin.post(server.url(path)).form(&form);
-        async move { request.send().await.unwrap() }
+    let parent = portal.sandbox.parent();
+    let connection = portal.connection.id.clone();
+    let admin = Role::Admin;
+    portal
+        .call(admin, CreateUser {
+            username: "newbie".into(),
+            email: "newbie@voxdesk.example".into(),
+            display_name: "Newbie".into(),
+            role: "auditor".into(),
+            password: None,
+        })
+        .await
+        .unwrap();
+    portal.call(admin, SetUserRole { id: target.clone(), role: "reseller".into() }).await.unwrap();
+    portal.call(admin, SetUserActive { id: target.clone(), active: false }).await.unwrap();
+    portal.call(admin, ResetUserPassword { id: target.clone() }).await.unwrap();
+    portal.call(admin, SelectConnection { id: connection.clone() }).await.unwrap();
+    let child = NewChild {
+        account_name: "audited-child".into(),
+        account_email: "audited@child.example".into(),
+        account_password: "Chi1d!secret".into(),
+        ..Default::default()
     };
-    let added: serde_json::Value = post(
-        "/api/connections/add",
-        vec![
-            ("name", "Main".into()),
-            ("kind", "api_key".into()),
-            ("base_url", base_url.clone()),
-            ("account_id", account_id.clone()),
-            ("api_key", parent.api_key.clone()),
-        ],
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let connection = added["id"].as_str().unwrap().to_string();
-    let calls: Vec<(&str, Vec<(&str, String)>)> = vec![
-        ("/api/users/create", vec![("username", "newbie".into()), ("email", "newbie@voxdesk.example".into()), ("display_name", "Newbie".into()), ("role", "auditor".into())]),
-        ("/api/users/set-role", vec![("id", target.clone()), ("role", "reseller".into())]),
-        ("/api/users/set-active", vec![("id", target.clone()), ("active", "false".into())]),
-        ("/api/users/reset-password", vec![("id", target.clone())]),
-        ("/api/connections/select", vec![("id", connection.clone())]),
-        (
-            "/api/children/create",
-            vec![
-                ("child[account_name]", "audited-child".into()),
-                ("child[account_email]", "audited@child.example".into()),
-                ("child[account_password]", "Chi1d!secret".into()),
-            ],
-        ),
-        ("/api/connections/rename", vec![("id", connection.clone()), ("name", "Renamed".into())]),
-        ("/api/connections/rotate", vec![("id", connection.clone()), ("kind", "api_key".into()), ("account_id", account_id.clone()), ("api_key", parent.api_key.clone())]),
-        ("/api/connections/remove", vec![("id", connection.clone())]),
-    ];
-    for (path, form) in calls {
-        let status = post(path, form).await.status();
-        assert_eq!(status, StatusCode::OK, "{path}");
-    }
+    portal.call(admin, CreateChild { child }).await.unwrap();
+    portal.call(admin, RenameConnection { id: connection.clone(), name: "Renamed".into() }).await.unwrap();
+    let rotate = RotateConnection {
+        id: connection.clone(),
+        kind: "api_key".into(),
+        account_id: Some(parent.account_id.to_string()),
+        api_key: Some(parent.api_key.clone()),
+        credentials_json: None,
+    };
+    portal.call(admin, rotate).await.unwrap();
+    portal.call(admin, RemoveConnection { id: connection.clone() }).await.unwrap();
     // First-run setup is refused now, and that refusal is audited too.
-    let setup = client_setup(&server).await;
-    assert_eq!(setup, StatusCode::CONFLICT);
+    let setup = SetupFirstAdmin {
+        username: "late".into(),
+        email: "late@voxdesk.example".into(),
+        display_name: "Late".into(),
+        password: common::PASSWORD.into(),
+    };
+    let refused = portal.server.call(&common::client(), setup).await.unwrap_err();
+    assert!(matches!(refused, AppError::Conflict(_)), "{refused:?}");
 
-    for (path, action) in AUDITED {
-        let rows = events(&pool, action).await;
+    for endpoint in app::registry::endpoints() {
+        let Some(action) = endpoint.audited else { continue };
+        let rows = events(&pool, action.name).await;
         let intents = rows.iter().filter(|r| r.0 == "intent").count();
         let outcomes = rows.iter().filter(|r| r.0 == "outcome").count();
-        assert!(intents >= 1 && intents == outcomes, "{path}: {intents} intents, {outcomes} outcomes for {action}");
+        assert!(intents >= 1 && intents == outcomes, "{}: {intents} intents, {outcomes} outcomes for {}", endpoint.path, action.name);
     }
     let role_change = &events(&pool, "user.set_role").await[1];
     assert_eq!(role_change.1.as_deref(), Some("ok"));
@@ -102,17 +107,12 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
 
     // A Voximplant action names its method, parent connection, target and latency;
     // showing the new child's API key is a sensitive read on record.
-    let child = sandbox.child_by_name("audited-child").expect("the sandbox has the child");
-    let (method, connection_name, targets, latency): (Option<String>, Option<String>, String, Option<f64>) = sqlx::query_as(
-        "SELECT method, connection_name, targets, latency_ms FROM audit_events WHERE action = 'child_account.create' AND kind = 'outcome'",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
-    assert_eq!(method.as_deref(), Some("AddAccount"));
-    assert_eq!(connection_name.as_deref(), Some("Main"));
-    assert_eq!(targets, format!("[\"audited-child\",\"{}\"]", child.id));
-    assert!(latency.is_some_and(|ms| ms > 0.0));
+    let child = portal.sandbox.child_by_name("audited-child").expect("the sandbox has the child");
+    let created = common::outcomes(&pool, "child_account.create").await.pop().unwrap();
+    assert_eq!(created.method.as_deref(), Some("AddAccount"));
+    assert_eq!(created.connection_name.as_deref(), Some("Main"));
+    assert_eq!(created.targets, format!("[\"audited-child\",\"{}\"]", child.id));
+    assert!(created.latency_ms.is_some_and(|ms| ms > 0.0));
     let shown = events(&pool, "child_account.api_key.show").await;
     assert_eq!(shown.len(), 1);
     assert_eq!(shown[0].1.as_deref(), Some("ok"));
@@ -132,11 +132,6 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
         assert!(!row.contains(common::PASSWORD), "a password reached the audit log: {row}");
     }
     assert_eq!(audit::verify(&pool).await.unwrap_or_else(|e| panic!("{e}")), intact(&pool).await);
-}
-
-async fn client_setup(server: &common::TestServer) -> StatusCode {
-    let form = [("username", "late"), ("email", "late@voxdesk.example"), ("display_name", "Late"), ("password", common::PASSWORD)];
-    common::client().post(server.url("/api/auth/setup")).form(&form).send().await.unwrap().status()
 }
 
 async fn intact(pool: &PgPool) -> ChainCheck {
@@ -287,13 +282,13 @@ async fn altering_any_stored_value_makes_verify_name_that_event(pool: PgPool) {
 }
 
 /// The real binary on a test database, optionally stopping itself at a crash point.
-struct Portal {
+struct RunningPortal {
     child: std::process::Child,
     base: String,
 }
 
-impl Portal {
-    fn start(pool: &PgPool, data: &std::path::Path, crash: Option<(&str, &str)>) -> Portal {
+impl RunningPortal {
+    fn start(pool: &PgPool, data: &std::path::Path, crash: Option<(&str, &str)>) -> RunningPortal {
         let url = {
             let base = std::env::var("DATABASE_URL").unwrap();
             let (base, _) = base.rsplit_once('/').unwrap();
@@ -313,7 +308,7 @@ impl Portal {
         if let Some((variable, action)) = crash {
             command.env(variable, action);
         }
-        let portal = Portal { child: command.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
+        let portal = RunningPortal { child: command.spawn().unwrap(), base: format!("http://127.0.0.1:{port}") };
         let health = format!("{}/healthz", portal.base);
         for _ in 0..200 {
             if Command::new("curl").args(["-fs", "-o", "/dev/null", &health]).status().is_ok_and(|s| s.success()) {
@@ -380,13 +375,13 @@ async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool:
     add_user(&pool, "boss", Role::Admin).await;
     let data = tempfile::tempdir().unwrap();
 
-    let first = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "user.create")));
+    let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "user.create")));
     let client = first.signed_in().await;
     let form = [("username", "ghost"), ("email", "ghost@voxdesk.example"), ("display_name", "Ghost"), ("role", "support")];
     first.dies_during(&client, "/api/users/create", &form).await;
     assert_eq!(unsettled(&pool, "user.create").await, 1, "the intent is there, without an outcome");
 
-    let second = Portal::start(&pool, data.path(), None);
+    let second = RunningPortal::start(&pool, data.path(), None);
     let settled = settlements(&pool, "user.create", 1).await;
     second.stop();
     assert!(settled[0].1.contains("does not exist: the action did not happen"), "{settled:?}");
@@ -408,7 +403,7 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     };
 
     // Dies after Voximplant created the child, before the outcome was recorded.
-    let first = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.create")));
+    let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.create")));
     let client = first.signed_in().await;
     let connection = [
         ("name", "Main"),
@@ -423,14 +418,14 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     assert!(sandbox.child_by_name("made-it").is_some(), "Voximplant did create it");
 
     // Dies before Voximplant is asked.
-    let second = Portal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "child_account.create")));
+    let second = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "child_account.create")));
     let client = second.signed_in().await;
     second.dies_during(&client, "/api/children/create", &child_form("never-made")).await;
     assert!(sandbox.child_by_name("never-made").is_none());
     // (The second portal's reconciler may already have settled the first intent at start.)
     assert!(unsettled(&pool, "child_account.create").await >= 1);
 
-    let third = Portal::start(&pool, data.path(), None);
+    let third = RunningPortal::start(&pool, data.path(), None);
     let settled = settlements(&pool, "child_account.create", 2).await;
     third.stop();
     let made = sandbox.child_by_name("made-it").unwrap();
@@ -501,8 +496,9 @@ async fn archival_is_the_only_deletion_and_the_rest_still_verifies(pool: PgPool)
         audit::append(&pool, &context, event).await.unwrap();
     }
     // An intent whose outcome comes after the cut stays with it.
-    audit::audited(&pool, &context, "test.pair", None, serde_json::json!([]), serde_json::json!({}), || async {
-        Ok(audit::Done::new(()))
+    const PAIR: app::action::Audited = app::action::Audited::new("test.pair");
+    audit::audited(&pool, &context, &PAIR, serde_json::json!([]), serde_json::json!({}), || async {
+        Ok(audit::Performed::new(()))
     })
     .await
     .unwrap();

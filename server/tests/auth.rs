@@ -5,7 +5,12 @@ mod common;
 
 use std::time::Duration;
 
-use app::auth::{ssr::AuthConfig, Access, Role, ENDPOINTS};
+use app::{
+    access::{Access, Role},
+    backend::AuthConfig,
+    registry,
+};
+use leptos::server_fn::ServerFn;
 use common::{add_user, client, PASSWORD};
 use reqwest::StatusCode;
 use sqlx::PgPool;
@@ -268,49 +273,73 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
 
 /// A valid body for each server function, so the guard (not argument decoding)
 /// decides the answer.
-fn sample_body(path: &str) -> Vec<(&'static str, String)> {
-    let some_id = "00000000-0000-4000-8000-000000000000".to_string();
+fn sample_body(path: &str) -> String {
+    use app::{auth::*, audit::*, children::*, connections::*, users::*};
+    fn encode(call: &impl serde::Serialize) -> String {
+        serde_qs::to_string(call).unwrap()
+    }
+    let some_id = || "00000000-0000-4000-8000-000000000000".to_string();
+    let base_url = || "http://127.0.0.1:9/platform_api/".to_string();
+    let (account_id, key) = (Some("1".to_string()), Some("k".to_string()));
     match path {
-        "/api/auth/login" => vec![("username", "nobody".into()), ("password", "wrong password".into())],
-        "/api/auth/setup" => vec![
-            ("username", "late".into()),
-            ("email", "late@voxdesk.example".into()),
-            ("display_name", "Late".into()),
-            ("password", PASSWORD.into()),
-        ],
-        "/api/users/create" => vec![
-            ("username", "matrix".into()),
-            ("email", "matrix@voxdesk.example".into()),
-            ("display_name", "Matrix".into()),
-            ("role", "auditor".into()),
-        ],
-        "/api/users/set-role" => vec![("id", some_id), ("role", "auditor".into())],
-        "/api/users/set-active" => vec![("id", some_id), ("active", "true".into())],
-        "/api/users/reset-password" => vec![("id", some_id)],
-        "/api/connections/select" | "/api/connections/remove" => vec![("id", some_id)],
-        "/api/connections/rename" => vec![("id", some_id), ("name", "Renamed".into())],
-        "/api/connections/check" => vec![
-            ("kind", "api_key".into()),
-            ("base_url", "http://127.0.0.1:9/platform_api/".into()),
-            ("account_id", "1".into()),
-            ("api_key", "k".into()),
-        ],
-        "/api/connections/add" => vec![
-            ("name", "Matrix".into()),
-            ("kind", "api_key".into()),
-            ("base_url", "http://127.0.0.1:9/platform_api/".into()),
-            ("account_id", "1".into()),
-            ("api_key", "k".into()),
-        ],
-        "/api/connections/rotate" => vec![("id", some_id), ("kind", "api_key".into()), ("account_id", "1".into()), ("api_key", "k".into())],
-        "/api/audit/events" | "/api/audit/activity" => vec![("filter[actor]", "nobody".into())],
-        "/api/audit/event" => vec![("seq", "1".into())],
-        "/api/children/create" => vec![
-            ("child[account_name]", "matrix-child".into()),
-            ("child[account_email]", "matrix@child.example".into()),
-            ("child[account_password]", "Str0ng!pass".into()),
-        ],
-        _ => vec![],
+        p if p == Login::PATH => encode(&Login { username: "nobody".into(), password: "wrong password".into() }),
+        p if p == SetupFirstAdmin::PATH => encode(&SetupFirstAdmin {
+            username: "late".into(),
+            email: "late@voxdesk.example".into(),
+            display_name: "Late".into(),
+            password: PASSWORD.into(),
+        }),
+        p if p == CreateUser::PATH => encode(&CreateUser {
+            username: "matrix".into(),
+            email: "matrix@voxdesk.example".into(),
+            display_name: "Matrix".into(),
+            role: "auditor".into(),
+            password: None,
+        }),
+        p if p == SetUserRole::PATH => encode(&SetUserRole { id: some_id(), role: "auditor".into() }),
+        p if p == SetUserActive::PATH => encode(&SetUserActive { id: some_id(), active: true }),
+        p if p == ResetUserPassword::PATH => encode(&ResetUserPassword { id: some_id() }),
+        p if p == SelectConnection::PATH => encode(&SelectConnection { id: some_id() }),
+        p if p == RemoveConnection::PATH => encode(&RemoveConnection { id: some_id() }),
+        p if p == RenameConnection::PATH => encode(&RenameConnection { id: some_id(), name: "Renamed".into() }),
+        p if p == CheckConnection::PATH => encode(&CheckConnection {
+            kind: "api_key".into(),
+            base_url: base_url(),
+            account_id,
+            api_key: key,
+            credentials_json: None,
+        }),
+        p if p == AddConnection::PATH => encode(&AddConnection {
+            name: "Matrix".into(),
+            kind: "api_key".into(),
+            base_url: base_url(),
+            account_id,
+            api_key: key,
+            credentials_json: None,
+        }),
+        p if p == RotateConnection::PATH => encode(&RotateConnection {
+            id: some_id(),
+            kind: "api_key".into(),
+            account_id,
+            api_key: key,
+            credentials_json: None,
+        }),
+        p if p == ListEvents::PATH => {
+            encode(&ListEvents { filter: AuditFilter { actor: Some("nobody".into()), ..Default::default() }, before: None })
+        }
+        p if p == GetActivity::PATH => {
+            encode(&GetActivity { filter: AuditFilter { actor: Some("nobody".into()), ..Default::default() } })
+        }
+        p if p == GetEvent::PATH => encode(&GetEvent { seq: 1 }),
+        p if p == CreateChild::PATH => encode(&CreateChild {
+            child: NewChild {
+                account_name: "matrix-child".into(),
+                account_email: "matrix@child.example".into(),
+                account_password: "Str0ng!pass".into(),
+                ..Default::default()
+            },
+        }),
+        _ => String::new(),
     }
 }
 
@@ -323,10 +352,10 @@ async fn every_server_function_allows_exactly_the_roles_in_the_table(pool: PgPoo
     // Every registered server function is in the table, and every entry exists.
     let registered: Vec<String> = server_fn::axum::server_fn_paths().map(|(path, _)| path.to_string()).collect();
     for path in &registered {
-        assert!(ENDPOINTS.iter().any(|(p, _)| p == path), "{path} is registered but missing from auth::ENDPOINTS");
+        assert!(registry::endpoint(path).is_some(), "{path} is registered but declared in no feature's actions");
     }
-    for (path, _) in ENDPOINTS {
-        assert!(registered.iter().any(|p| p == path), "{path} is in auth::ENDPOINTS but not registered");
+    for endpoint in registry::endpoints() {
+        assert!(registered.iter().any(|p| p == endpoint.path), "{} is declared but not registered", endpoint.path);
     }
     // No server function changes anything on GET.
     for (path, method) in server_fn::axum::server_fn_paths() {
@@ -338,11 +367,17 @@ async fn every_server_function_allows_exactly_the_roles_in_the_table(pool: PgPoo
         callers.push((Some(role), server.signed_in(role.as_str()).await));
     }
     // Logout last: it ends the caller's session.
-    let mut endpoints: Vec<_> = ENDPOINTS.to_vec();
-    endpoints.sort_by_key(|(path, _)| *path == "/api/auth/logout");
+    let mut endpoints: Vec<_> = registry::endpoints().map(|e| (e.path, e.access)).collect();
+    endpoints.sort_by_key(|(path, _)| *path == app::auth::Logout::PATH);
     for (path, access) in endpoints {
         for (role, client) in &callers {
-            let response = client.post(server.url(path)).form(&sample_body(path)).send().await.unwrap();
+            let response = client
+                .post(server.url(path))
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(sample_body(path))
+                .send()
+                .await
+                .unwrap();
             let status = response.status();
             let allowed = match access {
                 Access::Public => true,

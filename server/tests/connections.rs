@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use app::{
     auth::Role,
-    connections::{ssr as connections, vault::Keyring},
+    connections::ssr as connections, vault::Keyring,
 };
 use common::add_user;
 use reqwest::StatusCode;
@@ -89,7 +89,7 @@ async fn a_connection_is_checked_saved_sealed_and_never_shown(pool: PgPool) {
 
     // The portal can use it: a real call to the sandbox with the decrypted key.
     let id = connections::parse_id(saved["id"].as_str().unwrap()).unwrap();
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), Keyring::generate());
     let foreign = connections::client_for(&backend, id).await.unwrap_err();
     assert!(foreign.to_string().contains("cannot be decrypted"), "another master key cannot open it: {foreign}");
 
@@ -111,7 +111,7 @@ async fn a_connection_is_checked_saved_sealed_and_never_shown(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn tampered_or_moved_ciphertexts_fail_with_a_clear_error(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), Keyring::generate());
     let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let secret = connections::SecretInput::ApiKey {
@@ -153,7 +153,7 @@ async fn tampered_or_moved_ciphertexts_fail_with_a_clear_error(pool: PgPool) {
 async fn rotation_keeps_the_account_and_master_key_rotation_rewraps(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
     let mut keyring = Keyring::generate();
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring.clone());
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), keyring.clone());
     let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let secret = connections::SecretInput::ApiKey {
@@ -176,7 +176,7 @@ async fn rotation_keeps_the_account_and_master_key_rotation_rewraps(pool: PgPool
     assert_eq!(connections::rewrap_all(&pool, &keyring).await.unwrap(), 1);
     keyring.retire_inactive();
     assert!(!keyring.key_ids().contains(&old));
-    let rotated_backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), keyring);
+    let rotated_backend = app::backend::Backend::new(pool.clone(), Default::default(), keyring);
     let id = connections::parse_id(&saved.id).unwrap();
     let (_, client) = connections::client_for(&rotated_backend, id).await.unwrap();
     assert!(client.get_account_info(Default::default()).await.is_ok());
@@ -201,7 +201,7 @@ async fn pg_dump(pool: &PgPool) -> String {
 #[sqlx::test(migrations = false)]
 async fn demo_mode_points_its_connection_at_the_sandbox_on_every_start(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
-    let backend = app::auth::ssr::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), Keyring::generate());
     let data = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let sandbox = server::demo::start_sandbox(&backend, data.path()).await.unwrap();

@@ -7,7 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-pub mod page;
+#[cfg(feature = "ssr")]
+pub mod actions;
+mod chart;
+pub mod event_page;
+pub mod log_page;
+#[cfg(feature = "ssr")]
+pub mod reader;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -144,35 +151,22 @@ pub enum ChainCheck {
 
 #[server(endpoint = "audit/events")]
 pub async fn list_events(filter: AuditFilter, before: Option<i64>) -> Result<AuditPage, AppError> {
-    use crate::auth::ssr::{cap, require};
-    let access = require::<cap::ViewAudit>().await.map_err(AppError::respond)?;
-    ssr::page(access.db(), &filter, before).await.map_err(AppError::respond)
+    reader::service::<reader::AuditReader>().await?.page(&filter, before).await
 }
 
 /// One event with its intent or outcome.
 #[server(endpoint = "audit/event")]
 pub async fn get_event(seq: i64) -> Result<(AuditEvent, Vec<AuditEvent>), AppError> {
-    use crate::auth::ssr::{cap, require};
-    let access = require::<cap::ViewAudit>().await.map_err(AppError::respond)?;
-    ssr::event(access.db(), seq).await.map_err(AppError::respond)
+    reader::service::<reader::AuditReader>().await?.event(seq).await
 }
 
 #[server(endpoint = "audit/activity")]
 pub async fn get_activity(filter: AuditFilter) -> Result<Vec<DayCount>, AppError> {
-    use crate::auth::ssr::{cap, require};
-    let access = require::<cap::ViewAudit>().await.map_err(AppError::respond)?;
-    ssr::activity(access.db(), &filter).await.map_err(AppError::respond)
+    reader::service::<reader::AuditReader>().await?.activity(&filter).await
 }
 
 /// Recomputes the hash chain now.
 #[server(endpoint = "audit/verify")]
 pub async fn verify_chain() -> Result<ChainCheck, AppError> {
-    use crate::auth::ssr::{cap, require};
-    let access = require::<cap::ViewAudit>().await.map_err(AppError::respond)?;
-    let result = ssr::verify(access.db()).await.map_err(AppError::respond)?;
-    let outcome = if matches!(result, ChainCheck::Intact { .. }) { Outcome::Ok } else { Outcome::Error };
-    let event = ssr::NewEvent::fact("audit.verify", serde_json::json!([]), serde_json::json!({}), outcome)
-        .with_detail(serde_json::to_value(&result).unwrap_or_default());
-    ssr::record(access.db(), &access.audit_context().await, event).await;
-    Ok(result)
+    reader::service::<reader::AuditReader>().await?.verify().await
 }

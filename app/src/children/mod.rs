@@ -12,7 +12,11 @@ use voximplant::{
 
 use crate::error::AppError;
 
-pub mod page;
+#[cfg(feature = "ssr")]
+pub mod actions;
+pub mod list_page;
+pub mod new_page;
+pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
@@ -81,12 +85,9 @@ impl NewChild {
             .collect()
     }
 
-    /// The first problem as the error the server answers with.
+    /// Every problem, as the error the server answers with.
     pub fn check(&self) -> Result<(), AppError> {
-        match self.problems().into_iter().next() {
-            Some((field, message)) => Err(AppError::invalid(&field, message)),
-            None => Ok(()),
-        }
+        AppError::check_all(self.problems())
     }
 }
 
@@ -115,7 +116,7 @@ pub struct CreatedChild {
 /// Creates a child account under the selected parent account (Voximplant AddAccount).
 #[server(endpoint = "children/create")]
 pub async fn create_child(child: NewChild) -> Result<CreatedChild, AppError> {
-    ssr::create(child).await.map_err(AppError::respond)
+    ssr::service::<ssr::ChildAccounts>().await?.create(child).await
 }
 
 #[cfg(test)]
@@ -150,6 +151,10 @@ mod tests {
         assert!(zone.problems().is_empty());
         let email = NewChild { account_email: "nobody".into(), ..valid() };
         assert_eq!(email.check(), Err(AppError::invalid("account_email", email.problems()[0].1.clone())));
+        // Every problem comes back at once, so the form shows them all.
+        let both = NewChild { account_name: "ab".into(), account_password: "weak".into(), ..valid() };
+        let error = both.check().unwrap_err();
+        assert_eq!(error.fields(), ["account_name", "account_password"]);
     }
 
     #[test]

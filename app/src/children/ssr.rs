@@ -2,26 +2,30 @@
 //! parent connection's credentials, write-ahead audited.
 
 use serde_json::{json, Value};
-use voximplant::{
-    client::Client,
-    methods::{AddAccount, GetChildrenAccounts},
-    ErrorCode, Method,
-};
+use voximplant::{methods::AddAccount, ErrorCode, Method};
 
-use super::{CreatedChild, NewChild};
+use super::{actions, CreatedChild, NewChild};
 use crate::{
     audit::{
-        ssr::{append, audited, Done, NewEvent},
+        ssr::{append, audited, NewEvent, Performed},
         Outcome,
     },
-    auth::ssr::{cap, require},
-    connections::ssr::{parse_id, upstream},
+    auth::ssr::{cap, Authorized, Service},
+    connections::ssr::parse_id,
     error::AppError,
 };
 
-pub const CREATE: &str = "child_account.create";
-/// The sensitive read of a new child's API key.
-pub const SHOW_API_KEY: &str = "child_account.api_key.show";
+pub(crate) use crate::auth::ssr::service;
+
+/// Admins and resellers: create child accounts under the selected parent account.
+pub struct ChildAccounts(Authorized<cap::ManageChildren>);
+
+impl Service for ChildAccounts {
+    type Capability = cap::ManageChildren;
+    fn grant(access: Authorized<cap::ManageChildren>) -> Self {
+        ChildAccounts(access)
+    }
+}
 
 /// What AddAccount is asked, for the audit log: every field but the password.
 fn audit_params(child: &AddAccount) -> Value {
@@ -39,26 +43,32 @@ fn audit_params(child: &AddAccount) -> Value {
     })
 }
 
-pub async fn create(child: NewChild) -> Result<CreatedChild, AppError> {
-    let access = require::<cap::ManageChildren>().await?;
+impl ChildAccounts {
+    /// AddAccount, write-ahead audited; then the new key, shown once if that is on record.
+    pub async fn create(&self, child: NewChild) -> Result<CreatedChild, AppError> {
+        create(&self.0, child).await
+    }
+}
+
+async fn create(access: &Authorized<cap::ManageChildren>, child: NewChild) -> Result<CreatedChild, AppError> {
     let (connection, client) = access.voximplant().await?;
     let context = access.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
     let request = child.request();
     let name = request.account_name.clone();
     let params = audit_params(&request);
-    let created = audited(access.db(), &context, CREATE, Some(AddAccount::NAME), json!([name]), params, || async {
+    let created = audited(access.db(), &context, &actions::CREATE, json!([name]), params, || async {
         // Checked inside the audit: an invalid attempt is on record too (as `invalid`).
         child.check()?;
-        let created = client.add_account(request).await.map_err(upstream)?;
+        let created = client.add_account(request).await?;
         let targets = child_targets(&name, created.account_id);
-        Ok(Done { value: created, changes: None, targets: Some(targets) })
+        Ok(Performed::new(created).with_targets(targets))
     })
     .await
     .map_err(next_to_field)?;
 
     // The key is shown only if showing it is on record; the account exists either way.
     let targets = child_targets(&name, created.account_id);
-    let shown = NewEvent::fact(SHOW_API_KEY, targets, json!({ "method": AddAccount::NAME }), Outcome::Ok);
+    let shown = NewEvent::fact(actions::SHOW_API_KEY, targets, json!({ "method": AddAccount::NAME }), Outcome::Ok);
     let api_key = match append(access.db(), &context, shown).await {
         Ok(_) => Some(created.api_key.expose().to_string()),
         Err(error) => {
@@ -70,7 +80,7 @@ pub async fn create(child: NewChild) -> Result<CreatedChild, AppError> {
 }
 
 /// How a child account is named in an event's targets.
-fn child_targets(name: &str, account_id: u64) -> Value {
+pub(super) fn child_targets(name: &str, account_id: u64) -> Value {
     json!([name, account_id.to_string()])
 }
 
@@ -86,24 +96,4 @@ fn next_to_field(error: AppError) -> AppError {
         }
         other => other,
     }
-}
-
-/// The reconciler's question for a `child_account.create` whose outcome was never
-/// recorded: does a child with that name exist now? `None` when Voximplant cannot
-/// be asked (try again later).
-pub async fn settle_create(client: &Client, params: &Value) -> Option<(Outcome, Value)> {
-    let name = params["account_name"].as_str()?.to_string();
-    let request = GetChildrenAccounts { child_account_name: Some(name.clone()), ..Default::default() };
-    let found = client.get_children_accounts(request).await.ok()?;
-    let child = found.result.iter().find(|account| account.account_name.as_deref() == Some(name.as_str()));
-    Some(match child {
-        Some(child) => (
-            Outcome::Ok,
-            json!({ "reconciled": true, "found": format!("child account {name} exists (id {})", child.account_id) }),
-        ),
-        None => (
-            Outcome::Error,
-            json!({ "reconciled": true, "found": format!("child account {name} does not exist: the action did not happen") }),
-        ),
-    })
 }

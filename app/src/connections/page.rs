@@ -8,8 +8,9 @@ use super::{
     RenameConnection, RotateConnection, SelectConnection,
 };
 use crate::{
-    auth::components::{use_auth, FormField},
     error::AppError,
+    frame::use_auth,
+    ui::{use_toasts, ConfirmDialog, EmptyState, ErrorState, FormField, Loading, TableWrap},
 };
 
 const DEFAULT_BASE_URL: &str = "https://api.voximplant.com/platform_api/";
@@ -79,17 +80,17 @@ pub fn ConnectionsPanel() -> impl IntoView {
             <Show when=move || row_error().is_some()>
                 <p class="alert alert-error" role="alert">{move || row_error().map(|e| e.to_string())}</p>
             </Show>
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading connections…"</p> }>
-                {move || Suspend::new(async move {
+            <Transition fallback=|| view! { <Loading what="Loading connections…" /> }>
+                                {move || Suspend::new(async move {
                     match connections.await {
                         Ok(c) if c.list.is_empty() => view! {
-                            <p class="empty">"No parent account yet. Add one below to start managing child accounts."</p>
+                            <EmptyState title="No parent account yet.">
+                                <p class="muted">"Add one below to start managing child accounts."</p>
+                            </EmptyState>
                         }
                         .into_any(),
                         Ok(c) => view! {
-                            <div class="table-wrap">
-                                <table class="table">
-                                    <caption class="visually-hidden">"Connected Voximplant parent accounts"</caption>
+                                <TableWrap caption="Connected Voximplant parent accounts">
                                     <thead>
                                         <tr>
                                             <th scope="col">"Name"</th>
@@ -104,11 +105,10 @@ pub fn ConnectionsPanel() -> impl IntoView {
                                             .map(|connection| view! { <ConnectionRow connection rename rotate remove /> })
                                             .collect_view()}
                                     </tbody>
-                                </table>
-                            </div>
+                                </TableWrap>
                         }
                         .into_any(),
-                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorState error retry=move || connections.refetch() /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -125,6 +125,7 @@ fn ConnectionRow(
     remove: ServerAction<RemoveConnection>,
 ) -> impl IntoView {
     let mode = RwSignal::new(None::<&'static str>);
+    let toasts = use_toasts();
     let kind_label = if connection.kind == "api_key" { "API key" } else { "Service account" };
     let id = connection.id.clone();
     let name = connection.name.clone();
@@ -147,7 +148,19 @@ fn ConnectionRow(
                         None => view! {
                             <button class="button button-small button-secondary" on:click=move |_| mode.set(Some("rename"))>"Rename"</button>
                             <button class="button button-small button-secondary" on:click=move |_| mode.set(Some("rotate"))>"Rotate credentials"</button>
-                            <button class="button button-small button-secondary" on:click=move |_| mode.set(Some("remove"))>"Remove"</button>
+                            <ConfirmDialog
+                                id=format!("remove-{id}")
+                                open_label="Remove"
+                                title=format!("Remove the connection “{name}”?")
+                                message="Voxdesk deletes its stored credentials and stops working with this parent account. \
+                                         The Voximplant account and its child accounts are not changed. This cannot be undone."
+                                confirm_label="Remove connection"
+                                danger=true
+                                on_confirm=move |_| {
+                                    remove.dispatch(RemoveConnection { id: id.clone() });
+                                    toasts.show(format!("Connection “{name}” removed."));
+                                }
+                            />
                         }
                         .into_any(),
                         Some("rename") => view! {
@@ -161,20 +174,7 @@ fn ConnectionRow(
                         }
                         .into_any(),
                         Some("rotate") => view! { <RotateForm id rotate mode /> }.into_any(),
-                        Some(_) => view! {
-                            <span class="confirm" role="group" aria-label="Confirm">
-                                <span>{format!("Remove {name}? Its stored credentials are deleted.")}</span>
-                                <button
-                                    class="button button-small button-danger"
-                                    on:click=move |_| {
-                                        remove.dispatch(RemoveConnection { id: id.clone() });
-                                        mode.set(None);
-                                    }
-                                >"Remove"</button>
-                                <button class="button button-small button-secondary" on:click=move |_| mode.set(None)>"Cancel"</button>
-                            </span>
-                        }
-                        .into_any(),
+                        Some(_) => ().into_any(),
                     }
                 }}
             </td>

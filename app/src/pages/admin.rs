@@ -2,8 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    auth::{components::Guarded, Permission},
+    access::Permission,
     connections::page::ConnectionsPanel,
+    frame::Guarded,
     users::page::UsersPanel,
 };
 

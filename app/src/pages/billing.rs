@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::coming_soon::ComingSoon;
-use crate::auth::{components::Guarded, Permission};
+use crate::{access::Permission, frame::Guarded};
 
 #[component]
 pub fn BillingPage() -> impl IntoView {

@@ -3,7 +3,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::{
-    auth::{components::Guarded, Permission},
+    access::Permission,
+    frame::Guarded,
     system::{get_system_status, SystemStatus},
 };
 

@@ -2,7 +2,6 @@
 
 pub mod admin;
 pub mod billing;
-pub mod children;
 pub mod coming_soon;
 pub mod dashboard;
 pub mod not_found;

@@ -3,7 +3,11 @@
 use leptos::prelude::*;
 
 use super::{list_users, CreateUser, ResetUserPassword, SetUserActive, SetUserRole, UserView};
-use crate::{auth::{components::FormField, Role}, error::AppError};
+use crate::{
+    access::Role,
+    error::AppError,
+    ui::{ConfirmDialog, EmptyState, ErrorState, FormField, Loading, TableWrap},
+};
 
 #[component]
 pub fn UsersPanel() -> impl IntoView {
@@ -39,12 +43,12 @@ pub fn UsersPanel() -> impl IntoView {
                     <code>{move || reset.value().get().and_then(Result::ok)}</code>
                 </p>
             </Show>
-            <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading people…"</p> }>
+            <Transition fallback=|| view! { <Loading what="Loading people…" /> }>
                 {move || Suspend::new(async move {
                     match users.await {
-                        Ok(list) if list.is_empty() => view! { <p class="empty">"No one yet."</p> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <EmptyState title="No one yet." /> }.into_any(),
                         Ok(list) => view! { <UsersTable list set_role set_active reset /> }.into_any(),
-                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorState error retry=move || users.refetch() /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -61,9 +65,7 @@ fn UsersTable(
     reset: ServerAction<ResetUserPassword>,
 ) -> impl IntoView {
     view! {
-        <div class="table-wrap">
-            <table class="table">
-                <caption class="visually-hidden">"People with access to Voxdesk"</caption>
+        <TableWrap caption="People with access to Voxdesk">
                 <thead>
                     <tr>
                         <th scope="col">"Name"</th>
@@ -79,8 +81,7 @@ fn UsersTable(
                         .map(|user| view! { <UserRow user set_role set_active reset /> })
                         .collect_view()}
                 </tbody>
-            </table>
-        </div>
+        </TableWrap>
     }
 }
 
@@ -91,7 +92,6 @@ fn UserRow(
     set_active: ServerAction<SetUserActive>,
     reset: ServerAction<ResetUserPassword>,
 ) -> impl IntoView {
-    let confirming = RwSignal::new(None::<&'static str>);
     let id = user.id.clone();
     let role_id = format!("role-{}", user.username);
     let active = user.active;
@@ -124,47 +124,30 @@ fn UserRow(
                 }}
             </td>
             <td class="actions">
-                {move || match confirming.get() {
-                    None => view! {
-                        <button class="button button-small button-secondary" on:click=move |_| confirming.set(Some("reset"))>
-                            "Reset password"
-                        </button>
-                        <button class="button button-small button-secondary" on:click=move |_| confirming.set(Some("active"))>
-                            {if active { "Disable" } else { "Enable" }}
-                        </button>
-                    }
-                    .into_any(),
-                    Some(what) => {
-                        let question = match (what, active) {
-                            ("reset", _) => format!("Give {name} a new password? Their sessions end."),
-                            (_, true) => format!("Disable {name}? They are signed out at once."),
-                            _ => format!("Enable {name} again?"),
-                        };
+                <ConfirmDialog
+                    id=format!("reset-{}", user.username)
+                    open_label="Reset password"
+                    title=format!("Give {name} a new password?")
+                    message=format!("Voxdesk generates a new password for {name} and shows it to you once. Their current password stops working and their sessions end.")
+                    confirm_label="Reset password"
+                    on_confirm={
                         let id = id.clone();
-                        view! {
-                            <span class="confirm" role="group" aria-label="Confirm">
-                                <span>{question}</span>
-                                <button
-                                    class="button button-small button-danger"
-                                    on:click=move |_| {
-                                        if what == "reset" {
-                                            reset.dispatch(ResetUserPassword { id: id.clone() });
-                                        } else {
-                                            set_active.dispatch(SetUserActive { id: id.clone(), active: !active });
-                                        }
-                                        confirming.set(None);
-                                    }
-                                >
-                                    "Confirm"
-                                </button>
-                                <button class="button button-small button-secondary" on:click=move |_| confirming.set(None)>
-                                    "Cancel"
-                                </button>
-                            </span>
-                        }
-                        .into_any()
+                        move |_| { reset.dispatch(ResetUserPassword { id: id.clone() }); }
                     }
-                }}
+                />
+                <ConfirmDialog
+                    id=format!("active-{}", user.username)
+                    open_label=if active { "Disable" } else { "Enable" }
+                    title=if active { format!("Disable {name}?") } else { format!("Enable {name} again?") }
+                    message=if active {
+                        format!("{name} is signed out at once and cannot sign in until an admin enables them again.")
+                    } else {
+                        format!("{name} can sign in again with their current password, with the role shown here.")
+                    }
+                    confirm_label=if active { "Disable" } else { "Enable" }
+                    danger=active
+                    on_confirm=move |_| { set_active.dispatch(SetUserActive { id: id.clone(), active: !active }); }
+                />
             </td>
         </tr>
     }

@@ -5,15 +5,120 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{CreatedUser, UserView};
+use serde_json::{json, Value};
+
+use super::{actions, CreatedUser, UserView};
 use crate::{
+    action::Audited,
     auth::{
         password, rules,
-        ssr::{create_user, NewUser, OnlyIfNoUsers},
+        ssr::{cap, create_user, Authorized, NewUser, OnlyIfNoUsers, Service},
         Role,
     },
+    audit::ssr::Performed,
     error::AppError,
 };
+
+pub(crate) use crate::auth::ssr::service;
+
+/// Admins: add users, change roles, disable and enable, reset passwords; each audited.
+pub struct UserAdmin(Authorized<cap::ManageUsers>);
+
+impl Service for UserAdmin {
+    type Capability = cap::ManageUsers;
+    fn grant(access: Authorized<cap::ManageUsers>) -> Self {
+        UserAdmin(access)
+    }
+}
+
+impl UserAdmin {
+    pub async fn list(&self) -> Result<Vec<UserView>, AppError> {
+        list(self.0.db()).await
+    }
+
+    pub async fn create(
+        &self,
+        username: String,
+        email: String,
+        display_name: String,
+        role: &str,
+        password: Option<String>,
+    ) -> Result<CreatedUser, AppError> {
+        let role = parse_role(role)?;
+        let password = password.filter(|p| !p.is_empty());
+        let params = json!({ "username": username, "email": email, "display_name": display_name, "role": role });
+        self.0
+            .audited(&actions::CREATE, json!([username]), params, || async {
+                let created = create(self.0.db(), username, email, display_name, role, password).await?;
+                let targets = json!([created.user.username, created.user.id]);
+                Ok(Performed::new(created).with_targets(targets))
+            })
+            .await
+    }
+
+    pub async fn set_role(&self, id: &str, role: &str) -> Result<UserView, AppError> {
+        let role = parse_role(role)?;
+        let id = self.someone_else(id, "You cannot change your own role.")?;
+        self.change(&actions::SET_ROLE, id, json!({ "id": id, "role": role }), |before| async move {
+            let after = set_role(self.0.db(), id, role).await?;
+            Ok((json!({ "role": { "before": before.role, "after": after.role } }), after))
+        })
+        .await
+    }
+
+    pub async fn set_active(&self, id: &str, active: bool) -> Result<UserView, AppError> {
+        let id = parse_id(id)?;
+        if !active {
+            self.someone_else(&id.to_string(), "You cannot disable your own account.")?;
+        }
+        self.change(&actions::SET_ACTIVE, id, json!({ "id": id, "active": active }), |before| async move {
+            let after = set_active(self.0.db(), id, active).await?;
+            Ok((json!({ "active": { "before": before.active, "after": after.active } }), after))
+        })
+        .await
+    }
+
+    /// A new generated password, shown once to the admin.
+    pub async fn reset_password(&self, id: &str) -> Result<String, AppError> {
+        let id = parse_id(id)?;
+        self.change(&actions::RESET_PASSWORD, id, json!({ "id": id }), |_| async move {
+            let password = reset_password(self.0.db(), id, None).await?;
+            Ok((json!({ "password": { "before": "[redacted]", "after": "[redacted]" } }), password))
+        })
+        .await
+    }
+
+    /// `id`, unless it is the admin's own account.
+    fn someone_else(&self, id: &str, refusal: &str) -> Result<Uuid, AppError> {
+        let id = parse_id(id)?;
+        if id == self.0.user().id {
+            return Err(AppError::Conflict(refusal.into()));
+        }
+        Ok(id)
+    }
+
+    /// An audited edit of one user: the user as before is loaded first (and must
+    /// exist), then `change` runs between the intent and the outcome, which records
+    /// the diff it returns.
+    async fn change<'a, T, F, Fut>(&'a self, action: &Audited, id: Uuid, params: Value, change: F) -> Result<T, AppError>
+    where
+        F: FnOnce(UserView) -> Fut,
+        Fut: std::future::Future<Output = Result<(Value, T), AppError>> + 'a,
+    {
+        let before = find(self.0.db(), id).await?;
+        let targets = json!([before.username, before.id]);
+        self.0
+            .audited(action, targets, params, || async move {
+                let (changes, value) = change(before).await?;
+                Ok(Performed::new(value).with_changes(changes))
+            })
+            .await
+    }
+}
+
+fn parse_role(text: &str) -> Result<Role, AppError> {
+    Role::parse(text).ok_or_else(|| AppError::invalid("role", "Choose a role."))
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -42,10 +147,6 @@ impl Row {
 
 const COLUMNS: &str = "id, username, email, display_name, role::text AS role, active, created_at";
 
-fn db(error: sqlx::Error) -> AppError {
-    AppError::unavailable("The database", error)
-}
-
 pub fn parse_id(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text).map_err(|_| AppError::NotFound("The user".into()))
 }
@@ -54,7 +155,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserView>, AppError> {
     let rows = sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM users ORDER BY active DESC, username"))
         .fetch_all(pool)
         .await
-        .map_err(db)?;
+        ?;
     Ok(rows.into_iter().map(Row::view).collect())
 }
 
@@ -63,7 +164,7 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<UserView, AppError> {
         .bind(id)
         .fetch_optional(pool)
         .await
-        .map_err(db)?
+        ?
         .map(Row::view)
         .ok_or_else(|| AppError::NotFound("The user".into()))
 }
@@ -73,7 +174,7 @@ pub async fn find_by_username(pool: &PgPool, username: &str) -> Result<UserView,
         .bind(username.trim().to_lowercase())
         .fetch_optional(pool)
         .await
-        .map_err(db)?
+        ?
         .map(Row::view)
         .ok_or_else(|| AppError::NotFound(format!("The user {username:?}")))
 }
@@ -100,7 +201,7 @@ pub async fn create(
 
 async fn update(pool: &PgPool, id: Uuid, sql: &str, bind: impl FnOnce(sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>) -> Result<UserView, AppError> {
     let query = bind(sqlx::query(sql).bind(id));
-    let done = query.execute(pool).await.map_err(db)?;
+    let done = query.execute(pool).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("The user".into()));
     }

@@ -1,17 +1,18 @@
-//! Shared by the integration tests: the real router on a real port, users, logins.
+//! The test portal: the real router on a free port over real HTTP, with (when asked)
+//! its sandbox, its connection and a signed-in user per role; server functions called
+//! by their type; the audit log read by action.
 
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
 
 use app::{
-    auth::{
-        ssr::{AuthConfig, Backend},
-        Role,
-    },
-    state::AppState,
+    access::Role,
+    backend::{AppState, AuthConfig, Backend},
+    error::AppError,
 };
-use leptos::prelude::LeptosOptions;
+use leptos::{prelude::LeptosOptions, server_fn::ServerFn};
+use serde::{de::DeserializeOwned, Serialize};
 use server::http::{router, SessionPolicy};
 use sqlx::PgPool;
 
@@ -49,19 +50,24 @@ pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
 
 /// Serves the full router on `pool` as it is (its role may be unable to migrate).
 pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
-    let backend = Backend::new(pool.clone(), auth, app::connections::vault::Keyring::generate());
+    let backend = Backend::new(pool.clone(), auth, app::vault::Keyring::generate());
     let state = AppState { leptos_options: leptos_options(), backend: backend.clone() };
     let policy = SessionPolicy {
         secure_cookie: false,
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),
     };
-    let app = router(state, policy);
+    let (addr, task) = serve(router(state, policy)).await;
+    TestServer { base: format!("http://{addr}"), pool, backend, task }
+}
+
+/// Serves `router` on a free loopback port (with client addresses, as in production).
+pub async fn serve(router: axum::Router) -> (SocketAddr, tokio::task::JoinHandle<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
-    TestServer { base: format!("http://{addr}"), pool, backend, task }
+    (addr, task)
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -118,11 +124,8 @@ impl TestServer {
 /// The sandbox on a free loopback port, served over real HTTP: it and its API base URL.
 pub async fn start_sandbox() -> (sandbox::Sandbox, String) {
     let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
-    let router = sandbox.router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/platform_api/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    (sandbox, url)
+    let (addr, _) = serve(sandbox.router()).await;
+    (sandbox, format!("http://{addr}/platform_api/"))
 }
 
 /// The form that adds `sandbox`'s parent account as the connection "Main".
@@ -135,4 +138,123 @@ pub fn connection_form(sandbox: &sandbox::Sandbox, base_url: &str) -> Vec<(&'sta
         ("account_id", parent.account_id.to_string()),
         ("api_key", parent.api_key.clone()),
     ]
+}
+
+impl TestServer {
+    /// Calls the server function `call` as `client`, over HTTP, exactly as the browser
+    /// does (form-encoded arguments at its path), and decodes its answer. An error's
+    /// HTTP status must be the one its `AppError` stands for.
+    pub async fn call<F>(&self, client: &reqwest::Client, call: F) -> Result<F::Output, AppError>
+    where
+        F: ServerFn + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        let body = serde_qs::to_string(&call).expect("the arguments encode");
+        let response = client
+            .post(self.url(F::PATH))
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let bytes = response.bytes().await.unwrap();
+        if status.is_success() {
+            return Ok(serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{}: {e}: {bytes:?}", F::PATH)));
+        }
+        let error: AppError = serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{} ({status}): {e}: {bytes:?}", F::PATH));
+        assert_eq!(status.as_u16(), error.status(), "{}: the status says something else than {error:?}", F::PATH);
+        Err(error)
+    }
+}
+
+/// A portal with a sandbox behind it: the connection "Main" to the sandbox's parent
+/// account, added by the admin `boss`, and one signed-in user per role.
+pub struct Portal {
+    pub server: TestServer,
+    pub sandbox: sandbox::Sandbox,
+    pub sandbox_url: String,
+    pub connection: app::connections::ConnectionView,
+    users: Vec<(Role, reqwest::Client)>,
+}
+
+/// The user name the portal gives each role.
+pub fn username(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "boss",
+        Role::Reseller => "seller",
+        Role::Support => "helpdesk",
+        Role::Auditor => "inspector",
+    }
+}
+
+impl Portal {
+    pub async fn start(pool: &PgPool) -> Portal {
+        let server = start(pool.clone()).await;
+        let mut users = Vec::new();
+        for role in Role::ALL {
+            add_user(pool, username(role), role).await;
+            users.push((role, server.signed_in(username(role)).await));
+        }
+        let (sandbox, sandbox_url) = start_sandbox().await;
+        let parent = sandbox.parent();
+        let add = app::connections::AddConnection {
+            name: "Main".into(),
+            kind: "api_key".into(),
+            base_url: sandbox_url.clone(),
+            account_id: Some(parent.account_id.to_string()),
+            api_key: Some(parent.api_key.clone()),
+            credentials_json: None,
+        };
+        let admin = &users[0].1;
+        let connection = server.call(admin, add).await.expect("the sandbox connection is added");
+        Portal { server, sandbox, sandbox_url, connection, users }
+    }
+
+    /// The signed-in client of `role`'s user.
+    pub fn as_role(&self, role: Role) -> &reqwest::Client {
+        &self.users.iter().find(|(r, _)| *r == role).expect("every role has a user").1
+    }
+
+    /// Calls `call` as `role`'s user.
+    pub async fn call<F>(&self, role: Role, call: F) -> Result<F::Output, AppError>
+    where
+        F: ServerFn + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        self.server.call(self.as_role(role), call).await
+    }
+}
+
+/// One audit event as tests look at it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Event {
+    pub seq: i64,
+    pub kind: String,
+    pub outcome: Option<String>,
+    pub method: Option<String>,
+    pub targets: String,
+    pub params: String,
+    pub changes: Option<String>,
+    pub outcome_detail: Option<String>,
+    pub actor_name: Option<String>,
+    pub connection_name: Option<String>,
+    pub latency_ms: Option<f64>,
+}
+
+/// Every event of `action`, oldest first.
+pub async fn audit_events(pool: &PgPool, action: &str) -> Vec<Event> {
+    sqlx::query_as(
+        "SELECT seq, kind, outcome, method, targets, params, changes, outcome_detail, actor_name, connection_name, latency_ms
+         FROM audit_events WHERE action = $1 ORDER BY seq",
+    )
+    .bind(action)
+    .fetch_all(pool)
+    .await
+    .unwrap()
+}
+
+/// The outcomes recorded for `action`, oldest first.
+pub async fn outcomes(pool: &PgPool, action: &str) -> Vec<Event> {
+    audit_events(pool, action).await.into_iter().filter(|e| e.kind == "outcome").collect()
 }

@@ -4,13 +4,11 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::{error_page::ErrorPage, use_auth, Me};
 use crate::{
-    auth::{
-        components::{use_auth, UserMenu},
-        Me, Permission, Role,
-    },
+    access::{Permission, Role},
+    auth::components::UserMenu,
     connections::page::ConnectionPicker,
-    error_page::ErrorPage,
 };
 
 /// One entry of the primary navigation, shown to roles holding `permission`.

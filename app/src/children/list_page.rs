@@ -1,18 +1,19 @@
+//! The child-account list. Until it is built, it says what it will do and offers
+//! what already works: creating a child.
+
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::coming_soon::ComingSoon;
-use crate::auth::{
-    components::{use_auth, Guarded},
-    Permission,
+use crate::{
+    access::Permission,
+    frame::{use_auth, Guarded},
+    pages::coming_soon::ComingSoon,
 };
 
 #[component]
 pub fn ChildrenPage() -> impl IntoView {
     let auth = use_auth();
-    let may_create = move || {
-        auth.user.get().and_then(Result::ok).flatten().is_some_and(|me| me.user.role.can(Permission::ManageChildren))
-    };
+    let may_create = move || auth.may(Permission::ManageChildren);
     view! {
         <Guarded permission=Permission::ViewChildren>
         <ComingSoon

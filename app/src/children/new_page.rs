@@ -7,11 +7,13 @@ use leptos_router::components::A;
 
 use super::{CreateChild, CreatedChild, NewChild};
 use crate::{
-    auth::{
-        components::{use_auth, Guarded},
-        Permission,
-    },
+    access::Permission,
     error::AppError,
+    frame::{use_auth, Guarded},
+    ui::{
+        browser::{copy_to_clipboard, focus},
+        Check, Field,
+    },
 };
 
 #[component]
@@ -103,10 +105,9 @@ fn NewChildForm() -> impl IntoView {
                 .or_else(|| server_error.get().and_then(|e| e.for_field(field)))
         }
     };
-    let general_error = move || {
-        server_error.get().filter(|e| !matches!(e, AppError::Invalid { .. })).map(|e| e.to_string())
-    };
+    let general_error = move || server_error.get().and_then(|e| e.general());
 
+    let left = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
         submitted.set(true);
@@ -133,36 +134,38 @@ fn NewChildForm() -> impl IntoView {
             <p id="new-child-help" class="muted field-wide">
                 "Fields marked * are required. Voximplant's rules are checked as you go."
             </p>
-            <BoundField form field="account_name" label="Account name *" error=error_for("account_name")
+            <Field name="account_name" label="Account name *" error=error_for("account_name")
                 hint="5–20 characters: lowercase latin letters, digits and hyphens, starting with a letter. Unique across Voximplant."
-                get=|c| c.account_name.clone() set=|c, v| c.account_name = v touched />
-            <BoundField form field="account_email" label="Email *" input_type="email" autocomplete="off"
+                value=Signal::derive(move || form.with(|c| c.account_name.clone())) on_input=move |v| form.update(|c| c.account_name = v) on_blur=move |_| left("account_name") />
+            <Field name="account_email" label="Email *" input_type="email" autocomplete="off"
                 error=error_for("account_email") hint="Where Voximplant writes to this customer. Unique across Voximplant."
-                get=|c| c.account_email.clone() set=|c, v| c.account_email = v touched />
-            <BoundField form field="account_password" label="Password *" input_type="password" autocomplete="new-password"
+                value=Signal::derive(move || form.with(|c| c.account_email.clone())) on_input=move |v| form.update(|c| c.account_email = v) on_blur=move |_| left("account_email") />
+            <Field name="account_password" label="Password *" input_type="password" autocomplete="new-password"
                 error=error_for("account_password")
                 hint="At least 8 characters with an uppercase and a lowercase letter, a digit and a special character. Not stored by Voxdesk."
-                get=|c| c.account_password.clone() set=|c, v| c.account_password = v touched />
-            <BoundField form field="location" label="Time zone" list="time-zones" error=error_for("location")
+                value=Signal::derive(move || form.with(|c| c.account_password.clone())) on_input=move |v| form.update(|c| c.account_password = v) on_blur=move |_| left("account_password") />
+            <Field name="location" label="Time zone" list="time-zones" error=error_for("location")
                 hint="IANA name, e.g. Europe/Berlin. Empty: Voximplant's default."
-                get=|c| c.location.clone() set=|c, v| c.location = v touched />
+                value=Signal::derive(move || form.with(|c| c.location.clone())) on_input=move |v| form.update(|c| c.location = v) on_blur=move |_| left("location") />
             <datalist id="time-zones">
                 {voximplant::codes::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
             </datalist>
-            <BoundField form field="account_first_name" label="First name" error=error_for("account_first_name")
-                hint="Of the customer's contact person." get=|c| c.account_first_name.clone() set=|c, v| c.account_first_name = v touched />
-            <BoundField form field="account_last_name" label="Last name" error=error_for("account_last_name")
-                hint="" get=|c| c.account_last_name.clone() set=|c, v| c.account_last_name = v touched />
+            <Field name="account_first_name" label="First name" error=error_for("account_first_name")
+                hint="Of the customer's contact person."
+                value=Signal::derive(move || form.with(|c| c.account_first_name.clone())) on_input=move |v| form.update(|c| c.account_first_name = v) on_blur=move |_| left("account_first_name") />
+            <Field name="account_last_name" label="Last name" error=error_for("account_last_name")
+
+                value=Signal::derive(move || form.with(|c| c.account_last_name.clone())) on_input=move |v| form.update(|c| c.account_last_name = v) on_blur=move |_| left("account_last_name") />
             <fieldset class="field-wide checks">
                 <legend>"Status and notifications"</legend>
-                <Check form id="field-active" label="Active from the start (it can use Voximplant and be charged at once)"
-                    get=|c| c.active set=|c, v| c.active = v />
-                <Check form id="field-account_notifications" label="Account notifications (low balance and similar)"
-                    get=|c| c.account_notifications set=|c, v| c.account_notifications = v />
-                <Check form id="field-tariff_changing_notifications" label="Plan change notifications"
-                    get=|c| c.tariff_changing_notifications set=|c, v| c.tariff_changing_notifications = v />
-                <Check form id="field-news_notifications" label="Voximplant news"
-                    get=|c| c.news_notifications set=|c, v| c.news_notifications = v />
+                <Check id="field-active" label="Active from the start (it can use Voximplant and be charged at once)"
+                    checked=Signal::derive(move || form.with(|c| c.active)) on_change=move |v| form.update(|c| c.active = v) />
+                <Check id="field-account_notifications" label="Account notifications (low balance and similar)"
+                    checked=Signal::derive(move || form.with(|c| c.account_notifications)) on_change=move |v| form.update(|c| c.account_notifications = v) />
+                <Check id="field-tariff_changing_notifications" label="Plan change notifications"
+                    checked=Signal::derive(move || form.with(|c| c.tariff_changing_notifications)) on_change=move |v| form.update(|c| c.tariff_changing_notifications = v) />
+                <Check id="field-news_notifications" label="Voximplant news"
+                    checked=Signal::derive(move || form.with(|c| c.news_notifications)) on_change=move |v| form.update(|c| c.news_notifications = v) />
             </fieldset>
             <Show when=move || general_error().is_some()>
                 <p class="alert alert-error" role="alert" data-test="create-error">{general_error}</p>
@@ -183,73 +186,6 @@ fn NewChildForm() -> impl IntoView {
             </div>
         </form>
         </Show>
-    }
-}
-
-/// A text input bound to one field of the form, with its hint and its error.
-#[component]
-fn BoundField<E>(
-    form: RwSignal<NewChild>,
-    field: &'static str,
-    label: &'static str,
-    hint: &'static str,
-    error: E,
-    get: fn(&NewChild) -> String,
-    set: fn(&mut NewChild, String),
-    touched: RwSignal<Vec<&'static str>>,
-    #[prop(default = "text")] input_type: &'static str,
-    #[prop(default = "off")] autocomplete: &'static str,
-    #[prop(optional)] list: Option<&'static str>,
-) -> impl IntoView
-where
-    E: Fn() -> Option<String> + Send + Sync + Clone + 'static,
-{
-    let id = format!("field-{field}");
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let invalid = {
-        let error = error.clone();
-        move || error().is_some()
-    };
-    view! {
-        <div class="field">
-            <label for=id.clone()>{label}</label>
-            <input
-                id=id
-                name=field
-                type=input_type
-                autocomplete=autocomplete
-                list=list
-                prop:value=move || form.with(get)
-                on:input=move |ev| form.update(|c| set(c, event_target_value(&ev)))
-                on:blur=move |_| touched.update(|t| if !t.contains(&field) { t.push(field) })
-                aria-invalid=move || invalid().to_string()
-                aria-describedby=format!("{hint_id} {error_id}")
-            />
-            <p class="field-hint small muted" id=hint_id>{hint}</p>
-            <p class="field-error" id=error_id role="alert">{error}</p>
-        </div>
-    }
-}
-
-#[component]
-fn Check(
-    form: RwSignal<NewChild>,
-    id: &'static str,
-    label: &'static str,
-    get: fn(&NewChild) -> bool,
-    set: fn(&mut NewChild, bool),
-) -> impl IntoView {
-    view! {
-        <label class="check" for=id>
-            <input
-                id=id
-                type="checkbox"
-                prop:checked=move || form.with(get)
-                on:change=move |ev| form.update(|c| set(c, event_target_checked(&ev)))
-            />
-            <span>{label}</span>
-        </label>
     }
 }
 
@@ -307,19 +243,4 @@ fn CreatedPanel(created: RwSignal<Option<CreatedChild>>, on_again: impl Fn() + S
             <A href="/children" attr:class="button button-secondary">"Back to child accounts"</A>
         </p>
     }
-}
-
-fn focus(id: &str) {
-    use wasm_bindgen::JsCast;
-    if let Some(input) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-        let _ = input.focus();
-    }
-}
-
-fn copy_to_clipboard(text: String) {
-    let clipboard = window().navigator().clipboard();
-    let promise = clipboard.write_text(&text);
-    leptos::task::spawn_local(async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-    });
 }

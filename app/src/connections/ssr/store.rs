@@ -1,170 +1,15 @@
-//! Connection storage and the Voximplant client built from it.
-
-use std::time::Duration;
+//! Stored connections: rows, their sealed secrets, and the one place a stored secret
+//! is opened (into memory, to build a Voximplant client).
 
 use sqlx::PgPool;
 use uuid::Uuid;
-use voximplant::{
-    client::{Client, ClientConfig, Credentials, Error as ApiError, ServiceAccountKey},
-    methods::GetAccountInfo,
-    ErrorCode, Secret,
+use voximplant::client::Client;
+
+use super::{
+    super::{ConnectionView, Connections},
+    credentials::{check, check_base_url, client, SecretInput},
 };
-
-use super::{vault, AccountCheck, ConnectionView, Connections};
-use crate::{auth::ssr::Backend, error::AppError};
-
-/// How long a call to Voximplant may take before the portal gives up on it.
-pub const VOXIMPLANT_TIMEOUT: Duration = Duration::from_secs(15);
-
-/// Credentials as an admin entered them. Never serialized except sealed.
-pub enum SecretInput {
-    ApiKey { account_id: u64, api_key: Secret },
-    ServiceAccount { json: Secret, key: ServiceAccountKey },
-}
-
-impl SecretInput {
-    pub fn parse(
-        kind: &str,
-        account_id: Option<String>,
-        api_key: Option<String>,
-        credentials_json: Option<String>,
-    ) -> Result<Self, AppError> {
-        match kind {
-            "api_key" => {
-                let account_id = account_id
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|t| !t.is_empty())
-                    .ok_or_else(|| AppError::invalid("account_id", "Enter the account ID."))?
-                    .parse::<u64>()
-                    .map_err(|_| AppError::invalid("account_id", "The account ID is a number."))?;
-                let api_key = api_key
-                    .map(|k| k.trim().to_string())
-                    .filter(|k| !k.is_empty())
-                    .ok_or_else(|| AppError::invalid("api_key", "Enter the API key."))?;
-                Ok(SecretInput::ApiKey { account_id, api_key: Secret::new(api_key) })
-            }
-            "service_account" => {
-                let json = credentials_json
-                    .filter(|j| !j.trim().is_empty())
-                    .ok_or_else(|| AppError::invalid("credentials_json", "Paste the service account's credentials JSON."))?;
-                let key = ServiceAccountKey::from_json(&json)
-                    .map_err(|error| AppError::invalid("credentials_json", format!("This is not usable: {error}.")))?;
-                Ok(SecretInput::ServiceAccount { json: Secret::new(json), key })
-            }
-            _ => Err(AppError::invalid("kind", "Choose API key or service account.")),
-        }
-    }
-
-    fn kind(&self) -> &'static str {
-        match self {
-            SecretInput::ApiKey { .. } => "api_key",
-            SecretInput::ServiceAccount { .. } => "service_account",
-        }
-    }
-
-    fn secret_field(&self) -> &'static str {
-        match self {
-            SecretInput::ApiKey { .. } => "api_key",
-            SecretInput::ServiceAccount { .. } => "credentials_json",
-        }
-    }
-
-    fn credentials(&self) -> Credentials {
-        match self {
-            SecretInput::ApiKey { account_id, api_key } => {
-                Credentials::ApiKey { account_id: *account_id, api_key: api_key.clone() }
-            }
-            SecretInput::ServiceAccount { key, .. } => Credentials::ServiceAccount(key.clone()),
-        }
-    }
-
-    /// What is sealed: the secret itself, nothing else.
-    fn sealed_bytes(&self) -> Vec<u8> {
-        match self {
-            SecretInput::ApiKey { api_key, .. } => api_key.expose().as_bytes().to_vec(),
-            SecretInput::ServiceAccount { json, .. } => json.expose().as_bytes().to_vec(),
-        }
-    }
-
-    fn from_sealed(kind: &str, account_id: u64, bytes: Vec<u8>) -> Result<Self, AppError> {
-        let text = String::from_utf8(bytes).map_err(|_| AppError::internal("a sealed secret is not UTF-8"))?;
-        match kind {
-            "api_key" => Ok(SecretInput::ApiKey { account_id, api_key: Secret::new(text) }),
-            _ => {
-                let key = ServiceAccountKey::from_json(&text).map_err(|e| AppError::internal(format!("stored credentials: {e}")))?;
-                Ok(SecretInput::ServiceAccount { json: Secret::new(text), key })
-            }
-        }
-    }
-}
-
-fn db(error: sqlx::Error) -> AppError {
-    AppError::unavailable("The database", error)
-}
-
-/// Only https, or plain http to this machine (the sandbox).
-pub fn check_base_url(url: &str) -> Result<String, AppError> {
-    let url = url.trim();
-    let url = if url.is_empty() { voximplant::client::DEFAULT_BASE_URL } else { url };
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p));
-    if !(url.starts_with("https://") || loopback) || url.contains(char::is_whitespace) {
-        return Err(AppError::invalid("base_url", "Use an https:// address (plain http only to this machine)."));
-    }
-    Ok(url.to_string())
-}
-
-fn client(base_url: &str, secret: &SecretInput, http: Option<&voximplant::client::Http>) -> Result<Client, AppError> {
-    let config = ClientConfig { base_url: base_url.to_string(), timeout: VOXIMPLANT_TIMEOUT, ..ClientConfig::default() };
-    match http {
-        Some(http) => Client::with_http(http.clone(), secret.credentials(), config),
-        None => Client::new(secret.credentials(), config),
-    }
-    .map_err(|e| AppError::invalid("base_url", e.to_string()))
-}
-
-/// Maps a Voximplant client error to what the user sees.
-pub fn upstream(error: ApiError) -> AppError {
-    match error {
-        ApiError::Api { code, msg } => AppError::Upstream { code: code.code(), message: msg },
-        ApiError::Invalid(problems) => {
-            let first = problems.into_iter().next();
-            first.map_or_else(
-                || AppError::invalid("form", "The request is not valid."),
-                |p| AppError::invalid(&p.field, format!("{} {}", p.field.replace('_', " "), p.message)),
-            )
-        }
-        other => AppError::unavailable(VOXIMPLANT, other),
-    }
-}
-
-/// What [`upstream`] names Voximplant as when it gave no clear answer.
-const VOXIMPLANT: &str = "Voximplant";
-
-/// True for a Voximplant call that got no clear answer (a timeout, a broken connection,
-/// a 5xx, a garbled body): a change may or may not have been made.
-pub fn is_unclear_upstream_answer(error: &AppError) -> bool {
-    matches!(error, AppError::Unavailable { what, .. } if what == VOXIMPLANT)
-}
-
-pub async fn check(base_url: &str, secret: &SecretInput) -> Result<AccountCheck, AppError> {
-    let base_url = check_base_url(base_url)?;
-    let info = client(&base_url, secret, None)?.get_account_info(GetAccountInfo::default()).await.map_err(|error| match error {
-        ApiError::Api { code: ErrorCode::AuthorizationFailed, .. }
-        | ApiError::Api { code: ErrorCode::InvalidKeyId, .. }
-        | ApiError::Api { code: ErrorCode::InvalidTokenFormat, .. } => {
-            AppError::invalid(secret.secret_field(), "Voximplant did not accept these credentials.")
-        }
-        other => upstream(other),
-    })?;
-    let account = info.result;
-    Ok(AccountCheck {
-        account_id: account.account_id,
-        account_name: account.account_name.unwrap_or_default(),
-        balance: account.balance.map(|b| b.round_dp(2).to_string()).unwrap_or_default(),
-        currency: account.currency.unwrap_or_default(),
-    })
-}
+use crate::{backend::Backend, error::AppError, vault};
 
 fn check_name(name: &str) -> Result<String, AppError> {
     let name = name.trim();
@@ -237,8 +82,7 @@ pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
 pub async fn list(pool: &PgPool, selected: Option<Uuid>) -> Result<Connections, AppError> {
     let rows = sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))
         .fetch_all(pool)
-        .await
-        .map_err(db)?;
+        .await?;
     let list: Vec<ConnectionView> = rows.into_iter().map(Row::view).collect();
     // With no choice made (or a removed one), the first connection is the one in use.
     let selected = selected
@@ -252,8 +96,7 @@ pub async fn find(pool: &PgPool, id: Uuid) -> Result<ConnectionView, AppError> {
     sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(db)?
+        .await?
         .map(Row::view)
         .ok_or_else(|| AppError::NotFound("The connection".into()))
 }
@@ -265,8 +108,7 @@ pub async fn select(pool: &PgPool, user: Uuid, id: &str) -> Result<(), AppError>
         .bind(user)
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(db)?;
+        .await?;
     Ok(())
 }
 
@@ -281,7 +123,7 @@ pub async fn add(backend: &Backend, name: &str, base_url: &str, secret: &SecretI
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             Err(AppError::invalid("name", "A connection with this name exists already."))
         }
-        Err(error) => Err(db(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -299,7 +141,7 @@ pub async fn rename(pool: &PgPool, id: &str, name: &str) -> Result<ConnectionVie
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
             Err(AppError::invalid("name", "A connection with this name exists already."))
         }
-        Err(error) => Err(db(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -375,14 +217,13 @@ async fn store_secret(backend: &Backend, id: Uuid, secret: &SecretInput, account
     .bind(&sealed.ciphertext)
     .bind(account_name)
     .execute(backend.unguarded_pool())
-    .await
-    .map_err(db)?;
+    .await?;
     Ok(())
 }
 
 pub async fn remove(pool: &PgPool, id: &str) -> Result<(), AppError> {
     let id = parse_id(id)?;
-    let done = sqlx::query("DELETE FROM connections WHERE id = $1").bind(id).execute(pool).await.map_err(db)?;
+    let done = sqlx::query("DELETE FROM connections WHERE id = $1").bind(id).execute(pool).await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("The connection".into()));
     }
@@ -398,8 +239,7 @@ pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, 
     )
     .bind(id)
     .fetch_optional(backend.unguarded_pool())
-    .await
-    .map_err(db)?
+    .await?
     .ok_or_else(|| AppError::NotFound("The connection".into()))?;
     let bytes = backend.keyring().open(&id.to_string(), &row.sealed()).map_err(|error| {
         tracing::error!(connection = %id, %error, "stored credentials cannot be decrypted");
@@ -426,15 +266,14 @@ pub async fn upsert_unchecked(
     let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM connections WHERE name = $1")
         .bind(name)
         .fetch_optional(backend.unguarded_pool())
-        .await
-        .map_err(db)?;
+        .await?;
     let account_id = match secret {
         SecretInput::ApiKey { account_id, .. } => *account_id,
         SecretInput::ServiceAccount { key, .. } => key.account_id,
     };
     let id = existing.unwrap_or_else(Uuid::new_v4);
     if existing.is_none() {
-        insert_sealed(backend, id, name, base_url, account_id, account_name, secret).await.map_err(db)?;
+        insert_sealed(backend, id, name, base_url, account_id, account_name, secret).await?;
     } else {
         store_secret(backend, id, secret, Some(account_name)).await?;
         sqlx::query("UPDATE connections SET base_url = $2, account_id = $3 WHERE id = $1")
@@ -442,21 +281,19 @@ pub async fn upsert_unchecked(
             .bind(base_url)
             .bind(account_id as i64)
             .execute(backend.unguarded_pool())
-            .await
-            .map_err(db)?;
+            .await?;
     }
     Ok(id)
 }
 
 /// Re-seals every connection's data key under the keyring's active master key.
 pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize, AppError> {
-    let mut tx = pool.begin().await.map_err(db)?;
+    let mut tx = pool.begin().await?;
     let rows: Vec<(Uuid, String, String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
         "SELECT id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM connections FOR UPDATE",
     )
     .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
+    .await?;
     let count = rows.len();
     for (id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext) in rows {
         let sealed = vault::Sealed { alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext };
@@ -469,9 +306,8 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize
             .bind(&rewrapped.wrapped_dek)
             .bind(&rewrapped.dek_nonce)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(count)
 }

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
     components::{Form, A},
-    hooks::{use_params_map, use_query_map},
+    hooks::use_query_map,
 };
 
-use super::{get_activity, get_event, list_events, AuditEvent, AuditFilter, ChainCheck, DayCount, Outcome, VerifyChain};
-use crate::auth::{components::Guarded, Permission};
+use super::{chart::ActivityChart, get_activity, list_events, AuditEvent, AuditFilter, ChainCheck, Outcome, VerifyChain};
+use crate::{access::Permission, frame::Guarded};
 
 fn filter_from_query() -> Memo<(AuditFilter, Option<i64>)> {
     let query = use_query_map();
@@ -167,7 +167,7 @@ fn FilterForm(state: Memo<(AuditFilter, Option<i64>)>) -> impl IntoView {
     }
 }
 
-fn outcome_badge(event: &AuditEvent) -> AnyView {
+pub(super) fn outcome_badge(event: &AuditEvent) -> AnyView {
     if event.kind == "intent" {
         return if event.settled {
             view! { <span class="badge badge-muted">"Intent"</span> }.into_any()
@@ -227,7 +227,7 @@ fn EventsTable(events: Vec<AuditEvent>) -> impl IntoView {
     }
 }
 
-fn targets_text(json: &str) -> String {
+pub(super) fn targets_text(json: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(json) {
         Ok(serde_json::Value::Array(items)) => items
             .iter()
@@ -235,175 +235,5 @@ fn targets_text(json: &str) -> String {
             .collect::<Vec<_>>()
             .join(", "),
         _ => json.to_string(),
-    }
-}
-
-/// Events per day, stacked by outcome, drawn as SVG.
-#[component]
-fn ActivityChart(days: Vec<DayCount>) -> impl IntoView {
-    if days.is_empty() {
-        return view! { <p class="muted">"No activity in this range."</p> }.into_any();
-    }
-    let mut by_day: Vec<(String, Vec<(String, i64)>)> = Vec::new();
-    for entry in days.into_iter().rev() {
-        match by_day.last_mut() {
-            Some((day, counts)) if *day == entry.day => counts.push((entry.outcome, entry.count)),
-            _ => by_day.push((entry.day, vec![(entry.outcome, entry.count)])),
-        }
-    }
-    let by_day: Vec<_> = by_day.into_iter().rev().take(30).rev().collect();
-    let max = by_day.iter().map(|(_, c)| c.iter().map(|(_, n)| n).sum::<i64>()).max().unwrap_or(1).max(1) as f64;
-    let (width, height, gap) = (560.0, 140.0, 4.0);
-    let bar = ((width - gap * by_day.len() as f64) / by_day.len() as f64).clamp(4.0, 40.0);
-    let color = |outcome: &str| match outcome {
-        "ok" => "#17794a",
-        "denied" | "invalid" => "#b54708",
-        "upstream_error" | "error" => "#b42318",
-        _ => "#98a2b3",
-    };
-    let summary = format!(
-        "{} days, {} events",
-        by_day.len(),
-        by_day.iter().flat_map(|(_, c)| c.iter().map(|(_, n)| n)).sum::<i64>()
-    );
-    view! {
-        <svg class="chart" viewBox=format!("0 0 {width} {}", height + 24.0) role="img" aria-label=format!("Events per day by outcome: {summary}")>
-            {by_day
-                .iter()
-                .enumerate()
-                .map(|(i, (day, counts))| {
-                    let x = i as f64 * (bar + gap);
-                    let mut y = height;
-                    let segments = counts
-                        .iter()
-                        .map(|(outcome, n)| {
-                            let h = (*n as f64 / max) * (height - 4.0);
-                            y -= h;
-                            view! {
-                                <rect x=x y=y width=bar height=h.max(1.0) fill=color(outcome)>
-                                    <title>{format!("{day}: {n} {outcome}")}</title>
-                                </rect>
-                            }
-                        })
-                        .collect_view();
-                    let label = (i == 0 || i + 1 == by_day.len()).then(|| view! {
-                        <text x=x y=height + 16.0 class="chart-label">{day[5..].to_string()}</text>
-                    });
-                    view! { <g>{segments}{label}</g> }
-                })
-                .collect_view()}
-        </svg>
-        <p class="chart-legend small">
-            // Classes, not inline styles: the Content-Security-Policy allows no inline style.
-            <span class="dot dot-ok"></span>"OK "
-            <span class="dot dot-warn"></span>"Denied / invalid "
-            <span class="dot dot-bad"></span>"Errors"
-        </p>
-    }
-    .into_any()
-}
-
-#[component]
-pub fn AuditEventPage() -> impl IntoView {
-    view! {
-        <Guarded permission=Permission::ViewAudit>
-            <EventDetail />
-        </Guarded>
-    }
-}
-
-#[component]
-fn EventDetail() -> impl IntoView {
-    let params = use_params_map();
-    let seq = move || params.get().get("seq").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let event = Resource::new(seq, get_event);
-    view! {
-        <Title text="Audit event" />
-        <section class="page">
-            <p><A href="/audit">"← Audit log"</A></p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match event.await {
-                        Ok((event, related)) => view! { <EventCard event related /> }.into_any(),
-                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
-}
-
-#[component]
-fn EventCard(event: AuditEvent, related: Vec<AuditEvent>) -> impl IntoView {
-    let badge = outcome_badge(&event);
-    let pretty = |json: &str| {
-        serde_json::from_str::<serde_json::Value>(json)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or_else(|| json.to_string())
-    };
-    let changes: Vec<(String, String, String)> = event
-        .changes
-        .as_deref()
-        .and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
-        .and_then(|v| v.as_object().cloned())
-        .map(|map| {
-            map.into_iter()
-                .map(|(field, diff)| (field, diff["before"].to_string(), diff["after"].to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    let fact = |label: &'static str, value: Option<String>| {
-        value.map(|value| view! { <div><dt>{label}</dt><dd>{value}</dd></div> }.into_any())
-    };
-    view! {
-        <header class="page-header">
-            <h1>{format!("Event {}: ", event.seq)}<code>{event.action.clone()}</code></h1>
-            <p class="lede">{badge}" "{event.kind.clone()}</p>
-        </header>
-        <div class="grid-2">
-            <article class="card">
-                <h2>"What, who, where"</h2>
-                <dl class="facts">
-                    {fact("Time (UTC)", Some(event.occurred_at.clone()))}
-                    {fact("Person", event.actor_name.clone().map(|n| format!("{n} ({})", event.actor_role.clone().unwrap_or_default())))}
-                    {fact("Client address", event.client_ip.clone())}
-                    {fact("Browser", event.user_agent.clone())}
-                    {fact("Request", event.request_id.clone())}
-                    {fact("Session", event.session_ref.clone())}
-                    {fact("Parent account", event.connection_name.clone())}
-                    {fact("Voximplant method", event.method.clone())}
-                    {fact("Targets", Some(targets_text(&event.targets)))}
-                    {fact("Latency", event.latency_ms.map(|ms| format!("{ms:.1} ms")))}
-                    {fact("Hash", Some(event.hash.clone()))}
-                </dl>
-            </article>
-            <article class="card">
-                <h2>"Parameters"</h2>
-                <pre class="json">{pretty(&event.params)}</pre>
-                {event.outcome_detail.clone().map(|detail| view! { <h2>"Outcome detail"</h2><pre class="json">{pretty(&detail)}</pre> })}
-                {(!changes.is_empty()).then(|| view! {
-                    <h2>"Changes"</h2>
-                    <table class="table">
-                        <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
-                        <tbody>
-                            {changes.into_iter().map(|(field, before, after)| view! {
-                                <tr><td>{field}</td><td><del>{before}</del></td><td><ins>{after}</ins></td></tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                })}
-            </article>
-        </div>
-        {(!related.is_empty()).then(|| view! {
-            <article class="card section">
-                <h2>{if event.kind == "intent" { "Outcome" } else { "Intent" }}</h2>
-                <ul class="plain">
-                    {related.into_iter().map(|r| view! {
-                        <li><A href=format!("/audit/{}", r.seq)>{format!("Event {}", r.seq)}</A>{format!(" — {} at {}", r.kind, &r.occurred_at[..19])}</li>
-                    }).collect_view()}
-                </ul>
-            </article>
-        })}
     }
 }

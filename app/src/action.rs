@@ -1,0 +1,110 @@
+//! How a feature declares its actions: one [`Endpoint`] per server function (its path,
+//! who may call it, and whether it is audited), and one [`Audited`] per recorded
+//! action (its audit name, the Voximplant method it calls, and how the reconciler
+//! checks whether it happened when the portal stopped before recording its outcome).
+//!
+//! Each feature lists its declarations in its own `actions.rs`; [`crate::registry`]
+//! gathers them. The role table, the audited/read-only split and the reconciler
+//! are all read from those lists, so adding an action is one edit in one folder.
+
+use std::{future::Future, pin::Pin};
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    access::{Access, Permission},
+    audit::Outcome,
+    backend::Backend,
+};
+
+/// An intent the reconciler found without an outcome.
+#[derive(Debug, Clone)]
+pub struct PendingIntent {
+    pub seq: i64,
+    pub action: String,
+    pub targets: Value,
+    pub params: Value,
+    /// The parent connection the action went to, if any.
+    pub connection_id: Option<Uuid>,
+}
+
+/// What a check found: the outcome to record and what it saw. `None` from a check
+/// means it cannot tell now (Voximplant unreachable, say): the intent stays open.
+pub type Settlement = Option<(Outcome, Value)>;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Asks the world whether an interrupted action happened.
+pub type Check = for<'a> fn(&'a Backend, &'a PendingIntent) -> BoxFuture<'a, Settlement>;
+
+/// An action written ahead to the audit log (intent, then outcome).
+#[derive(Clone, Copy)]
+pub struct Audited {
+    /// What the audit log calls it: `child_account.create`.
+    pub name: &'static str,
+    /// The Voximplant Management API method it calls, if any. A call with no clear
+    /// answer (timeout, 5xx) claims no outcome; the reconciler settles it.
+    pub method: Option<&'static str>,
+    /// How the reconciler checks it; without one, an interrupted action is settled
+    /// as `unknown`.
+    pub check: Option<Check>,
+}
+
+impl Audited {
+    pub const fn new(name: &'static str) -> Self {
+        Audited { name, method: None, check: None }
+    }
+
+    pub const fn calls(mut self, method: &'static str) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    pub const fn checked_by(mut self, check: Check) -> Self {
+        self.check = Some(check);
+        self
+    }
+}
+
+impl std::fmt::Debug for Audited {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Audited")
+            .field("name", &self.name)
+            .field("method", &self.method)
+            .field("checked", &self.check.is_some())
+            .finish()
+    }
+}
+
+/// A server function: where it answers, who may call it, and what it records.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// `/api/children/create`: the server function's own `PATH`.
+    pub path: &'static str,
+    pub access: Access,
+    /// `None`: it changes nothing but the caller's own session or preferences.
+    pub audited: Option<&'static Audited>,
+}
+
+impl Endpoint {
+    /// Anyone may call it, signed in or not.
+    pub const fn public(path: &'static str) -> Self {
+        Endpoint { path, access: Access::Public, audited: None }
+    }
+
+    /// Changes nothing; callers need `permission`.
+    pub const fn read(path: &'static str, permission: Permission) -> Self {
+        Endpoint { path, access: Access::Requires(permission), audited: None }
+    }
+
+    /// Changes something, audited as `action`; callers need `permission`.
+    pub const fn write(path: &'static str, permission: Permission, action: &'static Audited) -> Self {
+        Endpoint { path, access: Access::Requires(permission), audited: Some(action) }
+    }
+
+    /// Public, but audited (first-run setup).
+    pub const fn public_write(path: &'static str, action: &'static Audited) -> Self {
+        Endpoint { path, access: Access::Public, audited: Some(action) }
+    }
+}

@@ -1,0 +1,172 @@
+//! The hash chain: the one definition of what an event's hash covers, how events are
+//! inserted under the chain lock, and the verification that recomputes it.
+
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::unavailable;
+use crate::{audit::ChainCheck, error::AppError};
+
+/// Serializes writers so the chain never forks.
+pub(super) const AUDIT_LOCK: i64 = 0x5644_4155_4449_54; // "VDAUDIT"
+pub(super) const GENESIS: [u8; 32] = [0; 32];
+
+/// Every stored field of an event but its own hash: exactly what the hash covers.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct Record {
+    pub seq: i64,
+    pub occurred_at: DateTime<Utc>,
+    pub kind: String,
+    pub intent_seq: Option<i64>,
+    pub actor_id: Option<Uuid>,
+    pub actor_name: Option<String>,
+    pub actor_role: Option<String>,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+    pub session_ref: Option<String>,
+    pub connection_id: Option<Uuid>,
+    pub connection_name: Option<String>,
+    pub action: String,
+    pub method: Option<String>,
+    pub targets: String,
+    pub params: String,
+    pub changes: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_detail: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub prev_hash: Vec<u8>,
+}
+
+impl Record {
+    /// Length-prefixed, field by field, in a fixed order; absent is distinct from empty.
+    pub fn hash(&self) -> Vec<u8> {
+        fn put(out: &mut Vec<u8>, value: Option<&[u8]>) {
+            match value {
+                None => out.push(0),
+                Some(bytes) => {
+                    out.push(1);
+                    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+                    out.extend_from_slice(bytes);
+                }
+            }
+        }
+        let text = |value: &Option<String>| value.as_ref().map(|v| v.as_bytes().to_vec());
+        let id = |value: &Option<Uuid>| value.map(|id| id.to_string().into_bytes());
+        let mut out = b"voxdesk-audit-v1".to_vec();
+        put(&mut out, Some(&self.seq.to_be_bytes()));
+        put(&mut out, Some(&self.occurred_at.timestamp_micros().to_be_bytes()));
+        put(&mut out, Some(self.kind.as_bytes()));
+        put(&mut out, self.intent_seq.map(i64::to_be_bytes).as_ref().map(|b| &b[..]));
+        put(&mut out, id(&self.actor_id).as_deref());
+        for field in [&self.actor_name, &self.actor_role, &self.client_ip, &self.user_agent, &self.request_id, &self.session_ref] {
+            put(&mut out, text(field).as_deref());
+        }
+        put(&mut out, id(&self.connection_id).as_deref());
+        put(&mut out, text(&self.connection_name).as_deref());
+        put(&mut out, Some(self.action.as_bytes()));
+        put(&mut out, text(&self.method).as_deref());
+        put(&mut out, Some(self.targets.as_bytes()));
+        put(&mut out, Some(self.params.as_bytes()));
+        for field in [&self.changes, &self.outcome, &self.outcome_detail] {
+            put(&mut out, text(field).as_deref());
+        }
+        put(&mut out, self.latency_ms.map(f64::to_be_bytes).as_ref().map(|b| &b[..]));
+        put(&mut out, Some(&self.prev_hash));
+        Sha256::digest(&out).to_vec()
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(super) struct Row {
+    #[sqlx(flatten)]
+    pub record: Record,
+    pub hash: Vec<u8>,
+}
+
+pub(super) const COLUMNS: &str = "seq, occurred_at, kind, intent_seq, actor_id, actor_name, actor_role, client_ip, user_agent,
+    request_id, session_ref, connection_id, connection_name, action, method, targets, params, changes, outcome,
+    outcome_detail, latency_ms, prev_hash, hash";
+
+/// The last event's sequence number and hash (the genesis link for an empty log).
+pub(super) async fn head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>), AppError> {
+    let last: Option<(i64, Vec<u8>)> = sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(connection)
+        .await
+        .map_err(unavailable)?;
+    Ok(last.unwrap_or((0, GENESIS.to_vec())))
+}
+
+/// Inserts records, each with its hash (one statement for any number of rows).
+pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>) -> Result<(), AppError> {
+    let mut query = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events ({COLUMNS}) "));
+    query.push_values(records, |mut row, record| {
+        let hash = record.hash();
+        row.push_bind(record.seq)
+            .push_bind(record.occurred_at)
+            .push_bind(record.kind)
+            .push_bind(record.intent_seq)
+            .push_bind(record.actor_id)
+            .push_bind(record.actor_name)
+            .push_bind(record.actor_role)
+            .push_bind(record.client_ip)
+            .push_bind(record.user_agent)
+            .push_bind(record.request_id)
+            .push_bind(record.session_ref)
+            .push_bind(record.connection_id)
+            .push_bind(record.connection_name)
+            .push_bind(record.action)
+            .push_bind(record.method)
+            .push_bind(record.targets)
+            .push_bind(record.params)
+            .push_bind(record.changes)
+            .push_bind(record.outcome)
+            .push_bind(record.outcome_detail)
+            .push_bind(record.latency_ms)
+            .push_bind(record.prev_hash)
+            .push_bind(hash);
+    });
+    query.build().execute(connection).await.map_err(unavailable)?;
+    Ok(())
+}
+
+/// Recomputes the whole chain in order, streaming (constant memory).
+pub async fn verify(pool: &PgPool) -> Result<ChainCheck, AppError> {
+    use futures::TryStreamExt;
+    // Archived events are gone; what remains chains on from the last checkpoint.
+    let checkpoint: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT through_seq, through_hash FROM audit_checkpoints ORDER BY through_seq DESC LIMIT 1")
+            .fetch_optional(pool)
+            .await
+            .map_err(unavailable)?;
+    let (mut expected_seq, mut previous) = match checkpoint {
+        Some((seq, hash)) => (seq + 1, hash),
+        None => (1, GENESIS.to_vec()),
+    };
+    let query = format!("SELECT {COLUMNS} FROM audit_events ORDER BY seq");
+    let mut rows = sqlx::query_as::<_, Row>(&query).fetch(pool);
+    let mut count = 0;
+    while let Some(row) = rows.try_next().await.map_err(unavailable)? {
+        let seq = row.record.seq;
+        let broken = |reason: &str| Ok(ChainCheck::Broken { seq, reason: reason.to_string() });
+        if seq != expected_seq {
+            return Ok(ChainCheck::Broken {
+                seq: expected_seq,
+                reason: format!("event {expected_seq} is missing (next is {seq})"),
+            });
+        }
+        if row.record.prev_hash != previous {
+            return broken("its link to the previous event does not match");
+        }
+        if row.record.hash() != row.hash {
+            return broken("its contents do not match its hash");
+        }
+        previous = row.hash;
+        expected_seq += 1;
+        count += 1;
+    }
+    Ok(ChainCheck::Intact { events: count, head_seq: expected_seq - 1, head_hash: hex::encode(previous) })
+}

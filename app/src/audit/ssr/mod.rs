@@ -1,0 +1,34 @@
+//! Writing, reading and verifying the audit log, one job per file.
+//!
+//! Write-ahead: an action first commits an *intent*; only then is it performed;
+//! afterwards its *outcome* is committed, linked to the intent. If the intent cannot
+//! be written the action is refused. If the portal dies in between, the intent stays
+//! unsettled until the reconciler settles it.
+//!
+//! Tamper evidence: events get gapless sequence numbers under one lock, and each
+//! stores `hash = SHA-256(canonical encoding of its fields ‖ prev_hash)`.
+
+mod archive;
+mod chain;
+mod context;
+mod query;
+mod reconcile;
+#[cfg(feature = "bench")]
+mod synthetic;
+mod write;
+
+pub use archive::{archive, Archived, ARCHIVE};
+pub use chain::verify;
+pub use context::{session_reference, AuditContext};
+pub use query::{activity, event, export_stream, page, PAGE_SIZE};
+pub use reconcile::{found, reconcile};
+#[cfg(feature = "bench")]
+pub use synthetic::generate_synthetic;
+pub use write::{append, audited, outcome_of, record, redact, NewEvent, Performed};
+
+use crate::error::AppError;
+
+/// The audit log's own failures name it, not "the database".
+fn unavailable(error: sqlx::Error) -> AppError {
+    AppError::unavailable("The audit log", error)
+}

@@ -1,0 +1,174 @@
+//! Login, logout and first-run setup (the public endpoints), and creating a portal
+//! user, which setup, the admin page and the command line share.
+
+use chrono::Utc;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::{
+    guard::public,
+    session::{authenticate, start_session, UserRow, USER_COLUMNS},
+};
+use crate::{
+    access::Role,
+    audit::{
+        ssr::{self as audit, AuditContext, NewEvent, Performed},
+        Outcome,
+    },
+    auth::{actions, password, rules, throttle, CurrentUser},
+    backend,
+    error::AppError,
+    request,
+};
+
+pub async fn login(username: String, password: String) -> Result<CurrentUser, AppError> {
+    let access = public()?;
+    let pool = access.db();
+    let name = username.trim().to_lowercase();
+    let address = request::client_address().await;
+    let scopes = [throttle::name_scope(&name), throttle::address_scope(&address)];
+    let now = Utc::now();
+    let context = AuditContext::from_request().await;
+    let login_event = |outcome| {
+        NewEvent::fact(actions::LOGIN, json!([]), json!({ "username": name }), outcome)
+    };
+    if let Err(error) = throttle::check(pool, &scopes, now).await {
+        let event = login_event(Outcome::Denied).with_detail(json!({ "error": error.to_string() }));
+        audit::record(pool, &context, event).await;
+        return Err(error);
+    }
+
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
+        .bind(&name)
+        .fetch_optional(pool)
+        .await?;
+    // Unknown names cost a full hash check too, so timing tells nothing.
+    let hash = match &row {
+        Some(user) => user.password_hash.clone(),
+        None => password::dummy_hash().await.to_string(),
+    };
+    let matches = password::verify(password, hash).await?;
+    let Some(user) = row.filter(|user| matches && user.active) else {
+        throttle::record_failure(pool, &scopes[0], throttle::MAX_FAILURES_PER_NAME, now).await?;
+        throttle::record_failure(pool, &scopes[1], throttle::MAX_FAILURES_PER_ADDRESS, now).await?;
+        tracing::warn!(username = %name, %address, "login failed");
+        audit::record(pool, &context, login_event(Outcome::Invalid)).await;
+        return Err(AppError::invalid("login", "The username or password is incorrect."));
+    };
+    throttle::clear(pool, &scopes[0]).await?;
+    // A login that cannot be audited does not happen.
+    let context = context.with_actor(user.id, &user.username, &user.role);
+    audit::append(pool, &context, login_event(Outcome::Ok)).await?;
+    start_session(&user).await?;
+    tracing::info!(username = %user.username, %address, "login");
+    leptos_axum::redirect("/");
+    user.to_session_user().map(|u| u.to_current())
+}
+
+pub async fn logout() -> Result<(), AppError> {
+    let backend = backend::current()?;
+    if let Some(user) = authenticate(&backend).await? {
+        let context = AuditContext::from_request().await.with_actor(user.id, &user.username, user.role.as_str());
+        let event = crate::audit::ssr::NewEvent::fact(actions::LOGOUT, json!([]), json!({}), Outcome::Ok);
+        audit::record(backend.unguarded_pool(), &context, event).await;
+    }
+    let session = request::session().await?;
+    session.flush().await.map_err(|e| AppError::unavailable("The session store", e))?;
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+pub async fn setup_needed() -> Result<bool, AppError> {
+    let access = public()?;
+    count_users(access.db()).await.map(|count| count == 0)
+}
+
+async fn count_users(executor: impl sqlx::PgExecutor<'_>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM users").fetch_one(executor).await?)
+}
+
+pub async fn setup_first_admin(
+    username: String,
+    email: String,
+    display_name: String,
+    password: String,
+) -> Result<CurrentUser, AppError> {
+    let access = public()?;
+    let context = AuditContext::from_request().await;
+    let params = json!({ "username": username, "email": email, "role": "admin" });
+    let new = NewUser { username, email, display_name, role: Role::Admin, password };
+    let id = audit::audited(access.db(), &context, &actions::SETUP, json!([]), params, || async {
+        let id = create_user(access.db(), new, OnlyIfNoUsers(true)).await?;
+        Ok(Performed::new(id).with_targets(json!([id.to_string()])))
+    })
+    .await?;
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_one(access.db())
+        .await?;
+    start_session(&row).await?;
+    tracing::info!(username = %row.username, "first admin created");
+    leptos_axum::redirect("/");
+    row.to_session_user().map(|u| u.to_current())
+}
+
+/// A user to create.
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+impl NewUser {
+    /// Every problem, each next to its field.
+    pub fn validate(&self) -> Result<(), AppError> {
+        let checks = [
+            ("username", rules::username(&self.username)),
+            ("email", rules::email(&self.email)),
+            ("display_name", rules::display_name(&self.display_name)),
+            ("password", rules::password(&self.password)),
+        ];
+        AppError::check_all(checks.into_iter().filter_map(|(field, rule)| Some((field.to_string(), rule.err()?))).collect())
+    }
+}
+
+/// Whether creation must fail once any user exists (first-run setup).
+pub struct OnlyIfNoUsers(pub bool);
+
+/// Creates a user; the name and email must be free.
+pub async fn create_user(pool: &PgPool, mut new: NewUser, guard: OnlyIfNoUsers) -> Result<Uuid, AppError> {
+    new.username = new.username.trim().to_lowercase();
+    new.email = new.email.trim().to_string();
+    new.validate()?;
+    let hash = password::hash(new.password.clone()).await?;
+    let mut tx = pool.begin().await?;
+    // Serializes first-run setup: two browsers racing cannot both become admin.
+    sqlx::query("SELECT pg_advisory_xact_lock(7707)").execute(&mut *tx).await?;
+    if guard.0 && count_users(&mut *tx).await? > 0 {
+        return Err(AppError::Conflict("Voxdesk is already set up. Log in instead.".into()));
+    }
+    let inserted = sqlx::query_scalar::<_, Uuid>(
+        "INSERT INTO users (username, email, display_name, role, password_hash)
+         VALUES ($1, $2, $3, $4::user_role, $5) RETURNING id",
+    )
+    .bind(&new.username)
+    .bind(&new.email)
+    .bind(new.display_name.trim())
+    .bind(new.role.as_str())
+    .bind(hash)
+    .fetch_one(&mut *tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            let field = if error.constraint().is_some_and(|c| c.contains("email")) { "email" } else { "username" };
+            return Err(AppError::invalid(field, format!("This {} is already taken.", field.replace('_', " "))));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    tx.commit().await?;
+    Ok(id)
+}

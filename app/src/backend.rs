@@ -1,0 +1,73 @@
+//! The server's shared dependencies: the database pool, session limits, the master
+//! keys and the HTTP pool to Voximplant. Server functions never touch this directly:
+//! the guard in `auth` hands them a feature service narrowed to their permission.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+
+use crate::{error::AppError, vault::Keyring};
+
+/// What the router and every server function share.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub backend: Backend,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthConfig {
+    /// Inactivity after which a session ends (refreshed by activity).
+    pub idle_timeout: Duration,
+    /// Lifetime of a session however active it is.
+    pub absolute_timeout: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig { idle_timeout: Duration::from_secs(30 * 60), absolute_timeout: Duration::from_secs(12 * 3600) }
+    }
+}
+
+/// The server's dependencies, reachable from server functions only through a guard.
+#[derive(Clone)]
+pub struct Backend {
+    pool: PgPool,
+    pub auth: AuthConfig,
+    keyring: Arc<Keyring>,
+    /// One connection pool to Voximplant for every call (None if it cannot be built:
+    /// each call then builds its own).
+    http: Option<voximplant::client::Http>,
+}
+
+impl Backend {
+    pub fn new(pool: PgPool, auth: AuthConfig, keyring: Keyring) -> Self {
+        let http = voximplant::client::http().inspect_err(|error| tracing::warn!(%error, "no shared HTTP client")).ok();
+        Backend { pool, auth, keyring: Arc::new(keyring), http }
+    }
+
+    pub fn http(&self) -> Option<&voximplant::client::Http> {
+        self.http.as_ref()
+    }
+
+    /// The master keys that seal stored Voximplant credentials.
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    /// The pool without any check: for startup, health checks, the reconciler and the
+    /// CLI, never for a server function (those get theirs through the guard).
+    pub fn unguarded_pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+/// The backend of the current request (server functions only).
+pub(crate) fn current() -> Result<Backend, AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .map(|state| state.backend)
+        .ok_or_else(|| AppError::internal("AppState missing from the server-function context"))
+}

@@ -1,0 +1,20 @@
+//! Every child-account page, under `/children`.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Outlet, ParentRoute, Route},
+    path, MatchNestedRoutes, SsrMode,
+};
+
+use super::{list_page::ChildrenPage, new_page::NewChildPage};
+
+#[component(transparent)]
+pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=path!("/children") view=Outlet ssr=SsrMode::Async>
+            <Route path=path!("") view=ChildrenPage ssr=SsrMode::Async />
+            <Route path=path!("new") view=NewChildPage ssr=SsrMode::Async />
+        </ParentRoute>
+    }
+    .into_inner()
+}

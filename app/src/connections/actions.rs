@@ -1,0 +1,47 @@
+//! Connections' actions.
+
+use leptos::server_fn::ServerFn;
+
+use super::{AddConnection, CheckConnection, ListConnections, RemoveConnection, RenameConnection, RotateConnection, SelectConnection};
+use crate::{
+    access::Permission,
+    action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
+    audit::{ssr::found, Outcome},
+    backend::Backend,
+};
+
+/// Adding checks the credentials with GetAccountInfo first.
+pub const ADD: Audited = Audited::new("connection.add").calls("GetAccountInfo").checked_by(added);
+pub const RENAME: Audited = Audited::new("connection.rename");
+pub const ROTATE: Audited = Audited::new("connection.rotate").calls("GetAccountInfo");
+pub const REMOVE: Audited = Audited::new("connection.remove");
+/// Re-sealing every stored secret under a new master key (command line only).
+pub const KEYS_ROTATE: Audited = Audited::new("keys.rotate");
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::read(ListConnections::PATH, Permission::SignedIn),
+    // The user's own choice of connection, kept with their preferences.
+    Endpoint::read(SelectConnection::PATH, Permission::SignedIn),
+    Endpoint::read(CheckConnection::PATH, Permission::ManageConnections),
+    Endpoint::write(AddConnection::PATH, Permission::ManageConnections, &ADD),
+    Endpoint::write(RenameConnection::PATH, Permission::ManageConnections, &RENAME),
+    Endpoint::write(RotateConnection::PATH, Permission::ManageConnections, &ROTATE),
+    Endpoint::write(RemoveConnection::PATH, Permission::ManageConnections, &REMOVE),
+];
+
+/// An interrupted add happened if a connection with that name exists.
+fn added<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
+    Box::pin(async move {
+        let name = intent.params["name"].as_str().unwrap_or_default().to_string();
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM connections WHERE name = $1)")
+            .bind(&name)
+            .fetch_one(backend.unguarded_pool())
+            .await
+            .ok()?;
+        Some(if exists {
+            found(Outcome::Ok, format!("connection {name} exists"))
+        } else {
+            found(Outcome::Error, format!("connection {name} does not exist: the action did not happen"))
+        })
+    })
+}

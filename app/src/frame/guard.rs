@@ -1,0 +1,55 @@
+//! The page guard: shows a page to roles that may use it, sends anyone signed out to
+//! the login page and explains a refusal (with a 403) to the rest. It only decides
+//! what to show; the server refuses anything the role may not do.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+use super::use_auth;
+use crate::{access::Permission, auth::CurrentUser};
+
+/// Shows `children` only to users whose role holds `permission`; sends anyone not
+/// logged in to the login page and explains a refusal to the rest.
+#[component]
+pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(me)) if me.user.role.can(permission) => children().into_any(),
+                        Ok(Some(me)) => view! { <AccessDenied user=me.user /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AccessDenied(user: CurrentUser) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::FORBIDDEN);
+    }
+    view! {
+        <Title text="Not available for your role" />
+        <section class="page not-found" role="alert">
+            <p class="eyebrow">"403"</p>
+            <h1>"This page is not available for your role"</h1>
+            <p class="lede">
+                {format!(
+                    "You are signed in as {} ({}). Ask an administrator if you need access.",
+                    user.display_name,
+                    user.role.label(),
+                )}
+            </p>
+            <p><a class="button" href="/">"Go to the dashboard"</a></p>
+        </section>
+    }
+}

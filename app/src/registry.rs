@@ -1,0 +1,46 @@
+//! Every feature's declared actions, gathered: the role table the matrix test checks,
+//! the audited / read-only split, and the checks the reconciler runs. A feature adds
+//! its list here once; everything else is read from the lists.
+
+use crate::{
+    action::{Audited, Endpoint},
+    audit, auth, backend::Backend, children, connections, error::AppError, frame, system, users,
+};
+
+/// Each feature's server functions, in the order the README's table shows them.
+const FEATURES: &[&[Endpoint]] = &[
+    frame::actions::ENDPOINTS,
+    auth::actions::ENDPOINTS,
+    system::actions::ENDPOINTS,
+    users::actions::ENDPOINTS,
+    connections::actions::ENDPOINTS,
+    children::actions::ENDPOINTS,
+    audit::actions::ENDPOINTS,
+];
+
+/// Audited actions that no server function performs (the command line's).
+const COMMAND_LINE: &[&Audited] = &[&audit::actions::ARCHIVE, &connections::actions::KEYS_ROTATE];
+
+/// Every server function with who may call it and what it records.
+pub fn endpoints() -> impl Iterator<Item = &'static Endpoint> {
+    FEATURES.iter().flat_map(|feature| feature.iter())
+}
+
+/// The declaration of the server function at `path`.
+pub fn endpoint(path: &str) -> Option<&'static Endpoint> {
+    endpoints().find(|endpoint| endpoint.path == path)
+}
+
+/// Every audited action, once each.
+pub fn audited_actions() -> Vec<&'static Audited> {
+    let mut actions: Vec<&'static Audited> = endpoints().filter_map(|endpoint| endpoint.audited).collect();
+    actions.extend(COMMAND_LINE.iter().copied());
+    actions.dedup_by_key(|action| action.name);
+    actions
+}
+
+/// Settles intents older than `older_than_seconds` that have no outcome, each with
+/// its action's declared check (see `audit::ssr::reconcile`).
+pub async fn reconcile(backend: &Backend, older_than_seconds: i64) -> Result<usize, AppError> {
+    audit::ssr::reconcile(backend, &audited_actions(), older_than_seconds).await
+}

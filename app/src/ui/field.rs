@@ -1,0 +1,118 @@
+//! The one form field: a label, the input, a hint and the error, tied together for
+//! screen readers (`aria-describedby`, `aria-invalid`). Either uncontrolled (a named
+//! input inside an `ActionForm`) or bound to a signal (`value` + `on_input`).
+
+use leptos::prelude::*;
+
+/// A labelled input with its hint and its error right below it.
+#[component]
+pub fn Field<E>(
+    /// The input's `name`; its id is `field-{name}`.
+    name: &'static str,
+    label: &'static str,
+    /// What the field is for or what it accepts (optional).
+    #[prop(optional)]
+    hint: &'static str,
+    /// The message to show under the field, if any.
+    error: E,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    /// The id of a `<datalist>` to suggest from.
+    #[prop(optional)]
+    list: Option<&'static str>,
+    /// Bound mode: the value to show.
+    #[prop(optional)]
+    value: Option<Signal<String>>,
+    /// Bound mode: called with every edit.
+    #[prop(optional, into)]
+    on_input: Option<Callback<String>>,
+    /// Called when focus leaves the field (to start showing its rules).
+    #[prop(optional, into)]
+    on_blur: Option<Callback<()>>,
+    /// Uncontrolled mode: the value the input starts with.
+    #[prop(optional, into)]
+    initial: String,
+) -> impl IntoView
+where
+    E: Fn() -> Option<String> + Send + Sync + Clone + 'static,
+{
+    let id = format!("field-{name}");
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described_by = if hint.is_empty() { error_id.clone() } else { format!("{hint_id} {error_id}") };
+    let invalid = {
+        let error = error.clone();
+        move || error().is_some().to_string()
+    };
+    let edited = move |event: leptos::ev::Event| {
+        if let Some(on_input) = on_input {
+            on_input.run(event_target_value(&event));
+        }
+    };
+    let left = move |_| {
+        if let Some(on_blur) = on_blur {
+            on_blur.run(());
+        }
+    };
+    // Bound inputs follow their signal (a property); uncontrolled ones start from an
+    // attribute, which the server renders too.
+    let input = match value {
+        Some(value) => view! {
+            <input id=id.clone() name=name type=input_type autocomplete=autocomplete list=list
+                prop:value=move || value.get() aria-invalid=invalid aria-describedby=described_by
+                on:input=edited on:blur=left />
+        }
+        .into_any(),
+        None => view! {
+            <input id=id.clone() name=name type=input_type autocomplete=autocomplete list=list
+                value=initial aria-invalid=invalid aria-describedby=described_by
+                on:input=edited on:blur=left />
+        }
+        .into_any(),
+    };
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {input}
+            {(!hint.is_empty()).then(|| view! { <p class="field-hint small muted" id=hint_id>{hint}</p> })}
+            <p class="field-error" id=error_id role="alert">{error}</p>
+        </div>
+    }
+}
+
+/// [`Field`] for the simple forms: a named, uncontrolled input with its error.
+#[component]
+pub fn FormField<E>(
+    name: &'static str,
+    label: &'static str,
+    #[prop(default = "text")] input_type: &'static str,
+    #[prop(default = "off")] autocomplete: &'static str,
+    #[prop(optional, into)] value: String,
+    error: E,
+) -> impl IntoView
+where
+    E: Fn() -> Option<String> + Send + Sync + Clone + 'static,
+{
+    view! { <Field name label input_type autocomplete initial=value error /> }
+}
+
+/// A labelled checkbox bound to a signal.
+#[component]
+pub fn Check(
+    id: &'static str,
+    label: &'static str,
+    checked: Signal<bool>,
+    #[prop(into)] on_change: Callback<bool>,
+) -> impl IntoView {
+    view! {
+        <label class="check" for=id>
+            <input
+                id=id
+                type="checkbox"
+                prop:checked=move || checked.get()
+                on:change=move |event| on_change.run(event_target_checked(&event))
+            />
+            <span>{label}</span>
+        </label>
+    }
+}
