@@ -99,6 +99,34 @@ ensure_build_tools() {
   ensure_postgres
 }
 
+# The release site (server binary + WASM), unless nothing it is made from changed
+# since the last build: cargo-leptos would otherwise re-run wasm-bindgen and wasm-opt
+# (about a minute) on an unchanged WASM. The stamp is taken before building, so an
+# edit made during a build is seen next time.
+RELEASE_STAMP="$ROOT/target/.release-site-built"
+release_site_inputs=(app frontend server voximplant sandbox style migrations Cargo.toml Cargo.lock)
+
+release_site_is_current() {
+  [ -f "$RELEASE_STAMP" ] && [ -x "$ROOT/target/release/voxdesk" ] && [ -f "$ROOT/target/site/pkg/voxdesk.wasm" ] \
+    && [ -z "$(cd "$ROOT" && find "${release_site_inputs[@]}" -newer "$RELEASE_STAMP" -print -quit 2>/dev/null)" ]
+}
+
+build_release_site() {
+  if release_site_is_current; then
+    say "the release site is up to date"
+    return
+  fi
+  say "building the release site (cargo leptos build --release --split)"
+  mkdir -p "$ROOT/target"
+  touch "$RELEASE_STAMP.next"
+  (cd "$ROOT" && cargo leptos build --release --split)
+  mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
+}
+
+# Benchmarks build with other features than the portal: their own target directory
+# keeps them from invalidating the release build `make run` serves.
+BENCH_TARGET_DIR="$ROOT/target/bench"
+
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }

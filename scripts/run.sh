@@ -5,7 +5,6 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 ensure_build_tools
-say "building the release site"
-cargo leptos build --release
+build_release_site
 say "starting Voxdesk (Ctrl-C stops it and its database)"
 exec target/release/voxdesk serve --demo "$@"

@@ -56,9 +56,8 @@ official_passed=${official_passed:-0}; official_failed=${official_failed:-0}
 if [ "$official_status" -ne 0 ] && [ "$official_failed" -eq 0 ]; then official_failed=1; fi
 
 # ---- 3. Browser tests against the release build ----------------------------------
-say "cargo leptos build --release"
 e2e_passed=0; e2e_failed=0; e2e_status=0
-if ! cargo leptos build --release; then
+if ! build_release_site; then
   e2e_failed=1; e2e_status=1
 else
   port="$(free_port)"

@@ -32,7 +32,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
@@ -44,6 +44,10 @@ use crate::{
     ui::{provide_toasts, ToastRegion},
 };
 
+lazy_page!(DashboardRoute => DashboardPage);
+lazy_page!(BillingRoute => BillingPage);
+lazy_page!(AdminRoute => AdminPage);
+
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
 #[component]
@@ -54,13 +58,13 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
         <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <Layout>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <ChildrenRoutes />
-                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
+                    <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async />
                     <AuditRoutes />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
             <ToastRegion />

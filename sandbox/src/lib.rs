@@ -101,7 +101,7 @@ pub struct Sandbox {
 
 /// The seeded parent's credentials, for pointing clients at the sandbox.
 #[derive(Clone)]
-pub struct ParentCredentials {
+pub struct SeededParent {
     pub account_id: u64,
     pub account_name: String,
     pub account_email: String,
@@ -109,13 +109,13 @@ pub struct ParentCredentials {
     pub service_key: ServiceKey,
 }
 
-impl std::fmt::Debug for ParentCredentials {
+impl std::fmt::Debug for SeededParent {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "ParentCredentials {{ account_id: {}, api_key: ***, service_key: {:?} }}", self.account_id, self.service_key)
+        write!(f, "SeededParent {{ account_id: {}, api_key: ***, service_key: {:?} }}", self.account_id, self.service_key)
     }
 }
 
-impl ParentCredentials {
+impl SeededParent {
     /// The service-account credentials JSON (`--credentials-out`).
     pub fn credentials_json(&self) -> String {
         self.service_key.credentials_json(&self.account_email)
@@ -153,10 +153,10 @@ impl Sandbox {
         Ok(sandbox)
     }
 
-    pub fn parent(&self) -> ParentCredentials {
+    pub fn parent(&self) -> SeededParent {
         let inner = self.lock();
         let parent = &inner.state.accounts[&seed::PARENT_ID];
-        ParentCredentials {
+        SeededParent {
             account_id: parent.id,
             account_name: parent.name.clone(),
             account_email: parent.email.clone(),

@@ -395,3 +395,32 @@ async fn every_server_function_allows_exactly_the_roles_in_the_table(pool: PgPoo
         }
     }
 }
+
+/// README.md's table of server functions says what the declarations say.
+#[test]
+fn the_readme_table_matches_the_declarations() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let rows: Vec<(&str, &str)> = readme
+        .lines()
+        .filter(|line| line.starts_with("| `/api/"))
+        .filter_map(|line| {
+            let mut cells = line.trim_matches('|').split('|').map(str::trim);
+            Some((cells.next()?, cells.next()?))
+        })
+        .collect();
+    for endpoint in registry::endpoints() {
+        let quoted = format!("`{}`", endpoint.path);
+        let (_, who) = rows
+            .iter()
+            .find(|(paths, _)| paths.split(", ").any(|p| p == quoted))
+            .unwrap_or_else(|| panic!("{} is not in README.md's table", endpoint.path));
+        let expected = match endpoint.access {
+            Access::Public => "anyone".to_string(),
+            Access::Requires(permission) if permission.roles().len() == Role::ALL.len() => "any signed-in user".to_string(),
+            Access::Requires(permission) => permission.roles().iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", "),
+        };
+        assert!(who.starts_with(&expected), "{}: README says {who:?}, the declaration {expected:?}", endpoint.path);
+    }
+    let listed: usize = rows.iter().map(|(paths, _)| paths.split(", ").count()).sum();
+    assert_eq!(listed, registry::endpoints().count(), "README.md lists server functions that are not declared");
+}

@@ -8,7 +8,7 @@
 //! - [`validation`]: the API's rules, each failure naming the field and the problem.
 //! - [`error_code`]: the API's error codes.
 
-pub mod codes;
+pub mod value_lists;
 pub mod error_code;
 pub mod methods;
 pub mod params;

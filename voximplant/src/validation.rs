@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use rust_decimal::Decimal;
 
-use crate::{codes, error_code::ErrorCode};
+use crate::{error_code::ErrorCode, value_lists};
 
 /// One broken rule: which parameter, what is wrong with it, and the API's code for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,7 +138,7 @@ pub fn email(field: &str, code: ErrorCode, email: &str) -> Check {
 
 /// A notification language the API lists (ISO 639-1, two lowercase letters).
 pub fn language_code(field: &str, code: &str) -> Check {
-    if lookup(codes::LANGUAGES, code).is_some() {
+    if lookup(value_lists::LANGUAGES, code).is_some() {
         Ok(())
     } else {
         Err(Invalid::new(field, ErrorCode::InvalidLanguageCode, format!("{code:?} is not a supported ISO 639-1 language code")))
@@ -147,7 +147,7 @@ pub fn language_code(field: &str, code: &str) -> Check {
 
 /// A country the API lists (ISO 3166-1 alpha-2, two uppercase letters).
 pub fn country_code(field: &str, code: &str) -> Check {
-    if lookup(codes::COUNTRIES, code).is_some() {
+    if lookup(value_lists::COUNTRIES, code).is_some() {
         Ok(())
     } else {
         Err(Invalid::new(
@@ -160,7 +160,7 @@ pub fn country_code(field: &str, code: &str) -> Check {
 
 /// An IANA time zone name such as `Europe/Berlin` or `Etc/GMT-8`.
 pub fn location(field: &str, zone: &str) -> Check {
-    if codes::TIME_ZONES.binary_search(&zone).is_ok() {
+    if value_lists::TIME_ZONES.binary_search(&zone).is_ok() {
         Ok(())
     } else {
         Err(Invalid::new(
@@ -171,7 +171,7 @@ pub fn location(field: &str, zone: &str) -> Check {
     }
 }
 
-/// The name a code stands for in one of the [`codes`] tables.
+/// The name a code stands for in one of the [`value_lists`] tables.
 pub fn lookup(table: &'static [(&'static str, &'static str)], code: &str) -> Option<&'static str> {
     table.binary_search_by(|(c, _)| c.cmp(&code)).ok().map(|i| table[i].1)
 }
@@ -332,8 +332,8 @@ mod tests {
 
     #[test]
     fn language_and_country_lists_are_the_documented_ones() {
-        assert_eq!(codes::LANGUAGES.len(), 142);
-        assert_eq!(codes::COUNTRIES.len(), 224);
+        assert_eq!(value_lists::LANGUAGES.len(), 142);
+        assert_eq!(value_lists::COUNTRIES.len(), 224);
         for code in ["en", "ru", "de", "zh", "iw", "ji", "in"] {
             assert!(language_code("l", code).is_ok(), "{code}");
         }
@@ -346,10 +346,10 @@ mod tests {
         for code in ["us", "UK", "XX", ""] {
             assert_eq!(country_code("c", code).unwrap_err().code, ErrorCode::InvalidBillingAddressCountryCode, "{code}");
         }
-        assert_eq!(lookup(codes::COUNTRIES, "DE"), Some("Germany"));
-        let mut sorted = codes::LANGUAGES.to_vec();
+        assert_eq!(lookup(value_lists::COUNTRIES, "DE"), Some("Germany"));
+        let mut sorted = value_lists::LANGUAGES.to_vec();
         sorted.sort();
-        assert_eq!(sorted, codes::LANGUAGES, "binary search needs sorted tables");
+        assert_eq!(sorted, value_lists::LANGUAGES, "binary search needs sorted tables");
     }
 
     #[test]

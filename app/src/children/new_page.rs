@@ -148,7 +148,7 @@ fn NewChildForm() -> impl IntoView {
                 hint="IANA name, e.g. Europe/Berlin. Empty: Voximplant's default."
                 value=Signal::derive(move || form.with(|c| c.location.clone())) on_input=move |v| form.update(|c| c.location = v) on_blur=move |_| left("location") />
             <datalist id="time-zones">
-                {voximplant::codes::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
+                {voximplant::value_lists::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
             </datalist>
             <Field name="account_first_name" label="First name" error=error_for("account_first_name")
                 hint="Of the customer's contact person."

@@ -5,6 +5,7 @@
 pub mod browser;
 pub mod dialog;
 pub mod field;
+pub mod lazy;
 pub mod states;
 pub mod table;
 pub mod toast;
