@@ -13,8 +13,8 @@ bench:          ## Print the benchmark table
 watch:          ## Development: rebuild and reload on change
 	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch'
 
-build:          ## Build the release site only
-	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos build --release'
+build:          ## Build the release site only (nothing when it is up to date)
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && build_release_site'
 
 tools:          ## Install the build and test tools only
 	@bash -c 'source scripts/lib.sh && ensure_build_tools && ensure_chromium'

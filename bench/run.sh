@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `make bench`: Voxdesk's numbers, as one table. Later issues add rows.
-#   - release WASM size, raw and gzip -9 (what a browser downloads);
+#   - release WASM, raw and gzip -9: what the first page (the login page) loads in
+#     Chromium, and every chunk together (the site is split per page);
+#   - `make run` until /healthz answers on a built, unchanged tree: before and after
+#     the benchmarks' own builds (kept in target/bench, apart from the release build);
 #   - cold start of `voxdesk serve` until /healthz answers 200: with a new data
 #     directory (includes initdb) and with an existing one (median of 5);
 #   - sandbox throughput for GetChildrenAccounts (count=50) and the typed client's
@@ -11,8 +14,7 @@ source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_build_tools
 
-say "cargo leptos build --release (a no-op when up to date)"
-cargo leptos build --release >&2
+build_release_site >&2
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/voxdesk-bench.XXXXXX")"; chmod 755 "$work"
 trap 'rm -rf "$work"' EXIT
@@ -38,29 +40,82 @@ cold_start() {
 
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
-wasm=target/site/pkg/voxdesk.wasm
-wasm_raw=$(stat -c %s "$wasm")
-wasm_gz=$(gzip -9 -c "$wasm" | wc -c)
-js_gz=$(gzip -9 -c target/site/pkg/voxdesk.js | wc -c)
-css_gz=$(gzip -9 -c target/site/pkg/voxdesk.css | wc -c)
+# make_run_to_healthy: milliseconds from `make run` (scripts/run.sh) to /healthz 200.
+make_run_to_healthy() {
+  local port pid start end
+  port="$(free_port)"
+  start="$(now_ms)"
+  env -u DATABASE_URL scripts/run.sh --listen "127.0.0.1:$port" --data-dir "$work/run-data" >"$work/run.log" 2>&1 &
+  pid=$!
+  until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/run.log" >&2; die "make run exited"; }
+    sleep 0.02
+  done
+  end="$(now_ms)"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  echo $((end - start))
+}
+
+pkg=target/site/pkg
+total_raw=0; total_gz=0
+for file in "$pkg"/*.wasm; do
+  total_raw=$((total_raw + $(stat -c %s "$file")))
+  total_gz=$((total_gz + $(gzip -9 -c "$file" | wc -c)))
+done
+js_gz=$(cat "$pkg"/*.js | gzip -9 | wc -c)
+css_gz=$(gzip -9 -c "$pkg/voxdesk.css" | wc -c)
+
+say "measuring what the first page loads (the login page, in Chromium)"
+ensure_chromium
+port="$(free_port)"
+env -u DATABASE_URL VOXDESK_LOG_FORMAT=json target/release/voxdesk serve \
+  --listen "127.0.0.1:$port" --data-dir "$work/first-page" >"$work/first-page.log" 2>&1 &
+first_page_pid=$!
+wait_for_url "http://127.0.0.1:$port/healthz" 60 || die "the portal did not start"
+read -r _ first_raw first_gz < <(cd end2end && node ../bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login "$ROOT/$pkg" | tail -n 1)
+kill -TERM "$first_page_pid"; wait "$first_page_pid" 2>/dev/null || true
+
+say "timing make run on a built, unchanged tree"
+run_before=$(make_run_to_healthy)
 
 say "measuring the sandbox and the Voximplant client (cargo bench)"
-sandbox_rows="$(cargo bench -q -p sandbox --bench throughput 2>/dev/null | grep '^|')" || die "the sandbox benchmark failed"
+sandbox_rows="$(CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo bench -q -p sandbox --bench throughput 2>/dev/null | grep '^|')" || die "the sandbox benchmark failed"
 say "measuring the audit log (BENCH_AUDIT_EVENTS=${BENCH_AUDIT_EVENTS:-1000000} events; takes a few minutes)"
-audit_rows="$(cargo bench -q -p server --bench audit 2>/dev/null | grep '^|')" || die "the audit benchmark failed"
+audit_rows="$(CARGO_TARGET_DIR="$BENCH_TARGET_DIR" cargo bench -q -p server --bench audit 2>/dev/null | grep '^|')" || die "the audit benchmark failed"
+
+say "timing make run again, after the benchmarks' builds"
+run_after=$(make_run_to_healthy)
 
 say "measuring cold starts"
 first=$(cold_start "$work/data")
 warm=$(for _ in 1 2 3 4 5; do cold_start "$work/data"; done | median)
 
 row() { printf '| %-60s | %12s | %-5s |\n' "$1" "$2" "$3"; }
-echo
+{
 row "benchmark" "value" "unit"
 row "------------------------------------------------------------" "------------" "-----"
-row "release WASM size (raw)" "$wasm_raw" "B"
-row "release WASM size (gzip -9)" "$wasm_gz" "B"
+row "first page (login) WASM loaded (raw)" "$first_raw" "B"
+row "first page (login) WASM loaded (gzip -9)" "$first_gz" "B"
+row "all WASM chunks together (raw)" "$total_raw" "B"
+row "all WASM chunks together (gzip -9)" "$total_gz" "B"
 row "release JS glue + CSS (gzip -9)" "$((js_gz + css_gz))" "B"
+row "make run to /healthz 200, built and unchanged" "$run_before" "ms"
+row "make run to /healthz 200, right after cargo bench" "$run_after" "ms"
 row "cold start to /healthz 200, new data dir (initdb)" "$first" "ms"
 row "cold start to /healthz 200, existing data dir (median of 5)" "$warm" "ms"
 echo "$sandbox_rows"
 echo "$audit_rows"
+} > "$work/table.md"
+echo; cat "$work/table.md"
+
+# The README's numbers are this run's table, never typed by hand.
+python3 - "$ROOT/README.md" "$work/table.md" <<'PY'
+import re, sys
+readme, table = sys.argv[1], open(sys.argv[2]).read().strip()
+text = open(readme).read()
+block = "<!-- bench:start (written by make bench) -->\n" + table + "\n<!-- bench:end -->"
+new = re.sub(r"<!-- bench:start.*?<!-- bench:end -->", lambda _: block, text, flags=re.S)
+if new != text:
+    open(readme, "w").write(new)
+PY
+say "README.md's benchmark table is updated from this run"

@@ -58,10 +58,35 @@ impl std::fmt::Display for Role {
     }
 }
 
-/// Everything a server function can require. Deny by default: a role has exactly
-/// the permissions listed here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Permission {
+/// A permission as a type, for the server's guard: `require::<cap::ManageUsers>()`.
+pub trait Capability: Send + Sync + 'static {
+    const PERMISSION: Permission;
+}
+
+/// Declares [`Permission`] and, for each of its variants, the marker type in [`cap`]
+/// that stands for it: one list, so the two cannot drift apart.
+macro_rules! permissions {
+    ($($(#[$doc:meta])* $name:ident,)+) => {
+        /// Everything a server function can require. Deny by default: a role has
+        /// exactly the permissions listed in [`Permission::roles`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum Permission {
+            $($(#[$doc])* $name,)+
+        }
+
+        /// One marker type per [`Permission`].
+        pub mod cap {
+            $(
+                pub struct $name;
+                impl super::Capability for $name {
+                    const PERMISSION: super::Permission = super::Permission::$name;
+                }
+            )+
+        }
+    };
+}
+
+permissions! {
     /// Any logged-in user: the dashboard, choosing a connection.
     SignedIn,
     ViewChildren,

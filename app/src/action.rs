@@ -108,3 +108,15 @@ impl Endpoint {
         Endpoint { path, access: Access::Public, audited: Some(action) }
     }
 }
+
+/// The check for an action that creates a row named `name`: it happened if a row of
+/// `table` has `column = name` now. `None` while the database cannot be asked.
+pub async fn row_exists(backend: &Backend, table: &'static str, column: &'static str, noun: &str, name: &str) -> Settlement {
+    let query = format!("SELECT EXISTS (SELECT 1 FROM {table} WHERE {column} = $1)");
+    let exists: bool = sqlx::query_scalar(&query).bind(name).fetch_one(backend.unguarded_pool()).await.ok()?;
+    Some(if exists {
+        crate::audit::ssr::found(Outcome::Ok, format!("{noun} {name} exists"))
+    } else {
+        crate::audit::ssr::found(Outcome::Error, format!("{noun} {name} does not exist: the action did not happen"))
+    })
+}

@@ -150,6 +150,20 @@ test('a service-account connection is added by uploading its credentials file', 
   const row = page.locator('[data-test="connection-Sandbox by key"]');
   await expect(row).toContainText('Service account');
   await expect(row).not.toContainText('PRIVATE KEY');
+
+  // Removing it asks first, in a dialog that says what happens; Cancel keeps it.
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove the connection “Sandbox by key”?' });
+  await expect(dialog).toBeVisible();
+  await expect(dialog).toContainText('This cannot be undone.');
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toBeHidden();
+  await expect(row).toBeVisible();
+  await row.getByRole('button', { name: 'Remove', exact: true }).click();
+  await dialog.getByRole('button', { name: 'Remove connection' }).click();
+  await expect(page.locator('[data-test="connection-Sandbox by key"]')).toHaveCount(0);
+  await expect(page.locator('[data-test="toast"]').first()).toContainText('removed');
+  await expect(page.locator('[data-test="connection-Sandbox (demo)"]')).toBeVisible();
 });
 
 test('credentials are rotated to a service account for the same account', async ({ page }) => {

@@ -5,8 +5,7 @@ use leptos::server_fn::ServerFn;
 use super::{AddConnection, CheckConnection, ListConnections, RemoveConnection, RenameConnection, RotateConnection, SelectConnection};
 use crate::{
     access::Permission,
-    action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
-    audit::{ssr::found, Outcome},
+    action::{row_exists, Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
     backend::Backend,
 };
 
@@ -31,17 +30,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 /// An interrupted add happened if a connection with that name exists.
 fn added<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
-    Box::pin(async move {
-        let name = intent.params["name"].as_str().unwrap_or_default().to_string();
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM connections WHERE name = $1)")
-            .bind(&name)
-            .fetch_one(backend.unguarded_pool())
-            .await
-            .ok()?;
-        Some(if exists {
-            found(Outcome::Ok, format!("connection {name} exists"))
-        } else {
-            found(Outcome::Error, format!("connection {name} does not exist: the action did not happen"))
-        })
-    })
+    let name = intent.params["name"].as_str().unwrap_or_default().to_string();
+    Box::pin(async move { row_exists(backend, "connections", "name", "connection", &name).await })
 }

@@ -5,8 +5,7 @@ use leptos::server_fn::ServerFn;
 use super::{CreateUser, ListUsers, ResetUserPassword, SetUserActive, SetUserRole};
 use crate::{
     access::Permission,
-    action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
-    audit::{ssr::found, Outcome},
+    action::{row_exists, Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
     backend::Backend,
 };
 
@@ -25,17 +24,6 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 /// An interrupted create happened if a user with that name exists.
 fn created<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
-    Box::pin(async move {
-        let username = intent.params["username"].as_str().unwrap_or_default().to_string();
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE username = $1)")
-            .bind(&username)
-            .fetch_one(backend.unguarded_pool())
-            .await
-            .ok()?;
-        Some(if exists {
-            found(Outcome::Ok, format!("user {username} exists"))
-        } else {
-            found(Outcome::Error, format!("user {username} does not exist: the action did not happen"))
-        })
-    })
+    let name = intent.params["username"].as_str().unwrap_or_default().to_string();
+    Box::pin(async move { row_exists(backend, "users", "username", "user", &name).await })
 }

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 
 use super::session::{authenticate, SessionUser};
+pub use crate::access::{cap, Capability};
 use crate::{
     access::Permission,
     action::Audited,
@@ -22,37 +23,6 @@ use crate::{
 
 /// A refused server-function call.
 pub const ACCESS_DENIED: &str = "access.denied";
-
-/// A permission, as a type: `require::<cap::ManageUsers>()`.
-pub trait Capability: Send + Sync + 'static {
-    const PERMISSION: Permission;
-}
-
-macro_rules! capabilities {
-    ($($name:ident),+ $(,)?) => {
-        /// One marker type per [`Permission`].
-        pub mod cap {
-            $(
-                pub struct $name;
-                impl super::Capability for $name {
-                    const PERMISSION: crate::access::Permission = crate::access::Permission::$name;
-                }
-            )+
-        }
-    };
-}
-
-capabilities!(
-    SignedIn,
-    ViewChildren,
-    EditChildNotifications,
-    ManageChildren,
-    ViewBilling,
-    ManageBilling,
-    ViewAudit,
-    ManageUsers,
-    ManageConnections,
-);
 
 /// Proof that the current request's user holds capability `C`.
 pub struct Authorized<C: Capability> {
