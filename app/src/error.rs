@@ -204,6 +204,35 @@ mod tests {
     }
 
     #[test]
+    fn invalid_carries_every_problem_next_to_its_field() {
+        assert_eq!(AppError::check_all(Vec::new()), Ok(()));
+        let error = AppError::check_all(vec![
+            ("account_name".into(), "Account name is required.".into()),
+            ("account_email".into(), "Enter an email address.".into()),
+        ])
+        .unwrap_err();
+        assert_eq!(error.fields(), ["account_name", "account_email"]);
+        assert_eq!(error.for_field("account_email").as_deref(), Some("Enter an email address."));
+        assert_eq!(error.for_field("location"), None);
+        assert_eq!(error.general(), None, "field problems are shown next to their fields");
+        assert_eq!(error.status(), 422);
+        assert_eq!(AppError::Forbidden.general().as_deref(), Some("Your role does not allow this."));
+        // What crosses the wire decodes to the same error.
+        let wire = serde_json::to_string(&error).unwrap();
+        assert_eq!(serde_json::from_str::<AppError>(&wire).unwrap(), error);
+    }
+
+    #[test]
+    fn voximplant_without_a_clear_answer_is_unavailable_not_refused() {
+        let refused = AppError::from(voximplant::client::Error::Api { code: voximplant::ErrorCode::AccountNameAlreadyUsed, msg: "taken".into() });
+        assert!(matches!(refused, AppError::Upstream { code: 106, .. }), "{refused:?}");
+        assert!(!refused.is_unclear_voximplant_answer());
+        let timeout = AppError::from(voximplant::client::Error::Timeout);
+        assert!(timeout.is_unclear_voximplant_answer(), "{timeout:?}");
+        assert!(!AppError::unavailable("The database", "down").is_unclear_voximplant_answer());
+    }
+
+    #[test]
     fn unavailable_names_the_dependency_only() {
         let error = AppError::unavailable("The database", "connection refused (os error 111) at /run/x");
         let shown = error.to_string();

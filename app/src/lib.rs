@@ -51,11 +51,11 @@ lazy_page!(AdminRoute => AdminPage);
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
 #[component]
-fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
+fn AppRoutes() -> impl IntoView {
     provide_auth();
     provide_toasts();
     view! {
-        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <div id="app" data-hydrated="false">
             <Layout>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
@@ -112,14 +112,18 @@ fn set_content_security_policy() {
     }
 }
 
+/// Marks the page as taken over by the WASM (`#app[data-hydrated="true"]`), once all
+/// of it is hydrated. Browser tests wait for it, because a broken WASM still leaves a
+/// perfectly readable server-rendered page behind.
+pub fn mark_hydrated() {
+    if let Some(app) = document().get_element_by_id("app") {
+        let _ = app.set_attribute("data-hydrated", "true");
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-
-    // Set once the WASM has taken over the page. Browser tests wait for it, because a
-    // broken WASM still leaves a perfectly readable server-rendered page behind.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/voxdesk.css" />
@@ -129,7 +133,7 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Voxdesk".to_string() } else { format!("{page} · Voxdesk") }
         } />
         <Router>
-            <AppRoutes hydrated />
+            <AppRoutes />
         </Router>
     }
 }

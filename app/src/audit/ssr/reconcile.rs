@@ -18,8 +18,8 @@ use crate::{
 /// found. `actions` are every declared action (see `crate::registry`).
 pub async fn reconcile(backend: &Backend, actions: &[&Audited], older_than_seconds: i64) -> Result<usize, AppError> {
     let pool = backend.unguarded_pool();
-    let pending: Vec<(i64, String, Option<String>, String, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT e.seq, e.action, e.method, e.targets, e.params, e.connection_id, e.connection_name FROM audit_events e
+    let pending: Vec<(i64, String, String, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
+        "SELECT e.seq, e.action, e.targets, e.params, e.connection_id, e.connection_name FROM audit_events e
          WHERE e.kind = 'intent' AND e.occurred_at < now() - make_interval(secs => $1)
            AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.kind = 'outcome' AND o.intent_seq = e.seq)
          ORDER BY e.seq",
@@ -29,7 +29,7 @@ pub async fn reconcile(backend: &Backend, actions: &[&Audited], older_than_secon
     .await
     .map_err(unavailable)?;
     let mut settled = 0;
-    for (seq, action, method, targets, params, connection_id, connection_name) in pending {
+    for (seq, action, targets, params, connection_id, connection_name) in pending {
         let mut context = AuditContext::system("reconciler");
         if let (Some(id), Some(name)) = (connection_id, &connection_name) {
             context = context.with_connection(id, name);
@@ -51,8 +51,8 @@ pub async fn reconcile(backend: &Backend, actions: &[&Audited], older_than_secon
             tracing::warn!(seq, action = %intent.action, "audit intent left unsettled: its outcome cannot be checked now");
             continue;
         };
-        let event = NewEvent::outcome(seq, &intent.action, method.as_deref(), intent.targets, outcome).with_detail(detail);
-        append(pool, &context, NewEvent { method: None, ..event }).await?;
+        let event = NewEvent::outcome(seq, &intent.action, None, intent.targets, outcome).with_detail(detail);
+        append(pool, &context, event).await?;
         settled += 1;
     }
     Ok(settled)
