@@ -47,6 +47,7 @@ use crate::{
 lazy_page!(DashboardRoute => DashboardPage);
 lazy_page!(BillingRoute => BillingPage);
 lazy_page!(AdminRoute => AdminPage);
+lazy_page!(SetupRoute => SetupPage);
 
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
@@ -60,7 +61,7 @@ fn AppRoutes() -> impl IntoView {
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async />
                     <ChildrenRoutes />
                     <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async />
                     <AuditRoutes />
