@@ -21,16 +21,16 @@ trap 'rm -rf "$work"' EXIT
 
 now_ms() { date +%s%3N; }
 
-# cold_start DATA_DIR: prints milliseconds from exec to the first 200 from /healthz.
-cold_start() {
-  local data="$1" port pid start end
+# until_healthy COMMAND…: starts COMMAND with `--listen 127.0.0.1:<free port>`
+# appended, prints the milliseconds until its /healthz answers 200, then stops it.
+until_healthy() {
+  local port pid start end
   port="$(free_port)"
   start="$(now_ms)"
-  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json target/release/voxdesk serve \
-    --listen "127.0.0.1:$port" --data-dir "$data" >"$work/server.log" 2>&1 &
+  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json "$@" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
   pid=$!
   until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; die "voxdesk exited"; }
+    kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; die "$1 exited"; }
     sleep 0.01
   done
   end="$(now_ms)"
@@ -38,23 +38,13 @@ cold_start() {
   echo $((end - start))
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+# cold_start DATA_DIR: `voxdesk serve` itself, from exec to the first 200.
+cold_start() { until_healthy target/release/voxdesk serve --data-dir "$1"; }
 
-# make_run_to_healthy: milliseconds from `make run` (scripts/run.sh) to /healthz 200.
-make_run_to_healthy() {
-  local port pid start end
-  port="$(free_port)"
-  start="$(now_ms)"
-  env -u DATABASE_URL scripts/run.sh --listen "127.0.0.1:$port" --data-dir "$work/run-data" >"$work/run.log" 2>&1 &
-  pid=$!
-  until curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/run.log" >&2; die "make run exited"; }
-    sleep 0.02
-  done
-  end="$(now_ms)"
-  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  echo $((end - start))
-}
+# make_run_to_healthy: `make run` (scripts/run.sh: tool checks, build check, demo mode).
+make_run_to_healthy() { until_healthy scripts/run.sh --data-dir "$work/run-data"; }
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 pkg=target/site/pkg
 total_raw=0; total_gz=0

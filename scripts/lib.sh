@@ -116,10 +116,10 @@ build_release_site() {
     say "the release site is up to date"
     return
   fi
-  say "building the release site (cargo leptos build --release --split)"
+  say "building the release site (cargo leptos build --release)"
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
-  (cd "$ROOT" && cargo leptos build --release --split)
+  (cd "$ROOT" && cargo leptos build --release)
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
 }
 

@@ -32,7 +32,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 use crate::{
@@ -44,28 +44,23 @@ use crate::{
     ui::{provide_toasts, ToastRegion},
 };
 
-lazy_page!(DashboardRoute => DashboardPage);
-lazy_page!(BillingRoute => BillingPage);
-lazy_page!(AdminRoute => AdminPage);
-lazy_page!(SetupRoute => SetupPage);
-
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
 #[component]
-fn AppRoutes() -> impl IntoView {
+fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
     provide_auth();
     provide_toasts();
     view! {
-        <div id="app" data-hydrated="false">
+        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <Layout>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view={Lazy::<SetupRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <ChildrenRoutes />
-                    <Route path=path!("/billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
                     <AuditRoutes />
-                    <Route path=path!("/admin") view={Lazy::<AdminRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
             <ToastRegion />
@@ -113,18 +108,14 @@ fn set_content_security_policy() {
     }
 }
 
-/// Marks the page as taken over by the WASM (`#app[data-hydrated="true"]`), once all
-/// of it is hydrated. Browser tests wait for it, because a broken WASM still leaves a
-/// perfectly readable server-rendered page behind.
-pub fn mark_hydrated() {
-    if let Some(app) = document().get_element_by_id("app") {
-        let _ = app.set_attribute("data-hydrated", "true");
-    }
-}
-
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+
+    // Set once the WASM has taken over the page. Browser tests wait for it, because a
+    // broken WASM still leaves a perfectly readable server-rendered page behind.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
 
     view! {
         <Stylesheet id="leptos" href="/pkg/voxdesk.css" />
@@ -134,7 +125,7 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Voxdesk".to_string() } else { format!("{page} · Voxdesk") }
         } />
         <Router>
-            <AppRoutes />
+            <AppRoutes hydrated />
         </Router>
     }
 }

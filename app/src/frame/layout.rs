@@ -45,10 +45,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 // and the navigation should not blank out meanwhile.
                 <Transition>
                     {move || Suspend::new(async move {
-                        match auth.user.await.ok().flatten() {
-                            Some(me) => Some(navigation(me).await),
-                            None => None,
-                        }
+                        auth.user.await.ok().flatten().map(|me| view! { <Navigation me /> })
                     })}
                 </Transition>
             </header>
@@ -57,13 +54,6 @@ pub fn Layout(children: Children) -> impl IntoView {
             </main>
         </div>
     }
-}
-
-/// The signed-in part of the frame, loaded only once someone is signed in (its own
-/// WASM chunk: the login page does not carry it).
-#[lazy]
-async fn navigation(me: Me) -> AnyView {
-    view! { <Navigation me /> }.into_any()
 }
 
 #[component]

@@ -5,7 +5,6 @@
 pub mod browser;
 pub mod dialog;
 pub mod field;
-pub mod lazy;
 pub mod states;
 pub mod table;
 pub mod toast;
