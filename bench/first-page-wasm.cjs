@@ -1,6 +1,7 @@
 // Which WASM files a browser loads for a page of the running portal, and their
 // sizes gzip -9: `node bench/first-page-wasm.cjs BASE_URL PATH SITE_PKG_DIR`.
-// Prints one line per file, then `total <raw> <gzip>`. Run from end2end/ (Playwright).
+// Prints one line per file, then `total <raw> <gzip>`. Needs end2end/'s Playwright
+// (NODE_PATH=end2end/node_modules).
 const { chromium } = require('playwright');
 const fs = require('node:fs');
 const path = require('node:path');

@@ -79,9 +79,12 @@ pub fn group_thousands(number: u64) -> String {
 }
 
 /// "41–60 of 10,000" with links to the previous and next pages; `href` builds the
-/// address of the page starting at an offset.
+/// address of the page starting at an offset (keeping the list's filters and sort).
 #[component]
-pub fn Pager(offset: u64, count: u64, total: u64, href: fn(u64) -> String) -> impl IntoView {
+pub fn Pager<H>(offset: u64, count: u64, total: u64, href: H) -> impl IntoView
+where
+    H: Fn(u64) -> String + 'static,
+{
     let shown_to = (offset + count).min(total);
     let position = if total == 0 {
         "Nothing to show".to_string()
@@ -110,5 +113,13 @@ mod tests {
         assert_eq!(group_thousands(1000), "1,000");
         assert_eq!(group_thousands(10_000), "10,000");
         assert_eq!(group_thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn sorting_flips_and_speaks() {
+        use super::SortDirection::*;
+        assert_eq!(Ascending.flipped(), Descending);
+        assert_eq!(Descending.flipped(), Ascending);
+        assert_eq!(Ascending.aria(), "ascending");
     }
 }
