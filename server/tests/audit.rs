@@ -14,11 +14,12 @@ use app::{
     },
     auth::SetupFirstAdmin,
     children::{CreateChild, NewChild},
-    connections::{RemoveConnection, RenameConnection, RotateConnection, SelectConnection},
+    connections::{AddConnection, RemoveConnection, RenameConnection, RotateConnection, SelectConnection},
     error::AppError,
     users::{CreateUser, ResetUserPassword, SetUserActive, SetUserRole},
 };
 use common::{add_user, audit_events, Portal};
+use leptos::server_fn::ServerFn;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -191,9 +192,14 @@ async fn the_application_role_appends_but_cannot_rewrite_the_log(pool: PgPool) {
     add_user(&app_pool, "boss", Role::Admin).await;
     let server = common::start_migrated(app_pool.clone(), Default::default()).await;
     let admin = server.signed_in("boss").await;
-    let form = [("username", "newbie"), ("email", "newbie@voxdesk.example"), ("display_name", "Newbie"), ("role", "auditor")];
-    let created = admin.post(server.url("/api/users/create")).form(&form).send().await.unwrap();
-    assert_eq!(created.status(), StatusCode::OK);
+    let newbie = CreateUser {
+        username: "newbie".into(),
+        email: "newbie@voxdesk.example".into(),
+        display_name: "Newbie".into(),
+        role: "auditor".into(),
+        password: None,
+    };
+    server.call(&admin, newbie).await.unwrap();
     assert_eq!(events(&app_pool, "user.create").await.len(), 2);
 
     for statement in [
@@ -443,46 +449,59 @@ async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
     add_user(&pool, "boss", Role::Admin).await;
     let admin = server.signed_in("boss").await;
     let (sandbox, base_url) = common::start_sandbox().await;
-    let form = common::connection_form(&sandbox, &base_url);
+    let parent = sandbox.parent();
+    let add = || AddConnection {
+        name: "Main".into(),
+        kind: "api_key".into(),
+        base_url: base_url.clone(),
+        account_id: Some(parent.account_id.to_string()),
+        api_key: Some(parent.api_key.clone()),
+        credentials_json: None,
+    };
+    let refuse_audit_writes = || {
+        // As when the audit table's disk is full; everything else works.
+        sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID").execute(&pool)
+    };
+    let allow_audit_writes = || sqlx::query("ALTER TABLE audit_events DROP CONSTRAINT audit_refuses_writes").execute(&pool);
 
-    // The audit table refuses new rows (as when its disk is full); everything else works.
-    sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let refused = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
-    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(refused.text().await.unwrap().contains("The audit log"), "the user is told why");
+    refuse_audit_writes().await.unwrap();
+    let refused = server.call(&admin, add()).await.unwrap_err();
+    assert!(matches!(&refused, AppError::Unavailable { what, .. } if what == "The audit log"), "the user is told why: {refused:?}");
     assert_eq!(sandbox.calls(), 0, "Voximplant was never called");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM connections").fetch_one(&pool).await.unwrap();
     assert_eq!(stored, 0);
 
     // With the audit log back, the same request goes through, audited.
-    sqlx::query("ALTER TABLE audit_events DROP CONSTRAINT audit_refuses_writes").execute(&pool).await.unwrap();
-    let accepted = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
-    assert_eq!(accepted.status(), StatusCode::OK);
+    allow_audit_writes().await.unwrap();
+    server.call(&admin, add()).await.unwrap();
     assert_eq!(sandbox.calls(), 1);
     assert_eq!(events(&pool, "connection.add").await.len(), 2);
 
     // The same for a Voximplant mutation: no child is created while it cannot be audited.
-    sqlx::query("ALTER TABLE audit_events ADD CONSTRAINT audit_refuses_writes CHECK (false) NOT VALID")
-        .execute(&pool)
-        .await
-        .unwrap();
-    let child = [
-        ("child[account_name]", "unaudited"),
-        ("child[account_email]", "unaudited@child.example"),
-        ("child[account_password]", "Chi1d!secret"),
-    ];
-    let refused = admin.post(server.url("/api/children/create")).form(&child).send().await.unwrap();
-    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    refuse_audit_writes().await.unwrap();
+    let child = NewChild {
+        account_name: "unaudited".into(),
+        account_email: "unaudited@child.example".into(),
+        account_password: "Chi1d!secret".into(),
+        ..Default::default()
+    };
+    let refused = server.call(&admin, CreateChild { child }).await.unwrap_err();
+    assert!(matches!(refused, AppError::Unavailable { .. }), "{refused:?}");
     assert_eq!(sandbox.calls(), 1, "Voximplant was never called");
     assert!(sandbox.child_by_name("unaudited").is_none());
-    sqlx::query("ALTER TABLE audit_events DROP CONSTRAINT audit_refuses_writes").execute(&pool).await.unwrap();
+    allow_audit_writes().await.unwrap();
 
-    // PostgreSQL gone entirely: refused too, and still no call to Voximplant.
+    // PostgreSQL gone entirely (sessions too, so the HTTP layer may answer before the
+    // server function does): refused, and still no call to Voximplant.
     pool.close().await;
-    let refused = admin.post(server.url("/api/connections/add")).form(&form).send().await.unwrap();
+    let body = serde_qs::to_string(&add()).unwrap();
+    let refused = admin
+        .post(server.url(AddConnection::PATH))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert!(refused.status().is_server_error(), "{}", refused.status());
     assert_eq!(sandbox.calls(), 1);
 }
