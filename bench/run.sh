@@ -62,7 +62,11 @@ env -u DATABASE_URL VOXDESK_LOG_FORMAT=json target/release/voxdesk serve \
   --listen "127.0.0.1:$port" --data-dir "$work/first-page" >"$work/first-page.log" 2>&1 &
 first_page_pid=$!
 wait_for_url "http://127.0.0.1:$port/healthz" 60 || die "the portal did not start"
-read -r _ first_raw first_gz < <(NODE_PATH="$ROOT/end2end/node_modules" node bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login "$ROOT/$pkg" | tail -n 1)
+first_raw=0; first_gz=0
+while read -r name; do
+  first_raw=$((first_raw + $(stat -c %s "$pkg/$name")))
+  first_gz=$((first_gz + $(gzip -9 -c "$pkg/$name" | wc -c)))
+done < <(NODE_PATH="$ROOT/end2end/node_modules" node bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login)
 kill -TERM "$first_page_pid"; wait "$first_page_pid" 2>/dev/null || true
 
 say "timing make run on a built, unchanged tree"
