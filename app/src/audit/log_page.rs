@@ -38,18 +38,9 @@ fn query_string(filter: &AuditFilter, extra: Option<(&str, String)>) -> String {
     }
     pairs
         .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .map(|(k, v)| format!("{k}={}", crate::ui::url_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[component]

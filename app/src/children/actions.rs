@@ -1,12 +1,17 @@
-//! Child accounts' actions.
+//! Child accounts' actions: who may call each server function, what the audit log
+//! calls it, and how the reconciler checks an interrupted one.
 
 use leptos::server_fn::ServerFn;
+use serde_json::{json, Value};
 use voximplant::{
-    methods::{AddAccount, GetChildrenAccounts},
+    methods::{AddAccount, GetChildrenAccounts, SetChildAccountInfo},
     Method,
 };
 
-use super::CreateChild;
+use super::{
+    model::compare, ssr::read_child, ActivateChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
+    UpdateChildNotifications,
+};
 use crate::{
     access::Permission,
     action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
@@ -19,23 +24,45 @@ use crate::{
 pub const CREATE: Audited = Audited::new("child_account.create").calls(AddAccount::NAME).checked_by(created);
 /// The sensitive read of a new child's API key (a fact, recorded before it is shown).
 pub const SHOW_API_KEY: &str = "child_account.api_key.show";
+pub const UPDATE: Audited = Audited::new("child_account.update").calls(SetChildAccountInfo::NAME).checked_by(edited);
+pub const NOTIFICATIONS: Audited =
+    Audited::new("child_account.notifications.update").calls(SetChildAccountInfo::NAME).checked_by(edited);
+pub const ACTIVATE: Audited = Audited::new("child_account.activate").calls(SetChildAccountInfo::NAME).checked_by(edited);
+pub const DEACTIVATE: Audited = Audited::new("child_account.deactivate").calls(SetChildAccountInfo::NAME).checked_by(edited);
 
-pub const ENDPOINTS: &[Endpoint] = &[Endpoint::write(CreateChild::PATH, Permission::ManageChildren, &CREATE)];
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::read(ListChildren::PATH, Permission::ViewChildren),
+    Endpoint::read(GetChild::PATH, Permission::ViewChildren),
+    Endpoint::write(CreateChild::PATH, Permission::ManageChildren, &CREATE),
+    Endpoint::write(UpdateChild::PATH, Permission::ManageChildren, &UPDATE),
+    Endpoint::write(ActivateChild::PATH, Permission::ManageChildren, &ACTIVATE),
+    Endpoint::write(DeactivateChild::PATH, Permission::ManageChildren, &DEACTIVATE),
+    Endpoint::write(UpdateChildNotifications::PATH, Permission::EditChildNotifications, &NOTIFICATIONS),
+];
+
+/// The parent connection's client for an interrupted action, or the settlement
+/// when there is none to ask.
+async fn client_of(backend: &Backend, intent: &PendingIntent) -> Result<voximplant::client::Client, Settlement> {
+    let gone = || {
+        let mut settled = found(Outcome::Unknown, "the parent connection is gone; check by hand");
+        settled.1["targets"] = intent.targets.clone();
+        Some(settled)
+    };
+    let Some(connection) = intent.connection_id else { return Err(gone()) };
+    match client_for(backend, connection).await {
+        Ok((_, client)) => Ok(client),
+        Err(AppError::NotFound(_)) => Err(gone()),
+        Err(_) => Err(None),
+    }
+}
 
 /// An interrupted create happened if the parent account has a child with that name
 /// now. `None` while Voximplant cannot be asked (a later pass tries again).
 fn created<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
     Box::pin(async move {
-        let gone = || {
-            let mut settled = found(Outcome::Unknown, "the parent connection is gone; check by hand");
-            settled.1["targets"] = intent.targets.clone();
-            Some(settled)
-        };
-        let Some(connection) = intent.connection_id else { return gone() };
-        let client = match client_for(backend, connection).await {
-            Ok((_, client)) => client,
-            Err(AppError::NotFound(_)) => return gone(),
-            Err(_) => return None,
+        let client = match client_of(backend, intent).await {
+            Ok(client) => client,
+            Err(settled) => return settled,
         };
         let name = intent.params["account_name"].as_str()?.to_string();
         let request = GetChildrenAccounts { child_account_name: Some(name.clone()), ..Default::default() };
@@ -44,6 +71,43 @@ fn created<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a,
         Some(match child {
             Some(child) => found(Outcome::Ok, format!("child account {name} exists (id {})", child.account_id)),
             None => found(Outcome::Error, format!("child account {name} does not exist: the action did not happen")),
+        })
+    })
+}
+
+/// An interrupted edit is settled by reading the child back: every intended value
+/// there → it happened; none → it did not; some → unknown, with the difference on
+/// record for a person to look at.
+fn edited<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
+    Box::pin(async move {
+        let client = match client_of(backend, intent).await {
+            Ok(client) => client,
+            Err(settled) => return settled,
+        };
+        let id = intent.params["child_account_id"].as_u64()?;
+        let set = intent.params["set"].as_object()?.clone();
+        let child = match read_child(&client, id).await {
+            Ok(child) => child,
+            Err(AppError::NotFound(_)) => {
+                return Some(found(Outcome::Unknown, format!("child account {id} no longer exists; check by hand")))
+            }
+            Err(_) => return None,
+        };
+        let (matching, differing) = compare(&set, &child);
+        Some(match (matching.is_empty(), differing.is_empty()) {
+            (true, true) => found(Outcome::Unknown, format!("child account {id}: Voximplant does not report what was changed; check by hand")),
+            (false, true) => found(Outcome::Ok, format!("child account {id} has every intended value")),
+            (true, false) => {
+                let mut settled = found(Outcome::Error, format!("child account {id} has none of the intended values: the action did not happen"));
+                settled.1["difference"] = Value::Object(differing);
+                settled
+            }
+            (false, false) => {
+                let mut settled = found(Outcome::Unknown, format!("child account {id} has some intended values, not all; check by hand"));
+                settled.1["difference"] = Value::Object(differing);
+                settled.1["matching"] = json!(matching);
+                settled
+            }
         })
     })
 }

@@ -14,11 +14,18 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod actions;
+pub mod child_page;
+pub mod edit_page;
 pub mod list_page;
+pub mod model;
 pub mod new_page;
+pub mod query;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+use model::{ChildAccount, ChildChanges, ChildDetails, NotificationChanges};
+use query::{ChildPage, ChildQuery};
 
 /// The create form, as typed. Field names are AddAccount's parameter names, so a
 /// rule's complaint lands next to the field it is about.
@@ -117,6 +124,42 @@ pub struct CreatedChild {
 #[server(endpoint = "children/create")]
 pub async fn create_child(child: NewChild) -> Result<CreatedChild, AppError> {
     ssr::service::<ssr::ChildAccounts>().await?.create(child).await
+}
+
+/// One page of the child-account list (GetChildrenAccounts).
+#[server(endpoint = "children/list")]
+pub async fn list_children(query: ChildQuery) -> Result<ChildPage, AppError> {
+    ssr::service::<ssr::ChildReader>().await?.list(query).await
+}
+
+/// One child account and its verification documents.
+#[server(endpoint = "children/get")]
+pub async fn get_child(account_id: u64) -> Result<ChildDetails, AppError> {
+    ssr::service::<ssr::ChildReader>().await?.details(account_id).await
+}
+
+/// Edits a child account (SetChildAccountInfo): only the fields that differ are sent.
+#[server(endpoint = "children/update")]
+pub async fn update_child(account_id: u64, changes: ChildChanges) -> Result<ChildAccount, AppError> {
+    ssr::service::<ssr::ChildAccounts>().await?.update(account_id, changes).await
+}
+
+/// Changes a child's notification switches, and nothing else.
+#[server(endpoint = "children/notifications")]
+pub async fn update_child_notifications(account_id: u64, notifications: NotificationChanges) -> Result<ChildAccount, AppError> {
+    ssr::service::<ssr::NotificationEditor>().await?.update(account_id, notifications).await
+}
+
+/// Activates a child account: it can use Voximplant and be charged again.
+#[server(endpoint = "children/activate")]
+pub async fn activate_child(account_id: u64) -> Result<ChildAccount, AppError> {
+    ssr::service::<ssr::ChildAccounts>().await?.set_active(account_id, true).await
+}
+
+/// Deactivates a child account: its calls and API access stop until activated.
+#[server(endpoint = "children/deactivate")]
+pub async fn deactivate_child(account_id: u64) -> Result<ChildAccount, AppError> {
+    ssr::service::<ssr::ChildAccounts>().await?.set_active(account_id, false).await
 }
 
 #[cfg(test)]

@@ -9,8 +9,18 @@ pub mod states;
 pub mod table;
 pub mod toast;
 
-pub use dialog::ConfirmDialog;
+pub use dialog::{ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormField};
 pub use states::{EmptyState, ErrorState, Loading};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};
+
+/// `text` as one URL query value: everything but unreserved characters escaped.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

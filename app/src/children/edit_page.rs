@@ -1,0 +1,237 @@
+//! Editing a child account: Voximplant's rules as you type, "Save changes" shows what
+//! will change (before → after) and sends only that; then the child's page shows
+//! Voximplant's values, read again.
+
+use leptos::{ev::SubmitEvent, prelude::*};
+use leptos_meta::Title;
+use leptos_router::{components::A, hooks::use_navigate};
+
+use super::{
+    child_page::child_id_from_url,
+    get_child,
+    model::{ChildAccount, ChildForm},
+    UpdateChild,
+};
+use crate::{
+    access::Permission,
+    error::AppError,
+    frame::Guarded,
+    ui::{browser::focus, use_toasts, Check, ErrorState, Field, Loading, ModalDialog},
+};
+
+#[component]
+pub fn EditChildPage() -> impl IntoView {
+    let id = child_id_from_url();
+    let details = Resource::new(move || id.get(), |id| async move {
+        match id {
+            Ok(id) => get_child(id).await,
+            Err(error) => Err(error),
+        }
+    });
+    view! {
+        <Title text="Edit child account" />
+        <Guarded permission=Permission::ManageChildren>
+            <section class="page">
+                <Transition fallback=|| view! { <Loading what="Loading the child account…" /> }>
+                    {move || Suspend::new(async move {
+                        match details.await {
+                            Ok(details) => view! { <EditForm child=details.account /> }.into_any(),
+                            Err(error) => view! {
+                                <h1>"Edit child account"</h1>
+                                <div class="card">
+                                    <ErrorState error retry=Callback::new(move |_| details.refetch()) />
+                                    <A href="/children" attr:class="button button-secondary">"Back to the list"</A>
+                                </div>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </Guarded>
+    }
+}
+
+#[component]
+fn EditForm(child: ChildAccount) -> impl IntoView {
+    let save = ServerAction::<UpdateChild>::new();
+    let toasts = use_toasts();
+    let navigate = use_navigate();
+    let id = child.account_id;
+    let page = format!("/children/{id}");
+    let form = RwSignal::new(ChildForm::from_account(&child));
+    let child = StoredValue::new(child);
+    let submitted = RwSignal::new(false);
+    let touched = RwSignal::new(Vec::<&'static str>::new());
+    let server_error = RwSignal::new(None::<AppError>);
+    let confirming = RwSignal::new(false);
+    // What the form would send, or why it cannot be read.
+    let changes = Memo::new(move |_| form.with(|f| child.with_value(|c| f.changes(c))));
+    let problems = Memo::new(move |_| match changes.get() {
+        Ok(changes) => changes.problems(),
+        Err(error) => error.fields().iter().map(|f| (f.to_string(), error.for_field(f).unwrap_or_default())).collect(),
+    });
+    Effect::new(move |previous: Option<()>| {
+        form.track();
+        if previous.is_some() {
+            server_error.set(None);
+        }
+    });
+    {
+        let page = page.clone();
+        Effect::new(move |_| match save.value().get() {
+            Some(Ok(now)) => {
+                toasts.show(format!("Saved. {} now shows Voximplant's values.", now.account_name));
+                navigate(&page, Default::default());
+            }
+            Some(Err(error)) => {
+                let first = error.fields().first().map(|f| f.to_string());
+                server_error.set(Some(error));
+                if let Some(field) = first {
+                    focus(&format!("field-{field}"));
+                }
+            }
+            None => {}
+        });
+    }
+
+    // The password's rules show as you type; other fields once left, all after a submit.
+    let error_for = move |field: &'static str| {
+        move || {
+            let typed_password = field == "new_child_account_password" && form.with(|f| !f.new_child_account_password.is_empty());
+            let shown = submitted.get() || typed_password || touched.with(|t| t.contains(&field));
+            let local = problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
+            shown.then_some(local).flatten().or_else(|| server_error.get().and_then(|e| e.for_field(field)))
+        }
+    };
+    let nothing_changed = move || problems.with(|p| p.iter().any(|(f, _)| f.is_empty()));
+    let general_error = move || server_error.get().and_then(|e| e.general());
+    let left = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
+    let text = move |read: fn(&ChildForm) -> &String| Signal::derive(move || form.with(|f| read(f).clone()));
+
+    let on_submit = move |event: SubmitEvent| {
+        event.prevent_default();
+        submitted.set(true);
+        server_error.set(None);
+        let first = problems.with(|p| p.iter().find(|(f, _)| !f.is_empty()).map(|(f, _)| f.clone()));
+        if let Some(field) = first {
+            focus(&format!("field-{field}"));
+            return;
+        }
+        if !nothing_changed() {
+            confirming.set(true);
+        }
+    };
+    let confirm = move |_| {
+        if let Ok(changes) = changes.get_untracked() {
+            save.dispatch(UpdateChild { account_id: id, changes });
+        }
+    };
+    let preview = move || changes.get().map(|c| child.with_value(|before| c.preview(before))).unwrap_or_default();
+    let dialog_title = Signal::derive(move || {
+        let name = child.with_value(|c| c.account_name.clone());
+        match preview().len() {
+            1 => format!("Save 1 change to {name}?"),
+            n => format!("Save {n} changes to {name}?"),
+        }
+    });
+    let pending = save.pending();
+    let name = child.with_value(|c| c.account_name.clone());
+
+    view! {
+        <header class="page-header">
+            <p class="eyebrow"><A href="/children">"Child accounts"</A> " / " <A href=page.clone()>{name.clone()}</A></p>
+            <h1>{format!("Edit {}", child.with_value(|c| c.account_name.clone()))}</h1>
+            <p class="lede">"Only what you change is sent to Voximplant. You will see every change before it is saved."</p>
+        </header>
+        <form class="card form form-grid" novalidate on:submit=on_submit data-test="edit-child-form" aria-describedby="edit-help">
+            <p id="edit-help" class="muted field-wide">"Voximplant's rules are checked as you go."</p>
+            <Field name="new_child_account_email" label="Email" input_type="email" error=error_for("new_child_account_email")
+                hint="Where Voximplant writes to this customer. Unique across Voximplant."
+                value=text(|f| &f.new_child_account_email) on_input=move |v| form.update(|f| f.new_child_account_email = v)
+                on_blur=move |_| left("new_child_account_email") />
+            <Field name="new_child_account_password" label="New password" input_type="password" autocomplete="new-password"
+                error=error_for("new_child_account_password")
+                hint="Leave empty to keep the current one. At least 8 characters with an uppercase and a lowercase letter, a digit and a special character."
+                value=text(|f| &f.new_child_account_password) on_input=move |v| form.update(|f| f.new_child_account_password = v) />
+            <Field name="language_code" label="Language" list="languages" error=error_for("language_code")
+                hint="Of Voximplant's emails to this customer: type to search, e.g. en or English."
+                value=text(|f| &f.language_code) on_input=move |v| form.update(|f| f.language_code = v)
+                on_blur=move |_| left("language_code") />
+            <datalist id="languages">
+                {voximplant::value_lists::LANGUAGES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
+            </datalist>
+            <Field name="location" label="Time zone" list="time-zones" error=error_for("location")
+                hint="IANA name: type to search, e.g. Europe/Berlin."
+                value=text(|f| &f.location) on_input=move |v| form.update(|f| f.location = v) on_blur=move |_| left("location") />
+            <datalist id="time-zones">
+                {voximplant::value_lists::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
+            </datalist>
+            <Field name="min_balance_to_notify" label="Min balance to notify" input_type="text" error=error_for("min_balance_to_notify")
+                hint="Voximplant emails the customer when the balance falls below this amount, in the account's currency."
+                value=text(|f| &f.min_balance_to_notify) on_input=move |v| form.update(|f| f.min_balance_to_notify = v)
+                on_blur=move |_| left("min_balance_to_notify") />
+            <div class="field">
+                <label for="field-can_use_restricted">"Restricted directions"</label>
+                <select id="field-can_use_restricted" aria-describedby="field-can_use_restricted-hint"
+                    on:change=move |event| form.update(|f| f.can_use_restricted = event_target_value(&event))>
+                    <option value="" selected=move || form.with(|f| f.can_use_restricted.is_empty())>"Leave as it is"</option>
+                    <option value="allow" selected=move || form.with(|f| f.can_use_restricted == "allow")>"Allow"</option>
+                    <option value="forbid" selected=move || form.with(|f| f.can_use_restricted == "forbid")>"Forbid"</option>
+                </select>
+                <p class="field-hint small muted" id="field-can_use_restricted-hint">
+                    "Calls to directions Voximplant restricts. Voximplant does not report the current setting."
+                </p>
+            </div>
+            <fieldset class="field-wide checks">
+                <legend>"Payment methods"</legend>
+                <Check id="field-support_robokassa" label="Robokassa"
+                    checked=Signal::derive(move || form.with(|f| f.support_robokassa)) on_change=move |v| form.update(|f| f.support_robokassa = v) />
+                <Check id="field-support_bank_card" label="Bank card"
+                    checked=Signal::derive(move || form.with(|f| f.support_bank_card)) on_change=move |v| form.update(|f| f.support_bank_card = v) />
+                <Check id="field-support_invoice" label="Invoice"
+                    checked=Signal::derive(move || form.with(|f| f.support_invoice)) on_change=move |v| form.update(|f| f.support_invoice = v) />
+            </fieldset>
+            <fieldset class="field-wide checks">
+                <legend>"Notifications"</legend>
+                <Check id="field-account_notifications" label="Account emails (low balance and similar)"
+                    checked=Signal::derive(move || form.with(|f| f.account_notifications)) on_change=move |v| form.update(|f| f.account_notifications = v) />
+                <Check id="field-tariff_changing_notifications" label="Plan-change emails"
+                    checked=Signal::derive(move || form.with(|f| f.tariff_changing_notifications)) on_change=move |v| form.update(|f| f.tariff_changing_notifications = v) />
+                <Check id="field-news_notifications" label="News emails"
+                    checked=Signal::derive(move || form.with(|f| f.news_notifications)) on_change=move |v| form.update(|f| f.news_notifications = v) />
+            </fieldset>
+            <Show when=move || general_error().is_some()>
+                <p class="alert alert-error field-wide" role="alert" data-test="edit-error">{general_error}</p>
+            </Show>
+            <Show when=move || submitted.get() && nothing_changed()>
+                <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
+            </Show>
+            <Show when=move || submitted.get() && problems.with(|p| p.iter().any(|(f, _)| !f.is_empty()))>
+                <p class="alert alert-error field-wide" role="alert">
+                    {move || match problems.with(|p| p.iter().filter(|(f, _)| !f.is_empty()).count()) {
+                        1 => "One field needs attention.".to_string(),
+                        n => format!("{n} fields need attention."),
+                    }}
+                </p>
+            </Show>
+            <div class="form-actions">
+                <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
+                </button>
+                <A href=page attr:class="button button-secondary">"Cancel"</A>
+            </div>
+        </form>
+        <ModalDialog id="save-dialog" title=dialog_title open=confirming confirm_label="Save changes" on_confirm=confirm>
+            <p>"These fields change on Voximplant, for this one account:"</p>
+            <table class="table changes-table" data-test="change-preview">
+                <caption class="visually-hidden">"Changes to save"</caption>
+                <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After saving"</th></tr></thead>
+                <tbody>
+                    {move || preview().into_iter().map(|(label, before, after)| view! {
+                        <tr><th scope="row">{label}</th><td>{before}</td><td class="strong">{after}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </ModalDialog>
+    }
+}
