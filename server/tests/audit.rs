@@ -13,7 +13,10 @@ use app::{
         ChainCheck, Outcome,
     },
     auth::SetupFirstAdmin,
-    children::{CreateChild, NewChild},
+    children::{
+        model::{ChildChanges, NotificationChanges},
+        ActivateChild, CreateChild, DeactivateChild, NewChild, UpdateChild, UpdateChildNotifications,
+    },
     connections::{AddConnection, RemoveConnection, RenameConnection, RotateConnection, SelectConnection},
     error::AppError,
     users::{CreateUser, ResetUserPassword, SetUserActive, SetUserRole},
@@ -72,7 +75,14 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
         account_password: "Chi1d!secret".into(),
         ..Default::default()
     };
-    portal.call(admin, CreateChild { child }).await.unwrap();
+    let created = portal.call(admin, CreateChild { child }).await.unwrap();
+    let id = created.account_id;
+    let changes = ChildChanges { language_code: Some("de".into()), ..Default::default() };
+    portal.call(admin, UpdateChild { account_id: id, changes }).await.unwrap();
+    let notifications = NotificationChanges { news_notifications: Some(true), ..Default::default() };
+    portal.call(Role::Support, UpdateChildNotifications { account_id: id, notifications }).await.unwrap();
+    portal.call(admin, ActivateChild { account_id: id }).await.unwrap();
+    portal.call(admin, DeactivateChild { account_id: id }).await.unwrap();
     portal.call(admin, RenameConnection { id: connection.clone(), name: "Renamed".into() }).await.unwrap();
     let rotate = RotateConnection {
         id: connection.clone(),

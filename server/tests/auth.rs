@@ -274,7 +274,13 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
 /// A valid body for each server function, so the guard (not argument decoding)
 /// decides the answer.
 fn sample_body(path: &str) -> String {
-    use app::{auth::*, audit::*, children::*, connections::*, users::*};
+    use app::{
+        auth::*,
+        audit::*,
+        children::{model::*, query::*, *},
+        connections::*,
+        users::*,
+    };
     fn encode(call: &impl serde::Serialize) -> String {
         serde_qs::to_string(call).unwrap()
     }
@@ -339,6 +345,17 @@ fn sample_body(path: &str) -> String {
                 ..Default::default()
             },
         }),
+        p if p == ListChildren::PATH => encode(&ListChildren { query: ChildQuery::default() }),
+        p if p == GetChild::PATH => encode(&GetChild { account_id: 1 }),
+        p if p == UpdateChild::PATH => {
+            encode(&UpdateChild { account_id: 1, changes: ChildChanges { language_code: Some("de".into()), ..Default::default() } })
+        }
+        p if p == UpdateChildNotifications::PATH => encode(&UpdateChildNotifications {
+            account_id: 1,
+            notifications: NotificationChanges { news_notifications: Some(true), ..Default::default() },
+        }),
+        p if p == ActivateChild::PATH => encode(&ActivateChild { account_id: 1 }),
+        p if p == DeactivateChild::PATH => encode(&DeactivateChild { account_id: 1 }),
         _ => String::new(),
     }
 }

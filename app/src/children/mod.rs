@@ -140,13 +140,16 @@ pub async fn get_child(account_id: u64) -> Result<ChildDetails, AppError> {
 
 /// Edits a child account (SetChildAccountInfo): only the fields that differ are sent.
 #[server(endpoint = "children/update")]
-pub async fn update_child(account_id: u64, changes: ChildChanges) -> Result<ChildAccount, AppError> {
+pub async fn update_child(account_id: u64, #[server(default)] changes: ChildChanges) -> Result<ChildAccount, AppError> {
     ssr::service::<ssr::ChildAccounts>().await?.update(account_id, changes).await
 }
 
 /// Changes a child's notification switches, and nothing else.
 #[server(endpoint = "children/notifications")]
-pub async fn update_child_notifications(account_id: u64, notifications: NotificationChanges) -> Result<ChildAccount, AppError> {
+pub async fn update_child_notifications(
+    account_id: u64,
+    #[server(default)] notifications: NotificationChanges,
+) -> Result<ChildAccount, AppError> {
     ssr::service::<ssr::NotificationEditor>().await?.update(account_id, notifications).await
 }
 
