@@ -85,6 +85,10 @@ impl Context<'_> {
 }
 
 pub fn dispatch(method: &str, ctx: &mut Context) -> Result<Value, ApiError> {
+    if changes_state(method) {
+        // Whatever happens below, the children's orders are rebuilt on next use.
+        ctx.state.accounts_changed();
+    }
     match method {
         "AddAccount" => add_account(ctx),
         "ChangeAccountPlan" => change_account_plan(ctx),
@@ -620,21 +624,49 @@ fn get_children_accounts(ctx: &mut Context) -> Result<Value, ApiError> {
             ctx.own_child(*id)?;
         }
     }
-    let mut matched: Vec<&Account> = ctx
-        .state
-        .children_of(ctx.caller.account_id)
-        .filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.id)))
-        .filter(|a| name.as_ref().is_none_or(|n| a.name.contains(n.as_str())))
-        .filter(|a| email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e.as_str())))
-        .filter(|a| active.is_none_or(|active| a.active == active))
-        .filter(|a| frozen.is_none_or(|frozen| a.frozen == frozen))
-        .collect();
-    match order_by.as_str() {
-        "child_account_id" => matched.sort_by_key(|a| a.id),
-        "child_account_email" => matched.sort_by(|a, b| a.email.cmp(&b.email)),
-        _ => matched.sort_by(|a, b| a.name.cmp(&b.name)),
-    }
-    let total = matched.len();
+    let parent = ctx.caller.account_id;
+    let status_matches = |a: &Account| active.is_none_or(|active| a.active == active) && frozen.is_none_or(|frozen| a.frozen == frozen);
+    let (total, page): (usize, Vec<&Account>) = if ids.is_none() && name.is_none() && email.is_none() {
+        // The common case, a page of everyone: walk the prepared order, touch one page.
+        let orders = ctx.state.child_orders(parent);
+        let order: &[u64] = match (orders, order_by.as_str()) {
+            (None, _) => &[],
+            (Some(o), "child_account_id") => &o.by_id,
+            (Some(o), "child_account_email") => &o.by_email,
+            (Some(o), _) => &o.by_name,
+        };
+        let accounts = &ctx.state.accounts;
+        if active.is_none() && frozen.is_none() {
+            (order.len(), order.iter().skip(offset as usize).take(count as usize).map(|id| &accounts[id]).collect())
+        } else {
+            let matching = order.iter().map(|id| &accounts[id]).filter(|a| status_matches(a));
+            let mut total = 0;
+            let mut page = Vec::new();
+            for account in matching {
+                if total >= offset as usize && page.len() < count as usize {
+                    page.push(account);
+                }
+                total += 1;
+            }
+            (total, page)
+        }
+    } else {
+        let mut matched: Vec<&Account> = ctx
+            .state
+            .children_of(parent)
+            .filter(|a| ids.as_ref().is_none_or(|ids| ids.contains(&a.id)))
+            .filter(|a| name.as_ref().is_none_or(|n| a.name.contains(n.as_str())))
+            .filter(|a| email.as_ref().is_none_or(|e| a.email.to_lowercase().contains(e.as_str())))
+            .filter(|a| status_matches(a))
+            .collect();
+        match order_by.as_str() {
+            "child_account_id" => matched.sort_by_key(|a| a.id),
+            "child_account_email" => matched.sort_by(|a, b| a.email.cmp(&b.email)),
+            _ => matched.sort_by(|a, b| a.name.cmp(&b.name)),
+        }
+        let total = matched.len();
+        (total, matched.into_iter().skip(offset as usize).take(count as usize).collect())
+    };
     let detail = if brief {
         Detail::Brief
     } else if medium {
@@ -642,8 +674,7 @@ fn get_children_accounts(ctx: &mut Context) -> Result<Value, ApiError> {
     } else {
         Detail::Full { with_api_key: false }
     };
-    let page: Vec<Value> =
-        matched.into_iter().skip(offset as usize).take(count as usize).map(|a| render::account_info(a, detail)).collect();
+    let page: Vec<Value> = page.into_iter().map(|a| render::account_info(a, detail)).collect();
     Ok(json!({ "result": page, "count": page.len(), "total_count": total }))
 }
 

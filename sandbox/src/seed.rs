@@ -68,17 +68,13 @@ const COUNTRIES: &[&str] = &["US", "GB", "DE", "RU", "SG", "NL"];
 
 /// The whole seeded world, with `children` child accounts under the parent.
 pub fn seed(children: usize) -> State {
-    let mut state = State {
-        accounts: BTreeMap::new(),
-        next_account_id: PARENT_ID + 1,
-        next_phone_id: 5_000,
-        next_object_id: 900_000,
-        plan_catalog: plan_catalog(),
-        resource_prices: resource_prices(),
-        subscription_templates: subscription_templates(),
-        currency_rates: currency_rates(),
-        created_today: BTreeMap::new(),
-    };
+    let mut state = State::new(BTreeMap::new(), PARENT_ID + 1);
+    state.next_phone_id = 5_000;
+    state.next_object_id = 900_000;
+    state.plan_catalog = plan_catalog();
+    state.resource_prices = resource_prices();
+    state.subscription_templates = subscription_templates();
+    state.currency_rates = currency_rates();
     let created = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().expect("valid date");
     let mut parent = blank_account(PARENT_ID, None, PARENT_NAME, PARENT_EMAIL, created);
     parent.password = PARENT_PASSWORD.to_string();

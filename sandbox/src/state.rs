@@ -2,7 +2,10 @@
 //! AccountInfoType field, balances, plans, phone subscriptions, verification
 //! documents, prices and currency rates. Serializable, so it can persist to a file.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::OnceLock,
+};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use rust_decimal::Decimal;
@@ -24,6 +27,18 @@ pub struct State {
     /// Children each parent created today (AddAccount/CloneAccount): error 397 past the limit.
     #[serde(default)]
     pub created_today: BTreeMap<u64, (NaiveDate, u32)>,
+    /// Each parent's children in GetChildrenAccounts' three orders, built on first use
+    /// after a change, so a page never sorts (or copies) every child.
+    #[serde(skip)]
+    children_index: OnceLock<HashMap<u64, ChildOrders>>,
+}
+
+/// One parent's children's ids, sorted each way GetChildrenAccounts can sort.
+#[derive(Debug, Clone, Default)]
+pub struct ChildOrders {
+    pub by_id: Vec<u64>,
+    pub by_name: Vec<u64>,
+    pub by_email: Vec<u64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -192,6 +207,50 @@ pub struct SubscriptionTemplateRow {
 }
 
 impl State {
+    /// A state with these accounts and nothing else (the seed fills in the rest).
+    pub fn new(accounts: BTreeMap<u64, Account>, next_account_id: u64) -> Self {
+        State {
+            accounts,
+            next_account_id,
+            next_phone_id: 1,
+            next_object_id: 1,
+            plan_catalog: Vec::new(),
+            resource_prices: Vec::new(),
+            subscription_templates: Vec::new(),
+            currency_rates: BTreeMap::new(),
+            created_today: BTreeMap::new(),
+            children_index: OnceLock::new(),
+        }
+    }
+
+    /// `parent_id`'s children in each order (empty when it has none).
+    pub fn child_orders(&self, parent_id: u64) -> Option<&ChildOrders> {
+        self.children_index
+            .get_or_init(|| {
+                let mut index: HashMap<u64, ChildOrders> = HashMap::new();
+                for account in self.accounts.values() {
+                    if let Some(parent) = account.parent_id {
+                        index.entry(parent).or_default().by_id.push(account.id);
+                    }
+                }
+                for orders in index.values_mut() {
+                    let mut by_name = orders.by_id.clone();
+                    by_name.sort_by(|a, b| self.accounts[a].name.cmp(&self.accounts[b].name));
+                    let mut by_email = orders.by_id.clone();
+                    by_email.sort_by(|a, b| self.accounts[a].email.cmp(&self.accounts[b].email));
+                    orders.by_name = by_name;
+                    orders.by_email = by_email;
+                }
+                index
+            })
+            .get(&parent_id)
+    }
+
+    /// Call after changing accounts: the orders are rebuilt on next use.
+    pub fn accounts_changed(&mut self) {
+        self.children_index = OnceLock::new();
+    }
+
     pub fn children_of(&self, parent_id: u64) -> impl Iterator<Item = &Account> {
         self.accounts.values().filter(move |a| a.parent_id == Some(parent_id))
     }

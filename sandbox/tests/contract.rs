@@ -551,3 +551,45 @@ async fn every_method_works_with_both_authentication_modes() {
         }
     }
 }
+
+/// Pages of everyone come from prepared orders; they must say exactly what sorting
+/// the filtered list says, and follow changes (a new child, a renamed email).
+#[tokio::test]
+async fn pages_of_everyone_match_a_full_sort_and_follow_changes() {
+    let running = start(SandboxConfig { seed_children: 300, rate_limit_per_second: 10_000, ..SandboxConfig::default() }).await;
+    let client = running.api_key_client();
+    client.add_account(new_child("aaa-first-by-name")).await.unwrap();
+    let renamed = running.sandbox.snapshot().accounts.values().find(|a| a.parent_id.is_some()).unwrap().id;
+    let mut change = SetChildAccountInfo::new(ChildSelection::Ids(Selection::Only(vec![renamed])));
+    change.new_child_account_email = Some("0-first-by-email@new.example".into());
+    change.active = Some(false);
+    client.set_child_account_info(change).await.unwrap();
+
+    let state = running.sandbox.snapshot();
+    let children: Vec<_> = state.accounts.values().filter(|a| a.parent_id == Some(seed::PARENT_ID)).collect();
+    for order in [ChildrenOrder::ChildAccountId, ChildrenOrder::ChildAccountName, ChildrenOrder::ChildAccountEmail] {
+        for active in [None, Some(false), Some(true)] {
+            let mut expected: Vec<_> = children.iter().filter(|a| active.is_none_or(|on| a.active == on)).collect();
+            match order {
+                ChildrenOrder::ChildAccountId => expected.sort_by_key(|a| a.id),
+                ChildrenOrder::ChildAccountName => expected.sort_by(|a, b| a.name.cmp(&b.name)),
+                _ => expected.sort_by(|a, b| a.email.cmp(&b.email)),
+            }
+            for offset in [0, 50, 290] {
+                let request = GetChildrenAccounts {
+                    count: Some(50),
+                    offset: Some(offset),
+                    order_by: Some(order.clone()),
+                    active,
+                    brief_output: Some(true),
+                    ..Default::default()
+                };
+                let page = client.get_children_accounts(request).await.unwrap();
+                let ids: Vec<u64> = page.result.iter().map(|a| a.account_id).collect();
+                let want: Vec<u64> = expected.iter().skip(offset as usize).take(50).map(|a| a.id).collect();
+                assert_eq!(ids, want, "{order:?} active={active:?} offset={offset}");
+                assert_eq!(page.total_count, expected.len() as u64);
+            }
+        }
+    }
+}
