@@ -6,6 +6,9 @@
 #     the benchmarks' own builds (kept in target/bench, apart from the release build);
 #   - cold start of `voxdesk serve` until /healthz answers 200: with a new data
 #     directory (includes initdb) and with an existing one (median of 5);
+#   - pages under load with wrk (bench/pages.sh): a signed-in page, the child list
+#     against the sandbox's own call, first/middle/last of 10,000 children, a read
+#     through the portal against the same read straight to the sandbox;
 #   - sandbox throughput for GetChildrenAccounts (count=50) and the typed client's
 #     overhead over a raw POST, measured in one run (sandbox/benches/throughput.rs);
 #   - the audit log: write-ahead overhead on a mutation, filtered pages, export and
@@ -69,6 +72,10 @@ while read -r name; do
 done < <(NODE_PATH="$ROOT/end2end/node_modules" node bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login)
 kill -TERM "$first_page_pid"; wait "$first_page_pid" 2>/dev/null || true
 
+row() { printf '| %-60s | %12s | %-5s |\n' "$1" "$2" "$3"; }
+source "$ROOT/bench/pages.sh"
+measure_pages
+
 say "timing make run on a built, unchanged tree"
 run_before=$(make_run_to_healthy)
 
@@ -84,7 +91,6 @@ say "measuring cold starts"
 first=$(cold_start "$work/data")
 warm=$(for _ in 1 2 3 4 5; do cold_start "$work/data"; done | median)
 
-row() { printf '| %-60s | %12s | %-5s |\n' "$1" "$2" "$3"; }
 {
 row "benchmark" "value" "unit"
 row "------------------------------------------------------------" "------------" "-----"
@@ -97,6 +103,7 @@ row "make run to /healthz 200, unchanged tree, new data dir" "$run_before" "ms"
 row "make run to /healthz 200, right after cargo bench, same dir" "$run_after" "ms"
 row "cold start to /healthz 200, new data dir (initdb)" "$first" "ms"
 row "cold start to /healthz 200, existing data dir (median of 5)" "$warm" "ms"
+echo "$page_rows"
 echo "$sandbox_rows"
 echo "$audit_rows"
 } > "$work/table.md"

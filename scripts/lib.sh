@@ -73,6 +73,12 @@ ensure_chromium() {
   apt_install chromium
 }
 
+ensure_wrk() {
+  command -v wrk >/dev/null && return
+  say "installing wrk for the load benchmarks"
+  apt_install wrk
+}
+
 postgres_bin_dir() {
   local dir
   if command -v initdb >/dev/null && command -v postgres >/dev/null; then dirname "$(command -v initdb)"; return; fi

@@ -1,5 +1,7 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export type RoleName = 'admin' | 'reseller' | 'support' | 'auditor';
 
@@ -34,4 +36,38 @@ export async function signIn(page: Page, role: RoleName) {
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('navigation', { name: 'Primary' })).toBeVisible();
   return result;
+}
+
+/** Calls the demo sandbox directly as its parent account (a service-account JWT, as
+ * Voximplant's own clients sign it), to check what the portal really did there. */
+export async function sandboxCall(request: APIRequestContext, method: string, params: Record<string, string>) {
+  const url = process.env.SANDBOX_URL;
+  const file = process.env.SANDBOX_CREDENTIALS_FILE;
+  if (!url || !file) throw new Error('SANDBOX_URL and SANDBOX_CREDENTIALS_FILE are set by make test');
+  const credentials = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${encode({ alg: 'RS256', typ: 'JWT', kid: credentials.key_id })}.${encode({ iss: credentials.account_id, iat: now, exp: now + 600 })}`;
+  const signature = crypto.createSign('RSA-SHA256').update(unsigned).sign(credentials.private_key).toString('base64url');
+  const response = await request.post(`${url}${method}`, { form: params, headers: { Authorization: `Bearer ${unsigned}.${signature}` } });
+  const body = await response.json();
+  if (body.error) throw new Error(`${method}: ${JSON.stringify(body.error)}`);
+  return body;
+}
+
+/** The child account `id` as the sandbox has it now. */
+export async function sandboxChild(request: APIRequestContext, id: string | number) {
+  const body = await sandboxCall(request, 'GetChildrenAccounts', { child_account_id: String(id) });
+  return body.result[0];
+}
+
+/** Saves a screenshot for people to look at (end2end/artifacts), at the viewport's
+ * current width, and checks the page does not scroll sideways. */
+export async function screenshot(page: Page, name: string) {
+  const width = page.viewportSize()?.width ?? 0;
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} at ${width} px: no horizontal scrolling`).toBeLessThanOrEqual(0);
+  const dir = path.join(__dirname, '..', 'artifacts');
+  fs.mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: true });
 }

@@ -207,6 +207,15 @@ pub struct ServeArgs {
     #[arg(long, env = "VOXDESK_DEMO")]
     pub demo: bool,
 
+    /// Demo mode: child accounts the demo sandbox seeds when it starts with no state.
+    #[arg(long, env = "VOXDESK_DEMO_CHILDREN", default_value_t = 40, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub demo_children: u32,
+
+    /// Demo mode: calls per second one account may make to the demo sandbox (error 340
+    /// past it). Load tests raise it.
+    #[arg(long, env = "VOXDESK_DEMO_RATE_LIMIT", default_value_t = 200)]
+    pub demo_rate_limit: u32,
+
     /// Hours after login at which a session ends however active it is.
     #[arg(long, env = "VOXDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
     pub session_absolute_hours: u32,

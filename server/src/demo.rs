@@ -30,9 +30,11 @@ impl Drop for RunningSandbox {
 
 /// Starts the sandbox on a loopback port (real HTTP between portal and sandbox),
 /// with its state kept in the data directory, and points the demo connection at it.
-pub async fn start_sandbox(backend: &Backend, data_dir: &Path) -> anyhow::Result<RunningSandbox> {
+pub async fn start_sandbox(backend: &Backend, data_dir: &Path, children: u32, rate_limit: u32) -> anyhow::Result<RunningSandbox> {
     let sandbox = Sandbox::new(SandboxConfig {
         state_file: Some(data_dir.join("sandbox-state.json")),
+        seed_children: children as usize,
+        rate_limit_per_second: rate_limit,
         ..SandboxConfig::default()
     })?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

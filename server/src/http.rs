@@ -46,6 +46,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(remember_the_user))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(error_status))
         .layer(axum::middleware::from_fn(security_headers))
@@ -66,6 +67,12 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
         .with_state(state)
+}
+
+/// Each request learns its session's user once, however many times it asks.
+async fn remember_the_user(mut request: Request, next: axum::middleware::Next) -> Response {
+    request.extensions_mut().insert(app::auth::ssr::RequestUser::default());
+    next.run(request).await
 }
 
 /// Refuses state-changing requests that a browser says come from another site

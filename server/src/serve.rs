@@ -57,7 +57,7 @@ async fn run(
     // guard until the server stops.
     let _sandbox = if args.demo {
         crate::demo::ensure_demo_users(pool).await?;
-        Some(crate::demo::start_sandbox(&backend, &args.database.data_dir).await?)
+        Some(crate::demo::start_sandbox(&backend, &args.database.data_dir, args.demo_children, args.demo_rate_limit).await?)
     } else {
         None
     };

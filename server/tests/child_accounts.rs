@@ -18,6 +18,12 @@ use rust_decimal::Decimal;
 use server_fn::ServerFn;
 use sqlx::PgPool;
 
+/// A hand-built server-function request (what a forged one looks like): its status.
+async fn post_form(client: &reqwest::Client, url: &str, body: String) -> reqwest::StatusCode {
+    let response = client.post(url).header("content-type", "application/x-www-form-urlencoded").body(body).send().await.unwrap();
+    response.status()
+}
+
 fn list(query: ChildQuery) -> ListChildren {
     ListChildren { query }
 }
@@ -246,25 +252,12 @@ async fn support_changes_notification_settings_and_nothing_else(pool: PgPool) {
         ("active", "false"),
     ] {
         let body = format!("account_id={}&notifications[news_notifications]=true&notifications[{field}]={value}", child.id);
-        let response = client
-            .post(portal.server.url(UpdateChildNotifications::PATH))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(response.status().is_client_error(), "{field}: {}", response.status());
-        let edit = format!("account_id={}&changes[{field}]={value}", child.id);
-        let response = client
-            .post(portal.server.url(UpdateChild::PATH))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(edit)
-            .send()
-            .await
-            .unwrap();
+        let status = post_form(client, &portal.server.url(UpdateChildNotifications::PATH), body).await;
+        assert!(status.is_client_error(), "{field}: {status}");
+        let status = post_form(client, &portal.server.url(UpdateChild::PATH), format!("account_id={}&changes[{field}]={value}", child.id)).await;
         // `active` is no edit field at all (it has its own dialog): refused as unreadable.
         let expected = if field == "active" { 400 } else { 403 };
-        assert_eq!(response.status(), expected, "{field}");
+        assert_eq!(status, expected, "{field}");
     }
     let now = portal.sandbox.child_by_name(&child.name).unwrap();
     assert_eq!((now.email, now.language_code, now.location, now.active), (before.email, before.language_code, before.location, before.active));

@@ -16,7 +16,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::Guarded,
-    ui::{browser::focus, use_toasts, Check, ErrorState, Field, Loading, ModalDialog},
+    ui::{browser::focus, use_toasts, Check, ErrorState, Field, FormAlerts, Loading, ModalDialog},
 };
 
 #[component]
@@ -200,20 +200,13 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 <Check id="field-news_notifications" label="News emails"
                     checked=Signal::derive(move || form.with(|f| f.news_notifications)) on_change=move |v| form.update(|f| f.news_notifications = v) />
             </fieldset>
-            <Show when=move || general_error().is_some()>
-                <p class="alert alert-error field-wide" role="alert" data-test="edit-error">{general_error}</p>
-            </Show>
             <Show when=move || submitted.get() && nothing_changed()>
                 <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
             </Show>
-            <Show when=move || submitted.get() && problems.with(|p| p.iter().any(|(f, _)| !f.is_empty()))>
-                <p class="alert alert-error field-wide" role="alert">
-                    {move || match problems.with(|p| p.iter().filter(|(f, _)| !f.is_empty()).count()) {
-                        1 => "One field needs attention.".to_string(),
-                        n => format!("{n} fields need attention."),
-                    }}
-                </p>
-            </Show>
+            <FormAlerts general=Signal::derive(general_error)
+                attention=Signal::derive(move || {
+                    if submitted.get() { problems.with(|p| p.iter().filter(|(f, _)| !f.is_empty()).count()) } else { 0 }
+                }) />
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Saving…" } else { "Save changes" }}

@@ -12,7 +12,7 @@ use crate::{
     frame::{use_auth, Guarded},
     ui::{
         browser::{copy_to_clipboard, focus},
-        Check, Field,
+        Check, Field, FormAlerts,
     },
 };
 
@@ -167,17 +167,8 @@ fn NewChildForm() -> impl IntoView {
                 <Check id="field-news_notifications" label="Voximplant news"
                     checked=Signal::derive(move || form.with(|c| c.news_notifications)) on_change=move |v| form.update(|c| c.news_notifications = v) />
             </fieldset>
-            <Show when=move || general_error().is_some()>
-                <p class="alert alert-error" role="alert" data-test="create-error">{general_error}</p>
-            </Show>
-            <Show when=move || submitted.get() && problems.with(|p| !p.is_empty())>
-                <p class="alert alert-error" role="alert">
-                    {move || match problems.with(Vec::len) {
-                        1 => "One field needs attention.".to_string(),
-                        n => format!("{n} fields need attention."),
-                    }}
-                </p>
-            </Show>
+            <FormAlerts general=Signal::derive(general_error)
+                attention=Signal::derive(move || if submitted.get() { problems.with(Vec::len) } else { 0 }) />
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Creating…" } else { "Create child account" }}

@@ -116,3 +116,27 @@ pub fn Check(
         </label>
     }
 }
+
+/// Under a form: the server's complaint that belongs to no field, and how many
+/// fields need attention (each says why next to itself).
+#[component]
+pub fn FormAlerts(
+    #[prop(into)] general: Signal<Option<String>>,
+    /// Fields with a problem to show (0 hides the count).
+    #[prop(into)]
+    attention: Signal<usize>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || general.get().is_some()>
+            <p class="alert alert-error field-wide" role="alert" data-test="form-error">{move || general.get()}</p>
+        </Show>
+        <Show when=move || { attention.get() > 0 }>
+            <p class="alert alert-error field-wide" role="alert">
+                {move || match attention.get() {
+                    1 => "One field needs attention.".to_string(),
+                    n => format!("{n} fields need attention."),
+                }}
+            </p>
+        </Show>
+    }
+}

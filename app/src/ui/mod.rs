@@ -10,7 +10,7 @@ pub mod table;
 pub mod toast;
 
 pub use dialog::{ConfirmDialog, ModalDialog};
-pub use field::{Check, Field, FormField};
+pub use field::{Check, Field, FormAlerts, FormField};
 pub use states::{EmptyState, ErrorState, Loading};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};

@@ -75,6 +75,7 @@ pub async fn logout() -> Result<(), AppError> {
     }
     let session = request::session().await?;
     session.flush().await.map_err(|e| AppError::unavailable("The session store", e))?;
+    super::session::RequestUser::forget();
     leptos_axum::redirect("/login");
     Ok(())
 }

@@ -14,4 +14,4 @@ mod session;
 
 pub use guard::{cap, public, require, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
 pub use login::{create_user, login, logout, setup_first_admin, setup_needed, NewUser, OnlyIfNoUsers};
-pub use session::{authenticate, authenticate_session, SessionUser};
+pub use session::{authenticate, authenticate_session, RequestUser, SessionUser};

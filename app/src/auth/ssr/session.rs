@@ -77,10 +77,45 @@ impl UserRow {
     }
 }
 
+/// What one request found out about its session's user: a page asks several times
+/// (the frame, the guard of each server function it renders), the database once.
+/// The server puts a fresh one in every request's extensions.
+#[derive(Clone, Default)]
+pub struct RequestUser(std::sync::Arc<std::sync::Mutex<Option<Option<SessionUser>>>>);
+
+impl RequestUser {
+    fn current() -> Option<RequestUser> {
+        leptos::prelude::use_context::<http::request::Parts>()?.extensions.get::<RequestUser>().cloned()
+    }
+
+    fn get(&self) -> Option<Option<SessionUser>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone()
+    }
+
+    fn set(&self, user: Option<Option<SessionUser>>) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = user;
+    }
+
+    /// After a login or logout: the next question goes to the session again.
+    pub fn forget() {
+        if let Some(memo) = RequestUser::current() {
+            memo.set(None);
+        }
+    }
+}
+
 /// The session's user, or `None` (and the session ended) when it is missing,
 /// expired, or its user was disabled or changed since login.
 pub async fn authenticate(backend: &Backend) -> Result<Option<SessionUser>, AppError> {
-    authenticate_session(backend, &request::session().await?).await
+    let memo = RequestUser::current();
+    if let Some(known) = memo.as_ref().and_then(RequestUser::get) {
+        return Ok(known);
+    }
+    let user = authenticate_session(backend, &request::session().await?).await?;
+    if let Some(memo) = memo {
+        memo.set(Some(user.clone()));
+    }
+    Ok(user)
 }
 
 /// [`authenticate`] for plain axum handlers, which have the session but no Leptos
@@ -116,6 +151,7 @@ pub async fn authenticate_session(backend: &Backend, session: &Session) -> Resul
 /// A fresh session id for a fresh login: a cookie planted before login is useless.
 pub(super) async fn start_session(user: &UserRow) -> Result<(), AppError> {
     let session = request::session().await?;
+    RequestUser::forget();
     session.cycle_id().await.map_err(store_unavailable)?;
     let now = Utc::now().timestamp();
     let auth = SessionAuth { user_id: user.id, epoch: user.session_epoch, auth_at: now, last_seen: now };

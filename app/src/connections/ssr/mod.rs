@@ -139,6 +139,7 @@ impl<C: Capability> Authorized<C> {
         let id = connections
             .selected
             .ok_or_else(|| AppError::Conflict("No Voximplant parent account is connected yet. An admin can add one under Admin.".into()))?;
-        client_for(self.backend(), parse_id(&id)?).await
+        let view = connections.list.into_iter().find(|c| c.id == id).expect("the selected connection is listed");
+        store::client_for_view(self.backend(), view).await
     }
 }

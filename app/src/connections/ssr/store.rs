@@ -233,6 +233,13 @@ pub async fn remove(pool: &PgPool, id: &str) -> Result<(), AppError> {
 /// A Voximplant client for a stored connection: the one place a stored secret is
 /// decrypted, and only into memory.
 pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, Client), AppError> {
+    let view = find(backend.unguarded_pool(), id).await?;
+    client_for_view(backend, view).await
+}
+
+/// [`client_for`] when the connection's description is already at hand.
+pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<(ConnectionView, Client), AppError> {
+    let id = parse_id(&view.id)?;
     let row = sqlx::query_as::<_, SealedRow>(
         "SELECT kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
          FROM connections WHERE id = $1",
@@ -250,8 +257,8 @@ pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, 
         )
     })?;
     let secret = SecretInput::from_sealed(&row.kind, row.account_id as u64, bytes)?;
-    let view = find(backend.unguarded_pool(), id).await?;
-    Ok((view, client(&row.base_url, &secret, backend.http())?))
+    let client = client(&row.base_url, &secret, backend.http())?;
+    Ok((view, client))
 }
 
 /// Creates or refreshes a connection from code (demo mode): same sealing as `add`,

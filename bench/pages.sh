@@ -1,0 +1,102 @@
+# Sourced by bench/run.sh: pages and reads through the portal under load (wrk, 50
+# connections, signed in), each next to what it is compared with, measured in the
+# same run against a demo portal whose sandbox holds 10,000 children.
+#   - a signed-in page that calls nothing upstream (/) and /healthz;
+#   - the child list (50 rows) through the portal vs the sandbox's own
+#     GetChildrenAccounts count=50: requests/s, ratio, p99;
+#   - the first, middle and last page of 10,000 children;
+#   - a child's page data through the portal (/api/children/get) vs the same read
+#     straight to the sandbox, with the sandbox answering in 40 ms: p50 ratio.
+
+WRK_SECONDS="${WRK_SECONDS:-6}"
+
+# wrk_run NAME URL [LUA]: runs wrk and leaves "<req/s> <p50 ms> <p99 ms>" in $work/wrk-NAME.
+wrk_run() {
+  local name="$1" url="$2" script="${3:-}"
+  local args=(-t2 -c50 -d"${WRK_SECONDS}s" --latency)
+  [ -n "$script" ] && args+=(-s "$script")
+  [ -n "${WRK_COOKIE:-}" ] && args+=(-H "Cookie: $WRK_COOKIE")
+  wrk "${args[@]}" "$url" >"$work/wrk-$name.out" 2>&1 || die "wrk $name failed: $(cat "$work/wrk-$name.out")"
+  grep -q "Non-2xx" "$work/wrk-$name.out" && die "wrk $name: some answers were not 2xx: $(cat "$work/wrk-$name.out")"
+  python3 - "$work/wrk-$name.out" >"$work/wrk-$name" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+def ms(label):
+    value, unit = re.search(r"^\s+%s\s+([\d.]+)(us|ms|s)\s*$" % label, text, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+print(f"{rate:.0f} {ms('50%'):.1f} {ms('99%'):.1f}")
+PY
+}
+
+# post_script FILE BODY: a wrk script that POSTs BODY form-encoded.
+post_script() {
+  cat >"$1" <<LUA
+wrk.method = "POST"
+wrk.body = "$2"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+LUA
+}
+
+measure_pages() {
+  ensure_wrk
+  local port pid log data base sandbox_url parent_key user password child
+  port="$(free_port)"; log="$work/pages.log"; data="$work/pages-data"; base="http://127.0.0.1:$port"
+  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json VOXDESK_DEMO_CHILDREN=10000 VOXDESK_DEMO_RATE_LIMIT=1000000000 \
+    target/release/voxdesk serve --demo --listen "127.0.0.1:$port" --data-dir "$data" >"$log" 2>&1 &
+  pid=$!
+  wait_for_url "$base/healthz" 180 || die "the portal did not start: $(tail -n 20 "$log")"
+  user="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\1/p' "$log" | head -n 1)"
+  password="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\2/p' "$log" | head -n 1)"
+  sandbox_url="$(sed -n 's/^Demo Voximplant sandbox at \([^ ]*\) .*/\1/p' "$log" | head -n 1)"
+  curl -fsS -c "$work/jar" --data-urlencode "username=$user" --data-urlencode "password=$password" "$base/api/auth/login" >/dev/null \
+    || die "cannot sign in as the demo reseller"
+  local cookie; cookie="voxdesk_session=$(awk '$6 == "voxdesk_session" { print $7 }' "$work/jar")"
+  read -r parent_id parent_key child < <(python3 - "$data/sandbox-state.json" <<'PY'
+import json, sys
+state = json.load(open(sys.argv[1]))["state"]["accounts"]
+parent = next(a for a in state.values() if a["parent_id"] is None)
+child = sorted(int(k) for k, a in state.items() if a["parent_id"] is not None)[5000]
+print(parent["id"], parent["api_key"], child)
+PY
+)
+  local sandbox_auth="account_id=$parent_id&api_key=$parent_key"
+
+  say "load: /healthz and a signed-in page that calls nothing upstream"
+  wrk_run healthz "$base/healthz"
+  WRK_COOKIE="$cookie" wrk_run home "$base/"
+  say "load: the child list (50 rows) vs the sandbox's GetChildrenAccounts count=50, 10,000 children"
+  post_script "$work/list.lua" "$sandbox_auth&count=50"
+  wrk_run sandbox-list "${sandbox_url}GetChildrenAccounts" "$work/list.lua"
+  WRK_COOKIE="$cookie" wrk_run list "$base/children?size=50"
+  WRK_COOKIE="$cookie" wrk_run list-middle "$base/children?size=50&page=100"
+  WRK_COOKIE="$cookie" wrk_run list-last "$base/children?size=50&page=200"
+  say "load: a child's page data through the portal vs straight to the sandbox (sandbox answers in 40 ms)"
+  curl -fsS -H 'content-type: application/json' -d '{"method":"*","fault":{"latency_ms":40}}' \
+    "${sandbox_url%platform_api/}_sandbox/faults" >/dev/null || die "cannot slow the sandbox down"
+  post_script "$work/child.lua" "$sandbox_auth&child_account_id=$child"
+  wrk_run sandbox-child "${sandbox_url}GetChildrenAccounts" "$work/child.lua"
+  post_script "$work/portal-child.lua" "account_id=$child"
+  WRK_COOKIE="$cookie" wrk_run portal-child "$base/api/children/get" "$work/portal-child.lua"
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+
+  local h hp home hp50 hp99 s s50 s99 l l50 l99 m m50 m99 z z50 z99 c c50 c99 p p50 p99
+  read -r h _ _ <"$work/wrk-healthz"; read -r home hp50 hp99 <"$work/wrk-home"
+  read -r s s50 s99 <"$work/wrk-sandbox-list"; read -r l l50 l99 <"$work/wrk-list"
+  read -r m m50 m99 <"$work/wrk-list-middle"; read -r z z50 z99 <"$work/wrk-list-last"
+  read -r c c50 c99 <"$work/wrk-sandbox-child"; read -r p p50 p99 <"$work/wrk-portal-child"
+  page_rows="$(
+    row "/healthz, 50 connections" "$h" "req/s"
+    row "signed-in page calling nothing upstream (/), 50 conn." "$home" "req/s"
+    row "  its p50 / p99" "$hp50 / $hp99" "ms"
+    row "sandbox GetChildrenAccounts count=50, 10,000 children" "$s" "req/s"
+    row "/children?size=50 through the portal, first page" "$l" "req/s"
+    row "  list page / sandbox call (same run)" "$(python3 -c "print(f'{$l/$s:.2f}')")" "ratio"
+    row "  list page p50 / p99" "$l50 / $l99" "ms"
+    row "  middle page (page 100) p50 / p99" "$m50 / $m99" "ms"
+    row "  last page (page 200) p50 / p99" "$z50 / $z99" "ms"
+    row "child's page data, portal p50 (sandbox at +40 ms)" "$p50" "ms"
+    row "  same read straight to the sandbox, p50" "$c50" "ms"
+    row "  portal / sandbox p50 (same run)" "$(python3 -c "print(f'{$p50/$c50:.2f}')")" "ratio"
+  )"
+}
