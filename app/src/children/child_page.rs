@@ -353,7 +353,7 @@ fn Verification(verifications: Result<Vec<VerificationView>, String>) -> impl In
                                                 let (label, class) = verification_badge(&document.status);
                                                 view! {
                                                     <tr>
-                                                        <td class="numeric">{document.id}</td>
+                                                        <td>{document.id}</td>
                                                         <td>{if document.individual { "Individual" } else { "Company" }}</td>
                                                         <td class="nowrap">{document.uploaded}</td>
                                                         <td><span class=class>{label}</span></td>

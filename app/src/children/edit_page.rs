@@ -66,10 +66,7 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
     let confirming = RwSignal::new(false);
     // What the form would send, or why it cannot be read.
     let changes = Memo::new(move |_| form.with(|f| child.with_value(|c| f.changes(c))));
-    let problems = Memo::new(move |_| match changes.get() {
-        Ok(changes) => changes.problems(),
-        Err(error) => error.fields().iter().map(|f| (f.to_string(), error.for_field(f).unwrap_or_default())).collect(),
-    });
+    let problems = Memo::new(move |_| form.with(|f| child.with_value(|c| f.problems(c))));
     Effect::new(move |previous: Option<()>| {
         form.track();
         if previous.is_some() {

@@ -209,7 +209,7 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery) -> impl IntoView {
                     let balance = child.balance_text();
                     view! {
                         <tr data-test="child-row">
-                            <td class="numeric">{child.account_id}</td>
+                            <td>{child.account_id}</td>
                             <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
                             <td class="wrap-anywhere">{child.account_email.clone()}</td>
                             <td><span class=status.class()>{status.label()}</span></td>

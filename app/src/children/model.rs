@@ -137,7 +137,8 @@ pub struct DocumentView {
 /// A verification or document status in words and the badge colour for it.
 pub fn verification_badge(status: &str) -> (&'static str, &'static str) {
     match status {
-        "VERIFIED" | "ACCEPTED" => ("Verified", "badge badge-ok"),
+        "VERIFIED" => ("Verified", "badge badge-ok"),
+        "ACCEPTED" => ("Accepted", "badge badge-ok"),
         "NOT_REQUIRED" => ("Not required", "badge badge-muted"),
         "IN_PROGRESS" => ("In review", "badge badge-warn"),
         "REQUIRED" => ("Required", "badge badge-warn"),
@@ -228,6 +229,28 @@ impl ChildForm {
                 news_notifications: flag(self.news_notifications, child.news_notifications),
             },
         })
+    }
+}
+
+impl ChildForm {
+    /// Everything wrong with the form at once, per field (an unreadable amount does not
+    /// hide the other fields' problems). `("", …)` when nothing would change.
+    pub fn problems(&self, child: &ChildAccount) -> Vec<(String, String)> {
+        match self.changes(child) {
+            Ok(changes) => changes.problems(),
+            Err(amount) => {
+                let others = ChildForm { min_balance_to_notify: String::new(), ..self.clone() };
+                let mut problems: Vec<(String, String)> = others
+                    .changes(child)
+                    .map(|changes| changes.problems())
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|(field, _)| !field.is_empty())
+                    .collect();
+                problems.push(("min_balance_to_notify".into(), amount.for_field("min_balance_to_notify").unwrap_or_default()));
+                problems
+            }
+        }
     }
 }
 
@@ -565,6 +588,11 @@ mod tests {
         assert!(problems[1].1.starts_with("New password must be at least 8"), "{problems:?}");
         let amount = ChildForm { min_balance_to_notify: "ten".into(), ..ChildForm::from_account(&child) };
         assert_eq!(amount.changes(&child).unwrap_err().fields(), ["min_balance_to_notify"]);
+        // An unreadable amount does not hide the other fields' problems.
+        let both = ChildForm { min_balance_to_notify: "ten".into(), ..form.clone() };
+        let fields: Vec<String> = both.problems(&child).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(fields.len(), 5, "{fields:?}");
+        assert_eq!(fields.last().map(String::as_str), Some("min_balance_to_notify"));
         let negative = ChildForm { min_balance_to_notify: "-1".into(), ..ChildForm::from_account(&child) };
         assert_eq!(negative.changes(&child).unwrap().problems()[0].0, "min_balance_to_notify");
         let empty = ChildForm { new_child_account_email: " ".into(), ..ChildForm::from_account(&child) };
