@@ -76,9 +76,10 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
 
   // Then real values: the dialog shows before → after, only what changed.
   const language = child.language_code === 'de' ? 'fr' : 'de';
+  const amount = `${10 + (Date.now() % 80)}.5`;
   await page.getByLabel('Email', { exact: true }).fill(child.account_email);
   await page.getByLabel('New password').fill('');
-  await page.getByLabel('Min balance to notify').fill('42.5');
+  await page.getByLabel('Min balance to notify').fill(amount);
   await page.getByLabel('Language').fill(language);
   await form.getByRole('button', { name: 'Save changes' }).click();
   const dialog = page.getByRole('dialog');
@@ -87,13 +88,13 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   const preview = dialog.locator('[data-test="change-preview"] tbody tr');
   await expect(preview).toHaveCount(2);
   await expect(preview.filter({ hasText: 'Language' })).toContainText(language);
-  await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText('42.5');
+  await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText(amount);
   await screenshot(page, 'child-edit-confirm');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('heading', { name: child.account_name, level: 1 })).toBeVisible();
   let stored = await sandboxChild(request, child.account_id);
   expect(stored.language_code).toBe(language);
-  expect(Number(stored.min_balance_to_notify)).toBe(42.5);
+  expect(Number(stored.min_balance_to_notify)).toBe(Number(amount));
 
   // Deactivate, after the dialog says what the customer loses.
   await page.getByRole('button', { name: 'Deactivate', exact: true }).click();
