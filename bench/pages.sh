@@ -72,7 +72,7 @@ PY
   WRK_COOKIE="$cookie" wrk_run list-middle "$base/children?size=50&page=100"
   WRK_COOKIE="$cookie" wrk_run list-last "$base/children?size=50&page=200"
   say "load: a child's page data through the portal vs straight to the sandbox (sandbox answers in 40 ms)"
-  curl -fsS -H 'content-type: application/json' -d '{"method":"*","fault":{"latency_ms":40}}' \
+  curl -fsS -H 'content-type: application/json' -d '{"method":"*","latency_ms":40}' \
     "${sandbox_url%platform_api/}_sandbox/faults" >/dev/null || die "cannot slow the sandbox down"
   post_script "$work/child.lua" "$sandbox_auth&child_account_id=$child"
   wrk_run sandbox-child "${sandbox_url}GetChildrenAccounts" "$work/child.lua"

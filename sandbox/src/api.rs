@@ -84,7 +84,20 @@ impl Context<'_> {
     }
 }
 
-pub fn dispatch(method: &str, ctx: &mut Context) -> Result<Value, ApiError> {
+/// A method's answer: JSON to serialize, or a body already serialized.
+pub enum Answer {
+    Json(Value),
+    Serialized(String),
+}
+
+pub fn dispatch(method: &str, ctx: &mut Context) -> Result<Answer, ApiError> {
+    if method == "GetChildrenAccounts" {
+        return get_children_accounts(ctx).map(Answer::Serialized);
+    }
+    dispatch_json(method, ctx).map(Answer::Json)
+}
+
+fn dispatch_json(method: &str, ctx: &mut Context) -> Result<Value, ApiError> {
     if changes_state(method) {
         // Whatever happens below, the children's orders are rebuilt on next use.
         ctx.state.accounts_changed();
@@ -98,7 +111,6 @@ pub fn dispatch(method: &str, ctx: &mut Context) -> Result<Value, ApiError> {
         "GetAccountInfo" => get_account_info(ctx),
         "GetAccountPlans" => get_account_plans(ctx),
         "GetAvailablePlans" => get_available_plans(ctx),
-        "GetChildrenAccounts" => get_children_accounts(ctx),
         "GetCurrencyRate" => get_currency_rate(ctx),
         "GetMoneyAmountToCharge" => get_money_amount_to_charge(ctx),
         "GetResourcePrice" => get_resource_price(ctx),
@@ -598,7 +610,8 @@ fn get_available_plans(ctx: &mut Context) -> Result<Value, ApiError> {
     Ok(json!({ "result": result }))
 }
 
-fn get_children_accounts(ctx: &mut Context) -> Result<Value, ApiError> {
+/// Serialized by hand from each child's cached JSON: the list is the hot path.
+fn get_children_accounts(ctx: &mut Context) -> Result<String, ApiError> {
     ctx.require_parent()?;
     let p = ctx.params;
     let ids = p.id_list("child_account_id", ErrorCode::InvalidChildAccountId)?;
@@ -674,8 +687,26 @@ fn get_children_accounts(ctx: &mut Context) -> Result<Value, ApiError> {
     } else {
         Detail::Full { with_api_key: false }
     };
-    let page: Vec<Value> = page.into_iter().map(|a| render::account_info(a, detail)).collect();
-    Ok(json!({ "result": page, "count": page.len(), "total_count": total }))
+    let level = match detail {
+        Detail::Brief => 0,
+        Detail::Medium => 1,
+        Detail::Full { .. } => 2,
+    };
+    let rendered = ctx.state.rendered();
+    let items: Vec<_> = page
+        .iter()
+        .map(|a| rendered.get_or_render(a.id, level, || render::account_info(a, detail).to_string()))
+        .collect();
+    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 64);
+    body.push_str("{\"result\":[");
+    for (index, item) in items.iter().enumerate() {
+        if index > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str(&format!("],\"count\":{},\"total_count\":{total}}}", items.len()));
+    Ok(body)
 }
 
 fn get_currency_rate(ctx: &mut Context) -> Result<Value, ApiError> {

@@ -217,7 +217,7 @@ impl Sandbox {
     }
 
     /// Runs one parsed call: authenticate, rate-limit, dispatch, persist.
-    fn execute(&self, call: &request::ApiCall) -> Result<serde_json::Value, ApiError> {
+    fn execute(&self, call: &request::ApiCall) -> Result<api::Answer, ApiError> {
         if !api::METHODS.contains(&call.method.as_str()) {
             return Err(ApiError::unknown_command(&call.method));
         }
@@ -287,7 +287,8 @@ impl Sandbox {
             }
         }
         match self.execute(&call) {
-            Ok(body) => Json(body).into_response(),
+            Ok(api::Answer::Json(body)) => Json(body).into_response(),
+            Ok(api::Answer::Serialized(body)) => ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
             Err(error) => error.into_response(),
         }
     }

@@ -31,6 +31,29 @@ pub struct State {
     /// after a change, so a page never sorts (or copies) every child.
     #[serde(skip)]
     children_index: OnceLock<HashMap<u64, ChildOrders>>,
+    /// Children as GetChildrenAccounts writes them (JSON, by id and detail level),
+    /// kept until accounts change: a page copies 50 strings instead of building 50
+    /// JSON objects under the lock.
+    #[serde(skip)]
+    rendered: RenderedAccounts,
+}
+
+/// JSON of accounts already rendered, by (account id, detail level).
+#[derive(Debug, Default)]
+pub struct RenderedAccounts(std::sync::Mutex<HashMap<(u64, u8), std::sync::Arc<str>>>);
+
+impl Clone for RenderedAccounts {
+    fn clone(&self) -> Self {
+        RenderedAccounts::default()
+    }
+}
+
+impl RenderedAccounts {
+    /// The account's JSON at `level`, rendered by `render` the first time.
+    pub fn get_or_render(&self, id: u64, level: u8, render: impl FnOnce() -> String) -> std::sync::Arc<str> {
+        let mut cache = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        cache.entry((id, level)).or_insert_with(|| render().into()).clone()
+    }
 }
 
 /// One parent's children's ids, sorted each way GetChildrenAccounts can sort.
@@ -220,6 +243,7 @@ impl State {
             currency_rates: BTreeMap::new(),
             created_today: BTreeMap::new(),
             children_index: OnceLock::new(),
+            rendered: RenderedAccounts::default(),
         }
     }
 
@@ -249,6 +273,12 @@ impl State {
     /// Call after changing accounts: the orders are rebuilt on next use.
     pub fn accounts_changed(&mut self) {
         self.children_index = OnceLock::new();
+        self.rendered = RenderedAccounts::default();
+    }
+
+    /// Rendered accounts, for GetChildrenAccounts.
+    pub fn rendered(&self) -> &RenderedAccounts {
+        &self.rendered
     }
 
     pub fn children_of(&self, parent_id: u64) -> impl Iterator<Item = &Account> {
