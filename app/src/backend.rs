@@ -41,16 +41,30 @@ pub struct Backend {
     /// One connection pool to Voximplant for every call (None if it cannot be built:
     /// each call then builds its own).
     http: Option<voximplant::client::Http>,
+    /// Voximplant clients already opened, by connection, with the sealed credentials
+    /// they were opened from: reused while the row still holds exactly those.
+    clients: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (Vec<u8>, voximplant::client::Client)>>>,
 }
 
 impl Backend {
     pub fn new(pool: PgPool, auth: AuthConfig, keyring: Keyring) -> Self {
         let http = voximplant::client::http().inspect_err(|error| tracing::warn!(%error, "no shared HTTP client")).ok();
-        Backend { pool, auth, keyring: Arc::new(keyring), http }
+        Backend { pool, auth, keyring: Arc::new(keyring), http, clients: Default::default() }
     }
 
     pub fn http(&self) -> Option<&voximplant::client::Http> {
         self.http.as_ref()
+    }
+
+    /// The client opened earlier for `connection` from exactly `sealed`, if any.
+    pub(crate) fn opened_client(&self, connection: uuid::Uuid, sealed: &[u8]) -> Option<voximplant::client::Client> {
+        let clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients.get(&connection).filter(|(from, _)| from == sealed).map(|(_, client)| client.clone())
+    }
+
+    pub(crate) fn keep_client(&self, connection: uuid::Uuid, sealed: Vec<u8>, client: voximplant::client::Client) {
+        let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        clients.insert(connection, (sealed, client));
     }
 
     /// The master keys that seal stored Voximplant credentials.

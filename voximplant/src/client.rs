@@ -58,6 +58,9 @@ pub struct ServiceAccountKey {
     pub account_email: Option<String>,
     pub key_id: String,
     signing_key: jsonwebtoken::EncodingKey,
+    /// Tokens signed lately, per account they act as: an RSA signature costs more
+    /// than the call it authorises, so one token serves until it nears expiry.
+    tokens: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<u64, (u64, Secret)>>>,
 }
 
 impl std::fmt::Debug for ServiceAccountKey {
@@ -92,13 +95,26 @@ impl ServiceAccountKey {
         }
         let signing_key = jsonwebtoken::EncodingKey::from_rsa_pem(file.private_key.expose().as_bytes())
             .map_err(|_| Error::Credentials("private_key is not an RSA private key in PEM format".into()))?;
-        Ok(ServiceAccountKey { account_id, account_email: file.account_email, key_id: file.key_id, signing_key })
+        Ok(ServiceAccountKey { account_id, account_email: file.account_email, key_id: file.key_id, signing_key, tokens: Default::default() })
     }
 
     /// A token valid from now for [`TOKEN_LIFETIME_SECS`], issued for `account_id`
     /// (the key's own account, or one of its children to act as that child).
     pub fn token(&self, account_id: u64) -> Result<Secret, Error> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let mut tokens = self.tokens.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Reused for the first half of its life, so it never expires in flight.
+        if let Some((issued, token)) = tokens.get(&account_id) {
+            if now < issued + TOKEN_LIFETIME_SECS / 2 && now >= *issued {
+                return Ok(token.clone());
+            }
+        }
+        let token = self.sign(account_id, now)?;
+        tokens.insert(account_id, (now, token.clone()));
+        Ok(token)
+    }
+
+    fn sign(&self, account_id: u64, now: u64) -> Result<Secret, Error> {
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
         header.kid = Some(self.key_id.clone());
         let claims = serde_json::json!({ "iss": account_id, "iat": now, "exp": now + TOKEN_LIFETIME_SECS });

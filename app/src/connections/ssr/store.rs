@@ -63,6 +63,23 @@ struct SealedRow {
 }
 
 impl SealedRow {
+    /// Every stored byte of the row's credentials and where they go: a client opened
+    /// from a row with this fingerprint is still right for it.
+    fn fingerprint(&self) -> Vec<u8> {
+        let parts: [&[u8]; 9] = [
+            self.kind.as_bytes(),
+            self.base_url.as_bytes(),
+            &self.account_id.to_le_bytes(),
+            self.alg.as_bytes(),
+            self.kek_id.as_bytes(),
+            &self.wrapped_dek,
+            &self.dek_nonce,
+            &self.nonce,
+            &self.ciphertext,
+        ];
+        parts.iter().flat_map(|part| (part.len() as u32).to_le_bytes().into_iter().chain(part.iter().copied())).collect()
+    }
+
     fn sealed(&self) -> vault::Sealed {
         vault::Sealed {
             alg: self.alg.clone(),
@@ -248,6 +265,11 @@ pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<
     .fetch_optional(backend.unguarded_pool())
     .await?
     .ok_or_else(|| AppError::NotFound("The connection".into()))?;
+    // Decrypting, parsing a key and building a client once per row version, not per call.
+    let fingerprint = row.fingerprint();
+    if let Some(client) = backend.opened_client(id, &fingerprint) {
+        return Ok((view, client));
+    }
     let bytes = backend.keyring().open(&id.to_string(), &row.sealed()).map_err(|error| {
         tracing::error!(connection = %id, %error, "stored credentials cannot be decrypted");
         AppError::Conflict(
@@ -258,6 +280,7 @@ pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<
     })?;
     let secret = SecretInput::from_sealed(&row.kind, row.account_id as u64, bytes)?;
     let client = client(&row.base_url, &secret, backend.http())?;
+    backend.keep_client(id, fingerprint, client.clone());
     Ok((view, client))
 }
 
