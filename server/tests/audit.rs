@@ -14,7 +14,7 @@ use app::{
     },
     auth::SetupFirstAdmin,
     children::{
-        model::{ChildChanges, NotificationChanges},
+        changes::{ChildChanges, NotificationChanges},
         ActivateChild, CreateChild, DeactivateChild, NewChild, UpdateChild, UpdateChildNotifications,
     },
     connections::{AddConnection, RemoveConnection, RenameConnection, RotateConnection, SelectConnection},

@@ -277,7 +277,7 @@ fn sample_body(path: &str) -> String {
     use app::{
         auth::*,
         audit::*,
-        children::{model::*, query::*, *},
+        children::{changes::*, query::*, *},
         connections::*,
         users::*,
     };

@@ -7,7 +7,7 @@ mod common;
 use app::{
     access::Role,
     children::{
-        model::{ChildChanges, NotificationChanges},
+        changes::{ChildChanges, NotificationChanges},
         query::{ChildQuery, ChildSort},
         ActivateChild, DeactivateChild, GetChild, ListChildren, UpdateChild, UpdateChildNotifications,
     },

@@ -9,7 +9,7 @@ use voximplant::{
 };
 
 use super::{
-    model::compare, ssr::read_child, ActivateChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
+    changes::compare, ssr::read_child, ActivateChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
     UpdateChildNotifications,
 };
 use crate::{

@@ -8,7 +8,8 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
     get_child,
-    model::{money, verification_badge, ChildAccount, ChildDetails, NotificationChanges, VerificationView},
+    changes::NotificationChanges,
+    model::{money, verification_badge, ChildAccount, ChildDetails, VerificationView},
     ActivateChild, DeactivateChild, UpdateChildNotifications,
 };
 use crate::{

@@ -9,7 +9,8 @@ use leptos_router::{components::A, hooks::use_navigate};
 use super::{
     child_page::child_id_from_url,
     get_child,
-    model::{ChildAccount, ChildForm},
+    changes::ChildForm,
+    model::ChildAccount,
     UpdateChild,
 };
 use crate::{

@@ -14,6 +14,7 @@ use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
 pub mod actions;
+pub mod changes;
 pub mod child_page;
 pub mod edit_page;
 pub mod list_page;
@@ -24,7 +25,8 @@ pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-use model::{ChildAccount, ChildChanges, ChildDetails, NotificationChanges};
+use changes::{ChildChanges, NotificationChanges};
+use model::{ChildAccount, ChildDetails};
 use query::{ChildPage, ChildQuery};
 
 /// The create form, as typed. Field names are AddAccount's parameter names, so a

@@ -14,7 +14,8 @@ use voximplant::{
 
 use super::{
     actions,
-    model::{diff, ChildAccount, ChildChanges, ChildDetails, DocumentView, NotificationChanges, VerificationView},
+    changes::{diff, ChildChanges, NotificationChanges},
+    model::{ChildAccount, ChildDetails, DocumentView, VerificationView},
     query::{ChildPage, ChildQuery},
     CreatedChild, NewChild,
 };
