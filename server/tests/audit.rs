@@ -15,10 +15,11 @@ use app::{
     auth::SetupFirstAdmin,
     children::{
         changes::{ChildChanges, NotificationChanges},
-        ActivateChild, CreateChild, DeactivateChild, NewChild, UpdateChild, UpdateChildNotifications,
+        ActivateChild, CloneChild, CreateChild, DeactivateChild, NewChild, UpdateChild, UpdateChildNotifications,
     },
     connections::{AddConnection, RemoveConnection, RenameConnection, RotateConnection, SelectConnection},
     error::AppError,
+    submission::FormKey,
     users::{CreateUser, ResetUserPassword, SetUserActive, SetUserRole},
 };
 use common::{add_user, audit_events, Portal};
@@ -75,8 +76,15 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
         account_password: "Chi1d!secret".into(),
         ..Default::default()
     };
-    let created = portal.call(admin, CreateChild { child }).await.unwrap();
+    let created = portal.call(admin, CreateChild { child, form_key: FormKey::random() }).await.unwrap();
     let id = created.account_id;
+    let copy = NewChild {
+        account_name: "audited-copy".into(),
+        account_email: "copy@child.example".into(),
+        account_password: "Chi1d!secret".into(),
+        ..Default::default()
+    };
+    portal.call(admin, CloneChild { source_account_id: id, child: copy, form_key: FormKey::random() }).await.unwrap();
     let changes = ChildChanges { language_code: Some("de".into()), ..Default::default() };
     portal.call(admin, UpdateChild { account_id: id, changes }).await.unwrap();
     let notifications = NotificationChanges { news_notifications: Some(true), ..Default::default() };
@@ -125,8 +133,8 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     assert_eq!(created.targets, format!("[\"audited-child\",\"{}\"]", child.id));
     assert!(created.latency_ms.is_some_and(|ms| ms > 0.0));
     let shown = events(&pool, "child_account.api_key.show").await;
-    assert_eq!(shown.len(), 1);
-    assert_eq!(shown[0].1.as_deref(), Some("ok"));
+    assert_eq!(shown.len(), 2, "the created child's key and its copy's");
+    assert!(shown.iter().all(|event| event.1.as_deref() == Some("ok")));
 
     // Logins are events; secrets are in no event at all.
     assert!(!events(&pool, "user.login").await.is_empty());
@@ -414,9 +422,16 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     let (sandbox, base_url) = common::start_sandbox().await;
     let parent = sandbox.parent();
     let account_id = parent.account_id.to_string();
-    let child_form = |name: &'static str| {
-        [("child[account_name]", name), ("child[account_email]", "x@child.example"), ("child[account_password]", "Chi1d!secret")]
+    let made_it_key = FormKey::random();
+    let child_form = |name: &'static str, key: &'static str| {
+        [
+            ("child[account_name]", name),
+            ("child[account_email]", "x@child.example"),
+            ("child[account_password]", "Chi1d!secret"),
+            ("form_key", key),
+        ]
     };
+    let made_it_form = child_form("made-it", made_it_key.as_str().to_string().leak());
 
     // Dies after Voximplant created the child, before the outcome was recorded.
     let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.create")));
@@ -430,13 +445,14 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     ];
     let added = client.post(format!("{}/api/connections/add", first.base)).form(&connection).send().await.unwrap();
     assert_eq!(added.status(), StatusCode::OK);
-    first.dies_during(&client, "/api/children/create", &child_form("made-it")).await;
+    first.dies_during(&client, "/api/children/create", &made_it_form).await;
     assert!(sandbox.child_by_name("made-it").is_some(), "Voximplant did create it");
 
     // Dies before Voximplant is asked.
     let second = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_AFTER_INTENT", "child_account.create")));
     let client = second.signed_in().await;
-    second.dies_during(&client, "/api/children/create", &child_form("never-made")).await;
+    let never_made_key = FormKey::random();
+    second.dies_during(&client, "/api/children/create", &child_form("never-made", never_made_key.as_str().to_string().leak())).await;
     assert!(sandbox.child_by_name("never-made").is_none());
     // (The second portal's reconciler may already have settled the first intent at start.)
     assert!(unsettled(&pool, "child_account.create").await >= 1);
@@ -450,6 +466,19 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     assert_eq!(settled[1].0.as_deref(), Some("error"), "{settled:?}");
     assert!(settled[1].1.contains("never-made does not exist: the action did not happen"), "{settled:?}");
     assert_eq!(unsettled(&pool, "child_account.create").await, 0);
+
+    // The user sends the form that was cut short again. Once its claim is old
+    // enough to be abandoned, the portal finds the account and makes no second one.
+    sqlx::query("UPDATE form_submissions SET claimed_at = now() - interval '2 minutes'").execute(&pool).await.unwrap();
+    let fourth = RunningPortal::start(&pool, data.path(), None);
+    let client = fourth.signed_in().await;
+    let resent = client.post(format!("{}/api/children/create", fourth.base)).form(&made_it_form).send().await.unwrap();
+    assert_eq!(resent.status(), StatusCode::OK);
+    let answer: serde_json::Value = resent.json().await.unwrap();
+    assert_eq!((answer["account_id"].as_u64(), answer["again"].as_bool()), (Some(made.id), Some(true)), "{answer}");
+    fourth.stop();
+    let named = sandbox.snapshot().accounts.values().filter(|a| a.name == "made-it").count();
+    assert_eq!(named, 1, "one account for the form");
     intact(&pool).await;
 }
 
@@ -495,7 +524,7 @@ async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
         account_password: "Chi1d!secret".into(),
         ..Default::default()
     };
-    let refused = server.call(&admin, CreateChild { child }).await.unwrap_err();
+    let refused = server.call(&admin, CreateChild { child, form_key: FormKey::random() }).await.unwrap_err();
     assert!(matches!(refused, AppError::Unavailable { .. }), "{refused:?}");
     assert_eq!(sandbox.calls(), 1, "Voximplant was never called");
     assert!(sandbox.child_by_name("unaudited").is_none());

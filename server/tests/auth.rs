@@ -279,6 +279,7 @@ fn sample_body(path: &str) -> String {
         audit::*,
         children::{changes::*, query::*, *},
         connections::*,
+        submission::FormKey,
         users::*,
     };
     fn encode(call: &impl serde::Serialize) -> String {
@@ -344,6 +345,17 @@ fn sample_body(path: &str) -> String {
                 account_password: "Str0ng!pass".into(),
                 ..Default::default()
             },
+            form_key: FormKey::random(),
+        }),
+        p if p == CloneChild::PATH => encode(&CloneChild {
+            source_account_id: 1,
+            child: NewChild {
+                account_name: "matrix-clone".into(),
+                account_email: "matrix@clone.example".into(),
+                account_password: "Str0ng!pass".into(),
+                ..Default::default()
+            },
+            form_key: FormKey::random(),
         }),
         p if p == ListChildren::PATH => encode(&ListChildren { query: ChildQuery::default() }),
         p if p == GetChild::PATH => encode(&GetChild { account_id: 1 }),

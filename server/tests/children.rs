@@ -8,6 +8,7 @@ use app::{
     access::Role,
     children::{CreateChild, CreatedChild, NewChild},
     error::AppError,
+    submission::FormKey,
 };
 use common::{outcomes, Portal};
 use sqlx::PgPool;
@@ -24,7 +25,7 @@ fn child(name: &str, email: &str, password: &str) -> NewChild {
 }
 
 async fn create(portal: &Portal, role: Role, child: NewChild) -> Result<CreatedChild, AppError> {
-    portal.call(role, CreateChild { child }).await
+    portal.call(role, CreateChild { child, form_key: FormKey::random() }).await
 }
 
 #[sqlx::test(migrations = false)]

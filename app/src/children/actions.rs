@@ -4,12 +4,12 @@
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 use voximplant::{
-    methods::{AddAccount, GetChildrenAccounts, SetChildAccountInfo},
+    methods::{AddAccount, CloneAccount, GetChildrenAccounts, SetChildAccountInfo},
     Method,
 };
 
 use super::{
-    changes::compare, ssr::read_child, ActivateChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
+    changes::compare, ssr::read_child, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
     UpdateChildNotifications,
 };
 use crate::{
@@ -22,6 +22,8 @@ use crate::{
 };
 
 pub const CREATE: Audited = Audited::new("child_account.create").calls(AddAccount::NAME).checked_by(created);
+/// A copy of a child; settled like a create, by the new name.
+pub const CLONE: Audited = Audited::new("child_account.clone").calls(CloneAccount::NAME).checked_by(created);
 /// The sensitive read of a new child's API key (a fact, recorded before it is shown).
 pub const SHOW_API_KEY: &str = "child_account.api_key.show";
 pub const UPDATE: Audited = Audited::new("child_account.update").calls(SetChildAccountInfo::NAME).checked_by(edited);
@@ -34,6 +36,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::read(ListChildren::PATH, Permission::ViewChildren),
     Endpoint::read(GetChild::PATH, Permission::ViewChildren),
     Endpoint::write(CreateChild::PATH, Permission::ManageChildren, &CREATE),
+    Endpoint::write(CloneChild::PATH, Permission::ManageChildren, &CLONE),
     Endpoint::write(UpdateChild::PATH, Permission::ManageChildren, &UPDATE),
     Endpoint::write(ActivateChild::PATH, Permission::ManageChildren, &ACTIVATE),
     Endpoint::write(DeactivateChild::PATH, Permission::ManageChildren, &DEACTIVATE),

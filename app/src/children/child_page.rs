@@ -135,6 +135,7 @@ fn Child(details: ChildDetails, refresh: Callback<()>) -> impl IntoView {
             {manage.then(|| view! {
                 <div class="button-row">
                     <A href=format!("/children/{}/edit", child.account_id) attr:class="button" attr:data-test="edit-child">"Edit"</A>
+                    <A href=format!("/children/{}/clone", child.account_id) attr:class="button button-secondary" attr:data-test="clone-child">"Clone"</A>
                     <Activation child=child.clone() refresh />
                 </div>
             })}

@@ -5,17 +5,20 @@
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
+use rust_decimal::Decimal;
 use voximplant::{
-    methods::{AddAccount, NotificationSettings},
+    methods::{AccountRef, AddAccount, CloneAccount, NotificationSettings, RecordStorage},
     Method, Secret,
 };
 
-use crate::error::AppError;
+use crate::{error::AppError, submission::FormKey};
 
 #[cfg(feature = "ssr")]
 pub mod actions;
+pub mod account_form;
 pub mod changes;
 pub mod child_page;
+pub mod clone_page;
 pub mod edit_page;
 pub mod list_page;
 pub mod model;
@@ -51,12 +54,40 @@ pub struct NewChild {
     pub tariff_changing_notifications: bool,
     #[serde(default)]
     pub news_notifications: bool,
+    /// ISO 639-1 code of Voximplant's emails, or empty for English.
+    #[serde(default)]
+    pub language_code: String,
+    #[serde(default)]
+    pub account_custom_data: String,
+    /// An amount in the parent's currency, as typed.
+    #[serde(default)]
+    pub min_balance_to_notify: String,
+    /// Where call records go: a record storage's id (digits) or name; empty for the default.
+    #[serde(default)]
+    pub record_storage: String,
+}
+
+fn optional(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
 impl NewChild {
-    /// The AddAccount request this form stands for.
+    /// The amount as typed: `Err` when it is not a number.
+    fn min_balance(&self) -> Result<Option<Decimal>, String> {
+        match self.min_balance_to_notify.trim() {
+            "" => Ok(None),
+            typed => match typed.parse::<Decimal>() {
+                Ok(amount) if amount >= Decimal::ZERO => Ok(Some(amount)),
+                Ok(_) => Err("Min balance to notify cannot be negative.".into()),
+                Err(_) => Err("Min balance to notify must be an amount like 10 or 12.50.".into()),
+            },
+        }
+    }
+
+    /// The AddAccount request this form stands for (an unreadable amount is left out;
+    /// [`NewChild::problems`] reports it).
     pub fn request(&self) -> AddAccount {
-        let optional = |text: &str| Some(text.trim().to_string()).filter(|t| !t.is_empty());
+        let storage = self.record_storage.trim();
         AddAccount {
             parent: None,
             account_name: self.account_name.trim().to_string(),
@@ -64,23 +95,67 @@ impl NewChild {
             account_password: Secret::new(self.account_password.clone()),
             account_first_name: optional(&self.account_first_name),
             account_last_name: optional(&self.account_last_name),
-            account_custom_data: None,
+            account_custom_data: optional(&self.account_custom_data),
             active: Some(self.active),
             location: optional(&self.location),
             notifications: NotificationSettings {
                 account_notifications: Some(self.account_notifications),
                 tariff_changing_notifications: Some(self.tariff_changing_notifications),
                 news_notifications: Some(self.news_notifications),
-                ..Default::default()
+                min_balance_to_notify: self.min_balance().ok().flatten(),
+                language_code: optional(&self.language_code),
             },
-            record_storage: None,
+            record_storage: match storage {
+                "" => None,
+                id if id.bytes().all(|b| b.is_ascii_digit()) => Some(RecordStorage::Id(id.to_string())),
+                name => Some(RecordStorage::Name(name.to_string())),
+            },
+        }
+    }
+
+    /// The CloneAccount request for a copy of `source` with this form's name, email,
+    /// password, names, language, time zone and custom data (the rest is copied).
+    pub fn clone_request(&self, source: u64) -> CloneAccount {
+        CloneAccount {
+            parent: None,
+            source: AccountRef::Id(source),
+            new_account_name: self.account_name.trim().to_string(),
+            new_account_email: self.account_email.trim().to_string(),
+            new_account_password: Secret::new(self.account_password.clone()),
+            account_first_name: optional(&self.account_first_name),
+            account_last_name: optional(&self.account_last_name),
+            account_custom_data: optional(&self.account_custom_data),
+            language_code: optional(&self.language_code),
+            location: optional(&self.location),
         }
     }
 
     /// What is wrong, per field, in words for the form (empty when nothing is).
     pub fn problems(&self) -> Vec<(String, String)> {
-        self.request()
-            .validate()
+        let mut problems = self.worded(self.request().validate());
+        if let Err(message) = self.min_balance() {
+            problems.push(("min_balance_to_notify".into(), message));
+        }
+        if self.record_storage.trim().chars().count() > 100 {
+            problems.push(("record_storage".into(), "Record storage must be at most 100 characters.".into()));
+        }
+        problems
+    }
+
+    /// What is wrong for a clone, named by this form's fields (CloneAccount calls
+    /// them `new_account_*`).
+    pub fn clone_problems(&self) -> Vec<(String, String)> {
+        let renamed = self.clone_request(0).validate().into_iter().map(|mut problem| {
+            if let Some(field) = problem.field.strip_prefix("new_") {
+                problem.field = field.to_string();
+            }
+            problem
+        });
+        self.worded(renamed.collect())
+    }
+
+    fn worded(&self, problems: Vec<voximplant::validation::Invalid>) -> Vec<(String, String)> {
+        problems
             .into_iter()
             .map(|problem| {
                 let label = field_label(&problem.field);
@@ -108,6 +183,10 @@ pub fn field_label(field: &str) -> &'static str {
         "account_first_name" => "First name",
         "account_last_name" => "Last name",
         "location" => "Time zone",
+        "language_code" => "Language",
+        "account_custom_data" => "Custom data",
+        "min_balance_to_notify" => "Min balance to notify",
+        "record_storage" => "Record storage",
         _ => "This value",
     }
 }
@@ -120,12 +199,50 @@ pub struct CreatedChild {
     pub account_name: String,
     pub active: bool,
     pub api_key: Option<String>,
+    /// The answer to an earlier submission of the same form (a double click, a resend).
+    #[serde(default)]
+    pub again: bool,
+}
+
+/// A copy of a child account (CloneAccount) and what was copied into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClonedChild {
+    pub source_account_id: u64,
+    pub account_id: u64,
+    pub account_name: String,
+    pub account_email: String,
+    pub active: bool,
+    pub api_key: Option<String>,
+    /// Per kind (applications, users, …): the names of the copies, in Voximplant's order.
+    pub copied: Vec<CopiedKind>,
+    #[serde(default)]
+    pub again: bool,
+}
+
+/// One kind of thing CloneAccount copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopiedKind {
+    /// Plural, lowercase: "applications", "ACD queues".
+    pub kind: String,
+    pub names: Vec<String>,
 }
 
 /// Creates a child account under the selected parent account (Voximplant AddAccount).
+/// `form_key` is the rendered form's: the same form creates one account, however
+/// often it is sent.
 #[server(endpoint = "children/create")]
-pub async fn create_child(child: NewChild) -> Result<CreatedChild, AppError> {
-    ssr::service::<ssr::ChildAccounts>().await?.create(child).await
+pub async fn create_child(child: NewChild, #[server(default)] form_key: FormKey) -> Result<CreatedChild, AppError> {
+    ssr::service::<ssr::ChildAccounts>().await?.create(child, form_key).await
+}
+
+/// Copies a child account (CloneAccount) under a new name, email and password.
+#[server(endpoint = "children/clone")]
+pub async fn clone_child(
+    source_account_id: u64,
+    child: NewChild,
+    #[server(default)] form_key: FormKey,
+) -> Result<ClonedChild, AppError> {
+    ssr::service::<ssr::ChildAccounts>().await?.clone_child(source_account_id, child, form_key).await
 }
 
 /// One page of the child-account list (GetChildrenAccounts).

@@ -6,7 +6,7 @@ use leptos_router::{
     path, MatchNestedRoutes, SsrMode,
 };
 
-use super::{child_page::ChildPage, edit_page::EditChildPage, list_page::ChildrenPage, new_page::NewChildPage};
+use super::{child_page::ChildPage, clone_page::CloneChildPage, edit_page::EditChildPage, list_page::ChildrenPage, new_page::NewChildPage};
 
 #[component(transparent)]
 pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
@@ -16,6 +16,7 @@ pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
             <Route path=path!("new") view=NewChildPage ssr=SsrMode::Async />
             <Route path=path!(":id") view=ChildPage ssr=SsrMode::Async />
             <Route path=path!(":id/edit") view=EditChildPage ssr=SsrMode::Async />
+            <Route path=path!(":id/clone") view=CloneChildPage ssr=SsrMode::Async />
         </ParentRoute>
     }
     .into_inner()

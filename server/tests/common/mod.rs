@@ -82,8 +82,21 @@ pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
 
 /// Serves the full router on `pool` as it is (its role may be unable to migrate).
 pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
+    serve_backend(Backend::new(pool, auth, app::vault::Keyring::generate())).await
+}
+
+impl TestServer {
+    /// A second portal instance on the same database with the same master key, as
+    /// two instances behind a load balancer are.
+    pub async fn another_instance(&self) -> TestServer {
+        serve_backend(Backend::new(self.pool.clone(), self.backend.auth, self.backend.keyring().clone())).await
+    }
+}
+
+async fn serve_backend(backend: Backend) -> TestServer {
     let turn = OneServerAtATime::take();
-    let backend = Backend::new(pool.clone(), auth, app::vault::Keyring::generate());
+    let pool = backend.unguarded_pool().clone();
+    let auth = backend.auth;
     let state = AppState { leptos_options: leptos_options(), backend: backend.clone() };
     let policy = SessionPolicy {
         secure_cookie: false,
