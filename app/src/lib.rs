@@ -8,6 +8,7 @@
 // the frame that holds the pages together.
 pub mod access;
 pub mod error;
+pub mod csv;
 pub mod submission;
 #[cfg(feature = "ssr")]
 pub mod vault;

@@ -87,16 +87,6 @@ fn csv_header() -> String {
     CSV_COLUMNS.join(",") + "\n"
 }
 
-fn csv_field(value: &str) -> String {
-    // Quote everything that needs it; neutralise spreadsheet formulas.
-    let value = if value.starts_with(['=', '+', '-', '@']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) || value.starts_with('\'') {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 pub fn csv_line(event: &AuditEvent) -> String {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let fields = [
@@ -121,7 +111,7 @@ pub fn csv_line(event: &AuditEvent) -> String {
         event.latency_ms.map(|l| l.to_string()).unwrap_or_default(),
         event.hash.clone(),
     ];
-    fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",") + "\n"
+    app::csv::line(&fields)
 }
 
 fn jsonl_line(event: &AuditEvent) -> String {
@@ -175,17 +165,4 @@ pub fn cross_site_event(request: &Request) -> (AuditContext, NewEvent) {
         Outcome::Denied,
     );
     (context, event)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_and_defuses_formulas() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-    }
 }

@@ -40,6 +40,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
         .route("/healthz", get(healthz))
         .route("/audit/export.csv", get(crate::audit_http::export_csv))
         .route("/audit/export.jsonl", get(crate::audit_http::export_jsonl))
+        .route("/children/export.csv", get(crate::children_http::export_csv))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();

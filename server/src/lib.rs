@@ -2,6 +2,7 @@
 //! integration tests can start the real router against a real database.
 
 pub mod audit_http;
+pub mod children_http;
 pub mod cli;
 pub mod database;
 pub mod demo;

@@ -337,3 +337,48 @@ async fn the_reconciler_reads_an_interrupted_edit_back(pool: PgPool) {
     assert_eq!(reconcile().await.unwrap(), 1);
     assert_eq!(last().await.outcome.as_deref(), Some("ok"));
 }
+
+#[sqlx::test(migrations = false)]
+async fn the_filtered_list_downloads_as_csv_page_by_page_and_on_record(pool: PgPool) {
+    let config = sandbox::SandboxConfig { seed_children: 1_100, ..Default::default() };
+    let portal = Portal::start_with(&pool, config).await;
+    let parent = portal.sandbox.parent().account_id;
+    let state = portal.sandbox.snapshot();
+    let mut active: Vec<&sandbox::state::Account> =
+        state.accounts.values().filter(|a| a.parent_id == Some(parent) && a.active && !a.frozen).collect();
+    active.sort_by(|a, b| a.email.cmp(&b.email));
+    assert!(active.len() > 500, "more than one page of {}", app::children::export::PAGE);
+
+    let calls = portal.sandbox.calls();
+    let url = portal.server.url("/children/export.csv?status=active&frozen=no&sort=email&page=3&size=50");
+    let response = portal.as_role(Role::Auditor).get(url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(response.headers()["content-disposition"].to_str().unwrap().contains("attachment"));
+    let body = response.text().await.unwrap();
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines[0], "id,name,email,status,balance,currency,created");
+    assert_eq!(lines.len() - 1, active.len(), "every match, not one screen's page");
+    let emails: Vec<&str> = lines[1..].iter().map(|line| line.split(',').nth(2).unwrap()).collect();
+    assert_eq!(emails, active.iter().map(|a| a.email.as_str()).collect::<Vec<_>>(), "in the list's order");
+    let first = active[0];
+    assert!(lines[1].starts_with(&format!("{},{},{},Active,", first.id, first.name, first.email)), "{}", lines[1]);
+    assert!(lines[1].contains(&first.currency), "{}", lines[1]);
+    let pages = active.len().div_ceil(app::children::export::PAGE as usize) as u64;
+    assert_eq!(portal.sandbox.calls() - calls, pages, "one GetChildrenAccounts per {} children", app::children::export::PAGE);
+
+    let recorded = audit_events(&pool, "child_account.export").await;
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].actor_name.as_deref(), Some("inspector"));
+    assert!(recorded[0].params.contains(&format!("\"accounts\":{}", active.len())), "{}", recorded[0].params);
+    assert!(recorded[0].params.contains("status=active"), "{}", recorded[0].params);
+
+    // Signed out: refused, nothing on record as an export.
+    let anonymous = common::client().get(portal.server.url("/children/export.csv")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    // A search the list refuses is refused here too.
+    let long = format!("/children/export.csv?q={}", "a".repeat(1_300));
+    let refused = portal.as_role(Role::Support).get(portal.server.url(&long)).send().await.unwrap();
+    assert_eq!(refused.status(), 422);
+    assert_eq!(audit_events(&pool, "child_account.export").await.len(), 1);
+}

@@ -24,6 +24,8 @@ use crate::{
 pub const CREATE: Audited = Audited::new("child_account.create").calls(AddAccount::NAME).checked_by(created);
 /// A copy of a child; settled like a create, by the new name.
 pub const CLONE: Audited = Audited::new("child_account.clone").calls(CloneAccount::NAME).checked_by(created);
+/// A download of the filtered list (a fact: a read of that many accounts).
+pub const EXPORT: &str = "child_account.export";
 /// The sensitive read of a new child's API key (a fact, recorded before it is shown).
 pub const SHOW_API_KEY: &str = "child_account.api_key.show";
 pub const UPDATE: Audited = Audited::new("child_account.update").calls(SetChildAccountInfo::NAME).checked_by(edited);

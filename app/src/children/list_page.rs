@@ -18,7 +18,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::{use_auth, Guarded},
-    ui::{EmptyState, ErrorState, Loading, Pager, SortDirection, SortHeader, TableWrap},
+    ui::{group_thousands, EmptyState, ErrorState, Loading, Pager, SortDirection, SortHeader, TableWrap},
 };
 
 #[component]
@@ -139,6 +139,11 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
     let last_page = found.total.div_ceil(query.size).max(1);
     let past_the_end = found.rows.is_empty() && found.total > 0;
     let filtered = query.search.trim().len() + query.active.is_some() as usize + query.frozen.is_some() as usize > 0;
+    // Every match, in this order: the page and its size are the screen's, not the file's.
+    let export_href = match (ChildQuery { size: 20, page: 1, ..query.clone() }).to_query() {
+        filters if filters.is_empty() => "/children/export.csv".to_string(),
+        filters => format!("/children/export.csv?{filters}"),
+    };
     let body = if past_the_end {
         let last = query.at_page(last_page).href();
         view! {
@@ -177,7 +182,15 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
                 <p class="muted small" aria-live="polite">
                     {format!("{} · updated at {}", if query.live { "Live balances" } else { "Balances as of Voximplant's last update" }, found.fetched_at)}
                 </p>
-                <button type="button" class="button button-small button-secondary" on:click=move |_| on_refresh()>"Refresh"</button>
+                <div class="button-row">
+                    <button type="button" class="button button-small button-secondary" on:click=move |_| on_refresh()>"Refresh"</button>
+                    {(found.total > 0).then(|| view! {
+                        <a class="button button-small button-secondary" href=export_href rel="external" download="voxdesk-child-accounts.csv"
+                            data-test="export-children" title="Every match of these filters, not only this page">
+                            {format!("Export CSV ({})", group_thousands(found.total))}
+                        </a>
+                    })}
+                </div>
             </div>
             {body}
         </div>

@@ -20,6 +20,8 @@ pub mod changes;
 pub mod child_page;
 pub mod clone_page;
 pub mod edit_page;
+#[cfg(feature = "ssr")]
+pub mod export;
 pub mod list_page;
 pub mod model;
 pub mod new_page;

@@ -95,15 +95,18 @@ impl ChildAccount {
 /// An amount with its currency: `12.50 USD`; never rounded (`0.0125 USD` stays).
 pub fn money(amount: Option<Decimal>, currency: Option<&str>) -> String {
     match amount {
-        Some(amount) => {
-            let mut amount = amount.normalize();
-            if amount.scale() < 2 {
-                amount.rescale(2);
-            }
-            format!("{amount} {}", currency.unwrap_or("")).trim_end().to_string()
-        }
+        Some(amount) => format!("{} {}", amount_text(amount), currency.unwrap_or("")).trim_end().to_string(),
         None => "—".to_string(),
     }
+}
+
+/// An amount with at least two decimals and never fewer than it has: `12.50`, `0.0125`.
+pub fn amount_text(amount: Decimal) -> String {
+    let mut amount = amount.normalize();
+    if amount.scale() < 2 {
+        amount.rescale(2);
+    }
+    amount.to_string()
 }
 
 /// One verification of a child account (GetAccountDocuments) and its documents.

@@ -60,6 +60,16 @@ service!(NotificationEditor, cap::EditChildNotifications);
 service!(ChildAccounts, cap::ManageChildren);
 
 impl ChildReader {
+    pub(super) fn access(&self) -> &Authorized<cap::ViewChildren> {
+        &self.0
+    }
+
+    pub fn user(&self) -> &crate::auth::ssr::SessionUser {
+        self.0.user()
+    }
+}
+
+impl ChildReader {
     /// One page of the list: Voximplant pages it (count/offset), never a full fetch.
     pub async fn list(&self, query: ChildQuery) -> Result<ChildPage, AppError> {
         let request = query.request()?;

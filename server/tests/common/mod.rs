@@ -169,7 +169,11 @@ impl TestServer {
 
 /// The sandbox on a free loopback port, served over real HTTP: it and its API base URL.
 pub async fn start_sandbox() -> (sandbox::Sandbox, String) {
-    let sandbox = sandbox::Sandbox::new(Default::default()).unwrap();
+    start_sandbox_with(Default::default()).await
+}
+
+pub async fn start_sandbox_with(config: sandbox::SandboxConfig) -> (sandbox::Sandbox, String) {
+    let sandbox = sandbox::Sandbox::new(config).unwrap();
     let (addr, _) = serve(sandbox.router()).await;
     (sandbox, format!("http://{addr}/platform_api/"))
 }
@@ -236,13 +240,18 @@ pub fn username(role: Role) -> &'static str {
 
 impl Portal {
     pub async fn start(pool: &PgPool) -> Portal {
+        Portal::start_with(pool, Default::default()).await
+    }
+
+    /// A portal whose sandbox is configured (more children, say).
+    pub async fn start_with(pool: &PgPool, sandbox: sandbox::SandboxConfig) -> Portal {
         let server = start(pool.clone()).await;
         let mut users = Vec::new();
         for role in Role::ALL {
             add_user(pool, username(role), role).await;
             users.push((role, server.signed_in(username(role)).await));
         }
-        let (sandbox, sandbox_url) = start_sandbox().await;
+        let (sandbox, sandbox_url) = start_sandbox_with(sandbox).await;
         let parent = sandbox.parent();
         let add = app::connections::AddConnection {
             name: "Main".into(),

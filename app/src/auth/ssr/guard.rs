@@ -103,6 +103,24 @@ pub async fn require<C: Capability>() -> Result<Authorized<C>, AppError> {
     Ok(Authorized { user, backend, _capability: PhantomData })
 }
 
+/// The guard for plain HTTP handlers (downloads), which have a session but no
+/// server-function context: the session's user, if they hold `C`. Refusals are
+/// logged; the handler answers them.
+pub async fn require_session<C: Capability>(
+    backend: &Backend,
+    session: &tower_sessions::Session,
+) -> Result<Authorized<C>, AppError> {
+    let Some(user) = super::session::authenticate_session(backend, session).await? else {
+        tracing::info!(permission = ?C::PERMISSION, "denied: not logged in");
+        return Err(AppError::Unauthenticated);
+    };
+    if !user.role.can(C::PERMISSION) {
+        tracing::warn!(user = %user.username, role = %user.role, permission = ?C::PERMISSION, "denied: role lacks permission");
+        return Err(AppError::Forbidden);
+    }
+    Ok(Authorized { user, backend: backend.clone(), _capability: PhantomData })
+}
+
 /// A refused server-function call, in the audit log. Denied either way.
 async fn record_denial(backend: &Backend, user: Option<&SessionUser>, permission: Permission) {
     let mut context = AuditContext::from_request().await;

@@ -12,6 +12,6 @@ mod guard;
 mod login;
 mod session;
 
-pub use guard::{cap, public, require, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
+pub use guard::{cap, public, require, require_session, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
 pub use login::{create_user, login, logout, setup_first_admin, setup_needed, NewUser, OnlyIfNoUsers};
 pub use session::{authenticate, authenticate_session, RequestUser, SessionUser};
