@@ -18,8 +18,10 @@ const FEATURES: &[&[Endpoint]] = &[
     audit::actions::ENDPOINTS,
 ];
 
-/// Audited actions that no server function performs (the command line's).
-const COMMAND_LINE: &[&Audited] = &[&audit::actions::ARCHIVE, &connections::actions::KEYS_ROTATE];
+/// Audited actions that no server function performs itself: the command line's,
+/// and the chunks of bulk jobs (run by a task the server function starts).
+const COMMAND_LINE: &[&Audited] =
+    &[&audit::actions::ARCHIVE, &connections::actions::KEYS_ROTATE, &children::actions::BULK_CHUNK];
 
 /// Every server function with who may call it and what it records.
 pub fn endpoints() -> impl Iterator<Item = &'static Endpoint> {

@@ -14,6 +14,7 @@ use app::{
     },
     auth::SetupFirstAdmin,
     children::{
+        bulk::{BulkActivate, BulkDeactivate, BulkNotifications, BulkSelection, CancelBulkJob},
         changes::{ChildChanges, NotificationChanges},
         ActivateChild, CloneChild, CreateChild, DeactivateChild, NewChild, UpdateChild, UpdateChildNotifications,
     },
@@ -91,6 +92,17 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     portal.call(Role::Support, UpdateChildNotifications { account_id: id, notifications }).await.unwrap();
     portal.call(admin, ActivateChild { account_id: id }).await.unwrap();
     portal.call(admin, DeactivateChild { account_id: id }).await.unwrap();
+    // Bulk jobs end on their own; each is waited for, then a cancel comes too late.
+    let picked = || BulkSelection::picked(vec![id]);
+    let notifications = NotificationChanges { news_notifications: Some(false), ..Default::default() };
+    let job = portal.call(admin, BulkActivate { selection: picked() }).await.unwrap();
+    portal.finished_job(admin, &job).await;
+    let job = portal.call(admin, BulkDeactivate { selection: picked() }).await.unwrap();
+    portal.finished_job(admin, &job).await;
+    let last_job = portal.call(admin, BulkNotifications { selection: picked(), notifications }).await.unwrap();
+    portal.finished_job(admin, &last_job).await;
+    let late = portal.call(admin, CancelBulkJob { id: last_job }).await.unwrap_err();
+    assert!(matches!(late, AppError::Conflict(_)), "{late:?}");
     portal.call(admin, RenameConnection { id: connection.clone(), name: "Renamed".into() }).await.unwrap();
     let rotate = RotateConnection {
         id: connection.clone(),

@@ -357,6 +357,14 @@ fn sample_body(path: &str) -> String {
             },
             form_key: FormKey::random(),
         }),
+        p if p == bulk::BulkActivate::PATH => encode(&bulk::BulkActivate { selection: bulk::BulkSelection::picked(vec![1]) }),
+        p if p == bulk::BulkDeactivate::PATH => encode(&bulk::BulkDeactivate { selection: bulk::BulkSelection::picked(vec![1]) }),
+        p if p == bulk::BulkNotifications::PATH => encode(&bulk::BulkNotifications {
+            selection: bulk::BulkSelection::picked(vec![1]),
+            notifications: NotificationChanges { news_notifications: Some(true), ..Default::default() },
+        }),
+        p if p == bulk::GetBulkJob::PATH => encode(&bulk::GetBulkJob { id: some_id() }),
+        p if p == bulk::CancelBulkJob::PATH => encode(&bulk::CancelBulkJob { id: some_id() }),
         p if p == ListChildren::PATH => encode(&ListChildren { query: ChildQuery::default() }),
         p if p == GetChild::PATH => encode(&GetChild { account_id: 1 }),
         p if p == UpdateChild::PATH => {

@@ -9,6 +9,7 @@ use voximplant::{
 };
 
 use super::{
+    bulk,
     changes::compare, ssr::read_child, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
     UpdateChildNotifications,
 };
@@ -34,6 +35,18 @@ pub const NOTIFICATIONS: Audited =
 pub const ACTIVATE: Audited = Audited::new("child_account.activate").calls(SetChildAccountInfo::NAME).checked_by(edited);
 pub const DEACTIVATE: Audited = Audited::new("child_account.deactivate").calls(SetChildAccountInfo::NAME).checked_by(edited);
 
+/// Bulk changes: the whole job (its outcome written when it ends), and each chunk
+/// of it (one SetChildAccountInfo for up to 100 ids, checked by reading them back).
+pub const BULK_ACTIVATE: Audited =
+    Audited::new("child_account.bulk.activate").calls(SetChildAccountInfo::NAME).checked_by(bulk::ssr::job_settled);
+pub const BULK_DEACTIVATE: Audited =
+    Audited::new("child_account.bulk.deactivate").calls(SetChildAccountInfo::NAME).checked_by(bulk::ssr::job_settled);
+pub const BULK_NOTIFICATIONS: Audited =
+    Audited::new("child_account.bulk.notifications").calls(SetChildAccountInfo::NAME).checked_by(bulk::ssr::job_settled);
+pub const BULK_CHUNK: Audited =
+    Audited::new("child_account.bulk.chunk").calls(SetChildAccountInfo::NAME).checked_by(bulk::ssr::chunk_settled);
+pub const BULK_CANCEL: Audited = Audited::new("child_account.bulk.cancel");
+
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::read(ListChildren::PATH, Permission::ViewChildren),
     Endpoint::read(GetChild::PATH, Permission::ViewChildren),
@@ -43,6 +56,12 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::write(ActivateChild::PATH, Permission::ManageChildren, &ACTIVATE),
     Endpoint::write(DeactivateChild::PATH, Permission::ManageChildren, &DEACTIVATE),
     Endpoint::write(UpdateChildNotifications::PATH, Permission::EditChildNotifications, &NOTIFICATIONS),
+    Endpoint::write(bulk::BulkActivate::PATH, Permission::ManageChildren, &BULK_ACTIVATE),
+    Endpoint::write(bulk::BulkDeactivate::PATH, Permission::ManageChildren, &BULK_DEACTIVATE),
+    Endpoint::write(bulk::BulkNotifications::PATH, Permission::EditChildNotifications, &BULK_NOTIFICATIONS),
+    Endpoint::read(bulk::GetBulkJob::PATH, Permission::ViewChildren),
+    // Only the job's owner (or an admin) who may run such a job: checked inside.
+    Endpoint::write(bulk::CancelBulkJob::PATH, Permission::ViewChildren, &BULK_CANCEL),
 ];
 
 /// The parent connection's client for an interrupted action, or the settlement

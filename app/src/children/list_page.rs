@@ -10,6 +10,7 @@ use leptos_router::{
 };
 
 use super::{
+    bulk::selection::{may_select, BulkBar, SelectPageHeader, SelectRowCell, Selected},
     list_children,
     model::ChildAccount,
     query::{ChildPage, ChildQuery, ChildSort, PAGE_SIZES},
@@ -169,8 +170,13 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
         .into_any()
     } else {
         let pager_query = query.clone();
+        let page_ids: Vec<u64> = found.rows.iter().map(|child| child.account_id).collect();
+        let selected = may_select().then(Selected::new);
         view! {
-            <ChildTable rows=found.rows.clone() query=query.clone() />
+            {selected.map(|selected| view! {
+                <BulkBar selected query=query.clone() total=found.total page_ids=page_ids.clone() />
+            })}
+            <ChildTable rows=found.rows.clone() query=query.clone() selected />
             <Pager offset=found.offset count=query.size total=found.total
                 href=move |offset| pager_query.at_page(offset / pager_query.size + 1).href() />
         }
@@ -198,7 +204,8 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
 }
 
 #[component]
-fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery) -> impl IntoView {
+fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selected>) -> impl IntoView {
+    let page_ids: Vec<u64> = rows.iter().map(|child| child.account_id).collect();
     let header = move |label: &'static str, column: ChildSort| {
         let sorted = (query.sort == column).then_some(SortDirection::Ascending);
         let href = ChildQuery { sort: column, page: 1, ..query.clone() }.href();
@@ -208,6 +215,7 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery) -> impl IntoView {
         <TableWrap caption="Child accounts">
             <thead>
                 <tr>
+                    {selected.map(|selected| view! { <SelectPageHeader selected page_ids=page_ids.clone() /> })}
                     {header("ID", ChildSort::Id)}
                     {header("Name", ChildSort::Name)}
                     {header("Email", ChildSort::Email)}
@@ -222,6 +230,9 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery) -> impl IntoView {
                     let balance = child.balance_text();
                     view! {
                         <tr data-test="child-row">
+                            {selected.map(|selected| view! {
+                                <SelectRowCell selected id=child.account_id name=child.account_name.clone() />
+                            })}
                             <td>{child.account_id}</td>
                             <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
                             <td class="wrap-anywhere">{child.account_email.clone()}</td>

@@ -16,6 +16,7 @@ use crate::{error::AppError, submission::FormKey};
 #[cfg(feature = "ssr")]
 pub mod actions;
 pub mod account_form;
+pub mod bulk;
 pub mod changes;
 pub mod child_page;
 pub mod clone_page;

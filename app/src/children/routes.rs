@@ -6,7 +6,7 @@ use leptos_router::{
     path, MatchNestedRoutes, SsrMode,
 };
 
-use super::{child_page::ChildPage, clone_page::CloneChildPage, edit_page::EditChildPage, list_page::ChildrenPage, new_page::NewChildPage};
+use super::{bulk::job_page::BulkJobPage, child_page::ChildPage, clone_page::CloneChildPage, edit_page::EditChildPage, list_page::ChildrenPage, new_page::NewChildPage};
 
 #[component(transparent)]
 pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
@@ -14,6 +14,7 @@ pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
         <ParentRoute path=path!("/children") view=Outlet ssr=SsrMode::Async>
             <Route path=path!("") view=ChildrenPage ssr=SsrMode::Async />
             <Route path=path!("new") view=NewChildPage ssr=SsrMode::Async />
+            <Route path=path!("jobs/:id") view=BulkJobPage ssr=SsrMode::Async />
             <Route path=path!(":id") view=ChildPage ssr=SsrMode::Async />
             <Route path=path!(":id/edit") view=EditChildPage ssr=SsrMode::Async />
             <Route path=path!(":id/clone") view=CloneChildPage ssr=SsrMode::Async />

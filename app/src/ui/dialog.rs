@@ -21,6 +21,9 @@ pub fn ModalDialog(
     /// Dangerous or irreversible: the confirming button is red.
     #[prop(optional)]
     danger: bool,
+    /// While true, the confirming button is disabled (the choices inside are incomplete).
+    #[prop(optional, into)]
+    confirm_disabled: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
     let dialog = NodeRef::<html::Dialog>::new();
@@ -41,7 +44,8 @@ pub fn ModalDialog(
             <h2 id=title_id.clone()>{move || title.get()}</h2>
             {children()}
             <div class="button-row">
-                <button type="button" class=confirm_class on:click=move |_| { open.set(false); on_confirm.run(()); }>
+                <button type="button" class=confirm_class disabled=move || confirm_disabled.get()
+                    on:click=move |_| { open.set(false); on_confirm.run(()); }>
                     {confirm_label}
                 </button>
                 <button type="button" class="button button-secondary" autofocus on:click=move |_| open.set(false)>"Cancel"</button>

@@ -16,6 +16,31 @@ pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};
 
 /// `text` as one URL query value: everything but unreserved characters escaped.
+/// The inverse of [`url_encode`] (and of a form's `+` for a space); malformed
+/// escapes are kept as typed.
+pub fn url_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|hex| u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok());
+        match (bytes[i], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                i += 3;
+                continue;
+            }
+            (b'+', None) => out.push(b' '),
+            (byte, None) => out.push(byte),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
@@ -23,4 +48,17 @@ pub fn url_encode(text: &str) -> String {
             _ => format!("%{b:02X}"),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_decoding_undoes_encoding() {
+        for text in ["acme corp", "ops@acme.example", "1042, 1043", "ü%", ""] {
+            assert_eq!(url_decode(&url_encode(text)), text);
+        }
+        assert_eq!(url_decode("a+b%2"), "a b%2");
+    }
 }

@@ -281,6 +281,21 @@ impl Portal {
     }
 }
 
+impl Portal {
+    /// A bulk job once it has ended (within 30 s), as `role` sees it.
+    pub async fn finished_job(&self, role: Role, id: &str) -> app::children::bulk::BulkJob {
+        let started = std::time::Instant::now();
+        loop {
+            let job = self.call(role, app::children::bulk::GetBulkJob { id: id.into() }).await.unwrap();
+            if !job.state.is_open() {
+                return job;
+            }
+            assert!(started.elapsed() < std::time::Duration::from_secs(30), "the job never ended: {job:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+}
+
 /// One audit event as tests look at it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Event {

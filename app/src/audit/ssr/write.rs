@@ -46,7 +46,8 @@ impl NewEvent {
     }
 
     /// The intent of `action`, before it runs.
-    fn intent(action: &Audited, targets: Value, params: Value) -> Self {
+    /// An intent, for an action whose outcome comes later (a background job's).
+    pub fn intent(action: &Audited, targets: Value, params: Value) -> Self {
         NewEvent {
             kind: "intent",
             method: action.method.map(str::to_string),

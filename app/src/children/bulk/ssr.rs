@@ -1,0 +1,525 @@
+//! Bulk jobs on the server: started by a server function (after the guard, with the
+//! whole job's intent on record), run by a task that owns nothing but the job's row,
+//! and watched by the browser through that row.
+//!
+//! Each chunk is its own audited SetChildAccountInfo (targets: its ids) with the
+//! reconciler's read-back check; the job as a whole is one audited action whose
+//! outcome is written when it ends. A job whose instance died stops heartbeating and
+//! is shown as interrupted with what it did.
+
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+
+use serde_json::{json, Map, Value};
+use sqlx::PgPool;
+use uuid::Uuid;
+use voximplant::{
+    client::{Client, Error as VoxError},
+    methods::{ChildSelection, GetChildrenAccounts, NotificationSettings, SetChildAccountInfo},
+    wire::Selection,
+    ErrorCode,
+};
+
+use super::{BulkAction, BulkJob, BulkSelection, FailedAccount, JobState, CHUNK_SIZE, MAX_ACCOUNTS};
+use crate::{
+    access::{Permission, Role},
+    action::{BoxFuture, PendingIntent, Settlement},
+    audit::{
+        ssr::{append, audited, found, AuditContext, NewEvent, Performed},
+        Outcome,
+    },
+    auth::ssr::{cap, require, Authorized, Capability},
+    backend::Backend,
+    children::{
+        actions,
+        changes::{account_field_label, compare, ChildChanges, NotificationChanges},
+        query::ChildQuery,
+        ssr::child_view,
+    },
+    connections::ssr::{client_for, parse_id},
+    error::AppError,
+};
+
+/// A job that has not reported for this long belongs to an instance that stopped.
+const SILENT_FOR_SECONDS: i32 = 60;
+/// Children per GetChildrenAccounts call while a filter's ids are looked up.
+const RESOLVE_PAGE: u64 = 1_000;
+/// Waits after Voximplant's "too many requests" (error 340) before a chunk is sent
+/// again; after the last, the chunk fails.
+const RATE_LIMIT_BACKOFF: [Duration; 4] =
+    [Duration::from_millis(500), Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)];
+
+pub async fn start_activation(selection: BulkSelection, active: bool) -> Result<String, AppError> {
+    let access = require::<cap::ManageChildren>().await?;
+    let action = if active { BulkAction::Activate } else { BulkAction::Deactivate };
+    let mut set = Map::new();
+    set.insert("active".into(), json!(active));
+    start(&access, action, set, selection).await
+}
+
+pub async fn start_notifications(selection: BulkSelection, notifications: NotificationChanges) -> Result<String, AppError> {
+    let access = require::<cap::EditChildNotifications>().await?;
+    if notifications.is_empty() {
+        return Err(AppError::invalid("notifications", "Choose at least one switch to turn on or off."));
+    }
+    start(&access, BulkAction::Notifications, ChildChanges::notifications_only(notifications).settings(), selection).await
+}
+
+fn audited_action(action: BulkAction) -> &'static crate::action::Audited {
+    match action {
+        BulkAction::Activate => &actions::BULK_ACTIVATE,
+        BulkAction::Deactivate => &actions::BULK_DEACTIVATE,
+        BulkAction::Notifications => &actions::BULK_NOTIFICATIONS,
+    }
+}
+
+async fn start<C: Capability>(
+    access: &Authorized<C>,
+    action: BulkAction,
+    set: Map<String, Value>,
+    selection: BulkSelection,
+) -> Result<String, AppError> {
+    selection.check()?;
+    let pool = access.db().clone();
+    let user = access.user().id;
+    let (connection, client) = access.voximplant().await?;
+    let connection_id = parse_id(&connection.id)?;
+    let context = access.audit_context().await.with_connection(connection_id, &connection.name);
+
+    // One running job per user: a bound on what clicks can cost.
+    let running: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM bulk_jobs WHERE user_id = $1 AND state IN ('resolving', 'running', 'cancelling')
+           AND heartbeat_at > now() - make_interval(secs => $2)",
+    )
+    .bind(user)
+    .bind(SILENT_FOR_SECONDS)
+    .fetch_one(&pool)
+    .await?;
+    if running > 0 {
+        return Err(AppError::Conflict(
+            "You already have a bulk change running. Wait for it to finish or cancel it, then start this one.".into(),
+        ));
+    }
+
+    let mut ids = if selection.every_match { Vec::new() } else { selection.ids.clone() };
+    ids.sort_unstable();
+    ids.dedup();
+    let filter = selection.query().map(|query| query.to_query());
+    let id = Uuid::new_v4();
+    let state = if filter.is_some() { "resolving" } else { "running" };
+    let stored: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
+    sqlx::query(
+        "INSERT INTO bulk_jobs (id, user_id, connection_id, action, settings, filter, state, account_ids, total, chunk_size)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(id)
+    .bind(user)
+    .bind(connection_id)
+    .bind(action.as_str())
+    .bind(Value::Object(set.clone()))
+    .bind(&filter)
+    .bind(state)
+    .bind(&stored)
+    .bind(stored.len() as i32)
+    .bind(CHUNK_SIZE as i32)
+    .execute(&pool)
+    .await?;
+
+    // The job as a whole, written ahead: no chunk runs unless this is on record.
+    let targets = match &filter {
+        Some(filter) => json!([format!("every child matching “{}”", if filter.is_empty() { "(no filter)" } else { filter })]),
+        None => json!(ids.iter().map(u64::to_string).collect::<Vec<_>>()),
+    };
+    let params = json!({ "job": id, "set": set, "filter": filter, "accounts": ids.len() });
+    let intent = NewEvent::intent(audited_action(action), targets, params);
+    let intent_seq = match append(&pool, &context, intent).await {
+        Ok(seq) => seq,
+        Err(error) => {
+            let _ = sqlx::query("DELETE FROM bulk_jobs WHERE id = $1").bind(id).execute(&pool).await;
+            return Err(error);
+        }
+    };
+    sqlx::query("UPDATE bulk_jobs SET intent_seq = $2 WHERE id = $1").bind(id).bind(intent_seq).execute(&pool).await?;
+
+    let runner = Runner {
+        pool,
+        context,
+        client,
+        job: id,
+        action,
+        set,
+        filter: selection.query(),
+        intent_seq,
+        calls: AtomicU64::new(0),
+    };
+    tokio::spawn(runner.run());
+    Ok(id.to_string())
+}
+
+/// The task that does one job.
+struct Runner {
+    pool: PgPool,
+    context: AuditContext,
+    client: Client,
+    job: Uuid,
+    action: BulkAction,
+    set: Map<String, Value>,
+    filter: Option<ChildQuery>,
+    intent_seq: i64,
+    calls: AtomicU64,
+}
+
+impl Runner {
+    async fn run(self) {
+        let result = self.work().await;
+        if let Err(error) = &result {
+            tracing::warn!(job = %self.job, %error, "bulk job stopped");
+        }
+        self.finish(result.err()).await;
+    }
+
+    async fn work(&self) -> Result<(), AppError> {
+        let ids = match &self.filter {
+            Some(query) => self.resolve(query).await?,
+            None => {
+                let ids: Vec<i64> =
+                    sqlx::query_scalar("SELECT account_ids FROM bulk_jobs WHERE id = $1").bind(self.job).fetch_one(&self.pool).await?;
+                ids.into_iter().map(|id| id as u64).collect()
+            }
+        };
+        for chunk in ids.chunks(CHUNK_SIZE) {
+            if self.cancel_asked().await? {
+                return Ok(());
+            }
+            let calls_before = self.calls.load(Ordering::Relaxed);
+            let failed = self.chunk(chunk).await;
+            let calls = self.calls.load(Ordering::Relaxed) - calls_before;
+            let failed = serde_json::to_value(failed).unwrap_or(json!([]));
+            sqlx::query(
+                "UPDATE bulk_jobs SET processed = processed + $2, failures = failures || $3, calls = calls + $4,
+                        heartbeat_at = now() WHERE id = $1",
+            )
+            .bind(self.job)
+            .bind(chunk.len() as i32)
+            .bind(failed)
+            .bind(calls as i32)
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Every child the filter matches, looked up page by page (ids only).
+    async fn resolve(&self, query: &ChildQuery) -> Result<Vec<u64>, AppError> {
+        let mut request: GetChildrenAccounts = ChildQuery { size: 20, page: 1, ..query.clone() }.request()?;
+        request.brief_output = Some(true);
+        request.return_live_balance = None;
+        request.count = Some(RESOLVE_PAGE);
+        let mut ids = Vec::new();
+        loop {
+            request.offset = Some(ids.len() as u64);
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            let page = self.client.get_children_accounts(request.clone()).await?;
+            if page.total_count > MAX_ACCOUNTS {
+                return Err(AppError::invalid(
+                    "selection",
+                    format!("{} accounts match; one bulk change may cover at most {MAX_ACCOUNTS}. Narrow the filter.", page.total_count),
+                ));
+            }
+            let found = page.result.len();
+            ids.extend(page.result.into_iter().map(|account| account.account_id));
+            sqlx::query("UPDATE bulk_jobs SET total = $2, calls = calls + 1, heartbeat_at = now() WHERE id = $1")
+                .bind(self.job)
+                .bind(page.total_count as i32)
+                .execute(&self.pool)
+                .await?;
+            if found == 0 || ids.len() as u64 >= page.total_count {
+                break;
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        let stored: Vec<i64> = ids.iter().map(|&id| id as i64).collect();
+        sqlx::query(
+            "UPDATE bulk_jobs SET account_ids = $2, total = $3, heartbeat_at = now(),
+                    state = CASE WHEN state = 'resolving' THEN 'running' ELSE state END WHERE id = $1",
+        )
+        .bind(self.job)
+        .bind(&stored)
+        .bind(stored.len() as i32)
+        .execute(&self.pool)
+        .await?;
+        Ok(ids)
+    }
+
+    async fn cancel_asked(&self) -> Result<bool, AppError> {
+        let state: String = sqlx::query_scalar("SELECT state FROM bulk_jobs WHERE id = $1").bind(self.job).fetch_one(&self.pool).await?;
+        Ok(state == "cancelling")
+    }
+
+    /// One audited SetChildAccountInfo for `ids`; the accounts that failed, and why.
+    async fn chunk(&self, ids: &[u64]) -> Vec<FailedAccount> {
+        let targets = json!(ids.iter().map(u64::to_string).collect::<Vec<_>>());
+        let params = json!({ "job": self.job, "child_account_ids": ids, "set": self.set });
+        let request = bulk_request(&self.set, ids);
+        let result = audited(&self.pool, &self.context, &actions::BULK_CHUNK, targets, params, || async {
+            let mut waits = RATE_LIMIT_BACKOFF.iter();
+            loop {
+                self.calls.fetch_add(1, Ordering::Relaxed);
+                match self.client.set_child_account_info(request.clone()).await {
+                    Ok(_) => return Ok(Performed::new(())),
+                    Err(VoxError::Api { code: ErrorCode::RateLimitExceeded, .. }) if waits.len() > 0 => {
+                        tokio::time::sleep(*waits.next().expect("checked")).await;
+                    }
+                    Err(error) => return Err(AppError::from(error)),
+                }
+            }
+        })
+        .await;
+        match result {
+            Ok(()) => Vec::new(),
+            Err(error) => {
+                let reason = match &error {
+                    error if error.is_unclear_voximplant_answer() => format!(
+                        "{error} These accounts may or may not have changed; retrying is safe."
+                    ),
+                    error => error.to_string(),
+                };
+                ids.iter().map(|&id| FailedAccount { id, reason: reason.clone() }).collect()
+            }
+        }
+    }
+
+    /// The job's end: its state and the whole job's outcome.
+    async fn finish(&self, error: Option<AppError>) {
+        let message = error.map(|error| format!("Stopped: {error}"));
+        let row: Result<(String, i32, i32, i64), sqlx::Error> = sqlx::query_as(
+            "UPDATE bulk_jobs SET finished_at = now(), heartbeat_at = now(), message = $2,
+                    state = CASE WHEN state = 'cancelling' THEN 'cancelled' WHEN $2 IS NULL THEN 'done' ELSE 'interrupted' END
+             WHERE id = $1
+             RETURNING state, total, processed, jsonb_array_length(failures)::bigint",
+        )
+        .bind(self.job)
+        .bind(&message)
+        .fetch_one(&self.pool)
+        .await;
+        let (state, total, processed, failed) = match row {
+            Ok(row) => row,
+            Err(error) => {
+                tracing::error!(job = %self.job, %error, "bulk job's end not recorded; the reconciler settles it");
+                return;
+            }
+        };
+        let outcome = if state == "done" && failed == 0 { Outcome::Ok } else { Outcome::Error };
+        let audited = audited_action(self.action);
+        let detail = json!({ "state": state, "total": total, "processed": processed, "failed": failed, "message": message });
+        let event = NewEvent::outcome(self.intent_seq, audited.name, audited.method, json!([self.job.to_string()]), outcome)
+            .with_detail(detail);
+        if let Err(error) = append(&self.pool, &self.context, event).await {
+            tracing::error!(job = %self.job, %error, "bulk job's outcome not recorded; the reconciler settles it");
+        }
+    }
+}
+
+/// SetChildAccountInfo for `ids` with the job's settings (active, the switches).
+fn bulk_request(set: &Map<String, Value>, ids: &[u64]) -> SetChildAccountInfo {
+    let mut request = SetChildAccountInfo::new(ChildSelection::Ids(Selection::Only(ids.to_vec())));
+    let flag = |name: &str| set.get(name).and_then(Value::as_bool);
+    request.active = flag("active");
+    request.notifications = NotificationSettings {
+        account_notifications: flag("account_notifications"),
+        tariff_changing_notifications: flag("tariff_changing_notifications"),
+        news_notifications: flag("news_notifications"),
+        ..Default::default()
+    };
+    request
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    id: Uuid,
+    user_id: Uuid,
+    action: String,
+    settings: Value,
+    filter: Option<String>,
+    state: String,
+    total: i32,
+    processed: i32,
+    failures: Value,
+    chunk_size: i32,
+    calls: i32,
+    message: Option<String>,
+    started_by: String,
+    started_at: String,
+    finished_at: Option<String>,
+}
+
+/// A job's row, marked interrupted first if its instance went silent.
+async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
+    sqlx::query(
+        "UPDATE bulk_jobs SET state = 'interrupted', finished_at = now(),
+                message = 'The portal stopped while this job ran. What was done is listed; the rest was not changed.'
+         WHERE id = $1 AND state IN ('resolving', 'running', 'cancelling') AND heartbeat_at < now() - make_interval(secs => $2)",
+    )
+    .bind(id)
+    .bind(SILENT_FOR_SECONDS)
+    .execute(pool)
+    .await?;
+    sqlx::query_as(
+        "SELECT j.id, j.user_id, j.action, j.settings, j.filter, j.state, j.total, j.processed, j.failures, j.chunk_size,
+                j.calls, j.message, u.username AS started_by,
+                to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS started_at,
+                to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS finished_at
+         FROM bulk_jobs j JOIN users u ON u.id = j.user_id WHERE j.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(pool)
+    .await?
+    .ok_or_else(|| AppError::NotFound("This bulk change".into()))
+}
+
+fn parse_job_id(id: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(id).map_err(|_| AppError::NotFound("This bulk change".into()))
+}
+
+fn view(row: JobRow, viewer: Uuid, role: Role) -> BulkJob {
+    let action = BulkAction::parse(&row.action).unwrap_or(BulkAction::Notifications);
+    let state = JobState::parse(&row.state);
+    let settings = row.settings.as_object().cloned().unwrap_or_default();
+    let switch = |name: &str| settings.get(name).and_then(Value::as_bool);
+    let changes = settings
+        .iter()
+        .map(|(field, value)| {
+            let words = match (field.as_str(), value) {
+                ("active", Value::Bool(true)) => "active",
+                ("active", Value::Bool(false)) => "inactive",
+                (_, Value::Bool(true)) => "on",
+                (_, Value::Bool(false)) => "off",
+                _ => "changed",
+            };
+            format!("{} → {words}", account_field_label(field))
+        })
+        .collect();
+    BulkJob {
+        id: row.id.to_string(),
+        action,
+        changes,
+        notifications: NotificationChanges {
+            account_notifications: switch("account_notifications"),
+            tariff_changing_notifications: switch("tariff_changing_notifications"),
+            news_notifications: switch("news_notifications"),
+        },
+        filter: row.filter,
+        state,
+        total: row.total.max(0) as u64,
+        processed: row.processed.max(0) as u64,
+        failed: serde_json::from_value(row.failures).unwrap_or_default(),
+        chunk_size: row.chunk_size.max(0) as u64,
+        calls: row.calls.max(0) as u64,
+        started_by: row.started_by,
+        started_at: row.started_at,
+        finished_at: row.finished_at,
+        message: row.message,
+        may_cancel: state.is_open() && state != JobState::Cancelling && (row.user_id == viewer || role == Role::Admin),
+    }
+}
+
+pub async fn job(id: String) -> Result<BulkJob, AppError> {
+    let access = require::<cap::ViewChildren>().await?;
+    let row = load(access.db(), parse_job_id(&id)?).await?;
+    Ok(view(row, access.user().id, access.user().role))
+}
+
+/// Asks a running job to stop after its current chunk: its owner or an admin.
+pub async fn cancel(id: String) -> Result<BulkJob, AppError> {
+    let access = require::<cap::ViewChildren>().await?;
+    let job = parse_job_id(&id)?;
+    let row = load(access.db(), job).await?;
+    let user = access.user();
+    let permission = match BulkAction::parse(&row.action) {
+        Some(BulkAction::Notifications) => Permission::EditChildNotifications,
+        _ => Permission::ManageChildren,
+    };
+    if !(row.user_id == user.id || user.role == Role::Admin) || !user.role.can(permission) {
+        return Err(AppError::Forbidden);
+    }
+    let pool = access.db().clone();
+    access
+        .audited(&actions::BULK_CANCEL, json!([id]), json!({ "job": id }), || async {
+            let asked = sqlx::query(
+                "UPDATE bulk_jobs SET state = 'cancelling' WHERE id = $1 AND state IN ('resolving', 'running')",
+            )
+            .bind(job)
+            .execute(&pool)
+            .await?
+            .rows_affected();
+            if asked == 0 {
+                return Err(AppError::Conflict("This bulk change is not running any more.".into()));
+            }
+            Ok(Performed::new(()))
+        })
+        .await?;
+    let row = load(access.db(), job).await?;
+    Ok(view(row, user.id, user.role))
+}
+
+/// An interrupted chunk: read its children back. All have the job's values → it
+/// happened; none → it did not; some → unknown, with which are which.
+pub fn chunk_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
+    Box::pin(async move {
+        let connection = intent.connection_id?;
+        let client = match client_for(backend, connection).await {
+            Ok((_, client)) => client,
+            Err(AppError::NotFound(_)) => return Some(found(Outcome::Unknown, "the parent connection is gone; check by hand")),
+            Err(_) => return None,
+        };
+        let ids: Vec<u64> = intent.params["child_account_ids"].as_array()?.iter().filter_map(Value::as_u64).collect();
+        let set = intent.params["set"].as_object()?.clone();
+        let request = GetChildrenAccounts {
+            child_account_id: Some(ids.clone()),
+            count: Some(ids.len().max(1) as u64),
+            ignore_invalid_accounts: Some(true),
+            ..Default::default()
+        };
+        let children = client.get_children_accounts(request).await.ok()?.result;
+        let (mut changed, mut unchanged) = (Vec::new(), Vec::new());
+        for child in children.into_iter().map(child_view) {
+            let (_, differing) = compare(&set, &child);
+            if differing.is_empty() { changed.push(child.account_id) } else { unchanged.push(child.account_id) }
+        }
+        Some(match (changed.is_empty(), unchanged.is_empty()) {
+            (false, true) => found(Outcome::Ok, format!("all {} accounts have the job's values", changed.len())),
+            (true, false) => found(Outcome::Error, format!("none of the {} accounts has the job's values: the chunk did not happen", unchanged.len())),
+            (true, true) => found(Outcome::Unknown, "none of the chunk's accounts exists any more; check by hand"),
+            (false, false) => {
+                let mut settled = found(Outcome::Unknown, "some accounts have the job's values, some not; check by hand");
+                settled.1["changed"] = json!(changed);
+                settled.1["unchanged"] = json!(unchanged);
+                settled
+            }
+        })
+    })
+}
+
+/// An interrupted job (its outcome never written): settled from its row once it is
+/// silent; a job another instance still runs is left alone.
+pub fn job_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
+    Box::pin(async move {
+        let id = Uuid::parse_str(intent.params["job"].as_str()?).ok()?;
+        let row = match load(backend.unguarded_pool(), id).await {
+            Ok(row) => row,
+            Err(AppError::NotFound(_)) => return Some(found(Outcome::Unknown, "the job's record is gone; check by hand")),
+            Err(_) => return None,
+        };
+        let failed = row.failures.as_array().map_or(0, Vec::len);
+        let summary = format!("{} after {} of {} accounts, {failed} failed", row.state, row.processed, row.total);
+        match JobState::parse(&row.state) {
+            state if state.is_open() => None,
+            JobState::Done if failed == 0 => Some(found(Outcome::Ok, summary)),
+            JobState::Done | JobState::Cancelled => Some(found(Outcome::Error, summary)),
+            _ => Some(found(Outcome::Unknown, format!("{summary}; its open chunk is settled on its own"))),
+        }
+    })
+}
