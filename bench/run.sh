@@ -9,6 +9,8 @@
 #   - pages under load with wrk (bench/pages.sh): a signed-in page, the child list
 #     against the sandbox's own call, first/middle/last of 10,000 children, a read
 #     through the portal against the same read straight to the sandbox;
+#   - bulk changes of 1,000 children (bench/bulk.sh): end to end, progress updates,
+#     chunk size and calls, with the sandbox answering at once and in 200 ms;
 #   - sandbox throughput for GetChildrenAccounts (count=50) and the typed client's
 #     overhead over a raw POST, measured in one run (sandbox/benches/throughput.rs);
 #   - the audit log: write-ahead overhead on a mutation, filtered pages, export and
@@ -75,6 +77,8 @@ kill -TERM "$first_page_pid"; wait "$first_page_pid" 2>/dev/null || true
 row() { printf '| %-60s | %12s | %-5s |\n' "$1" "$2" "$3"; }
 source "$ROOT/bench/pages.sh"
 measure_pages
+source "$ROOT/bench/bulk.sh"
+measure_bulk
 
 say "timing make run on a built, unchanged tree"
 run_before=$(make_run_to_healthy)
@@ -104,6 +108,7 @@ row "make run to /healthz 200, right after cargo bench, same dir" "$run_after" "
 row "cold start to /healthz 200, new data dir (initdb)" "$first" "ms"
 row "cold start to /healthz 200, existing data dir (median of 5)" "$warm" "ms"
 echo "$page_rows"
+echo "$bulk_rows"
 echo "$sandbox_rows"
 echo "$audit_rows"
 } > "$work/table.md"

@@ -9,7 +9,6 @@
 pub mod access;
 pub mod error;
 pub mod csv;
-pub mod submission;
 #[cfg(feature = "ssr")]
 pub mod vault;
 #[cfg(feature = "ssr")]
@@ -18,6 +17,7 @@ pub mod backend;
 pub mod request;
 #[cfg(feature = "ssr")]
 pub mod action;
+pub mod submission;
 pub mod ui;
 pub mod audit;
 pub mod auth;

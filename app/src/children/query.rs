@@ -126,6 +126,32 @@ impl ChildQuery {
         pairs.iter().map(|(k, v)| format!("{k}={}", crate::ui::url_encode(v))).collect::<Vec<_>>().join("&")
     }
 
+    /// The filters in words, for a bulk change's page: "search “acme”, active, not frozen".
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        let search = self.search.trim();
+        if !search.is_empty() {
+            let shown: String = search.chars().take(80).collect();
+            let more = if search.chars().count() > 80 { "…" } else { "" };
+            parts.push(format!("search “{shown}{more}”"));
+        }
+        match self.active {
+            Some(true) => parts.push("active".to_string()),
+            Some(false) => parts.push("inactive".to_string()),
+            None => {}
+        }
+        match self.frozen {
+            Some(true) => parts.push("frozen".to_string()),
+            Some(false) => parts.push("not frozen".to_string()),
+            None => {}
+        }
+        if parts.is_empty() {
+            "every child account".to_string()
+        } else {
+            parts.join(", ")
+        }
+    }
+
     /// `/children?…` for this view.
     pub fn href(&self) -> String {
         match self.to_query() {
@@ -214,6 +240,13 @@ mod tests {
 
     fn query(pairs: &[(&str, &str)]) -> ChildQuery {
         ChildQuery::from_pairs(|name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| *v))
+    }
+
+    #[test]
+    fn filters_read_as_words() {
+        assert_eq!(query(&[]).describe(), "every child account");
+        assert_eq!(query(&[("q", "acme"), ("status", "active"), ("frozen", "no")]).describe(), "search “acme”, active, not frozen");
+        assert!(query(&[("q", &"1,".repeat(100))]).describe().ends_with("…”"));
     }
 
     #[test]

@@ -91,12 +91,18 @@ fn JobView(job: BulkJob, on_changed: impl Fn() + Copy + Send + Sync + 'static) -
                 {job.finished_at.clone().map(|at| format!(" Ended at {at}."))}
             </p>
         </header>
-        <article class="card" aria-labelledby="job-progress-title" data-test="bulk-job">
+        <article class="card card-spaced" aria-labelledby="job-progress-title" data-test="bulk-job">
             <h2 id="job-progress-title">"Progress"</h2>
             <ul class="plain-list" aria-label="What changes on each account">
                 {job.changes.iter().map(|change| view! { <li>{change.clone()}</li> }).collect_view()}
-                {job.filter.clone().map(|filter| view! {
-                    <li class="muted">{format!("Accounts: every match of “{}”", if filter.is_empty() { "no filter".to_string() } else { filter })}</li>
+                {job.filter.clone().map(|filter| {
+                    let query = BulkSelection::every_match(filter).query().unwrap_or_default();
+                    view! {
+                        <li class="muted wrap-anywhere">
+                            {format!("Accounts: every match of {} ", query.describe())}
+                            "(" <A href=query.href()>"see them in the list"</A> ")"
+                        </li>
+                    }
                 })}
             </ul>
             <progress class="progress" max=job.total.max(1) value=job.processed aria-labelledby="job-progress-text"
@@ -179,7 +185,7 @@ fn JobResult(job: BulkJob, failed: Vec<FailedAccount>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <article class="card" aria-labelledby="job-result-title" data-test="job-result">
+        <article class="card card-spaced" aria-labelledby="job-result-title" data-test="job-result">
             <h2 id="job-result-title">"Result"</h2>
             <p class="strong" data-test="job-summary">{summary}</p>
             {(failed_count > 0).then(move || view! {
