@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh: bulk changes of 1,000 children end to end against a demo
+# Sourced by bench/run.sh after bench/pages.sh (its start_demo_portal): bulk changes of 1,000 children end to end against a demo
 # portal (the sandbox answering at once, then in 200 ms per call): the time from
 # the start request to the job's end, the longest wait between two progress
 # updates the page can see (asked every 100 ms), the chunk size and calls made.
@@ -33,18 +33,8 @@ PY
 }
 
 measure_bulk() {
-  local port pid log data base cookie user password sandbox_url
-  port="$(free_port)"; log="$work/bulk.log"; data="$work/bulk-data"; base="http://127.0.0.1:$port"
-  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json VOXDESK_DEMO_CHILDREN=1000 VOXDESK_DEMO_RATE_LIMIT=1000 \
-    target/release/voxdesk serve --demo --listen "127.0.0.1:$port" --data-dir "$data" >"$log" 2>&1 &
-  pid=$!
-  wait_for_url "$base/healthz" 180 || die "the portal did not start: $(tail -n 20 "$log")"
-  user="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\1/p' "$log" | head -n 1)"
-  password="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\2/p' "$log" | head -n 1)"
-  sandbox_url="$(sed -n 's/^Demo Voximplant sandbox at \([^ ]*\) .*/\1/p' "$log" | head -n 1)"
-  curl -fsS -c "$work/bulk-jar" --data-urlencode "username=$user" --data-urlencode "password=$password" "$base/api/auth/login" >/dev/null \
-    || die "cannot sign in as the demo reseller"
-  cookie="voxdesk_session=$(awk '$6 == "voxdesk_session" { print $7 }' "$work/bulk-jar")"
+  local pid data base sandbox_url cookie
+  start_demo_portal bulk 1000 1000
   say "bulk: deactivate 1,000 children, sandbox answering at once"
   bulk_job fast deactivate || die "the bulk benchmark failed: $(cat "$work/bulk-fast")"
   say "bulk: activate 1,000 children, sandbox answering in 200 ms per call"

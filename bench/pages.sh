@@ -38,20 +38,28 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 LUA
 }
 
-measure_pages() {
-  ensure_wrk
-  local port pid log data base sandbox_url parent_key user password child
-  port="$(free_port)"; log="$work/pages.log"; data="$work/pages-data"; base="http://127.0.0.1:$port"
-  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json VOXDESK_DEMO_CHILDREN=10000 VOXDESK_DEMO_RATE_LIMIT=1000000000 \
+# start_demo_portal NAME CHILDREN RATE_LIMIT: a demo portal whose sandbox holds
+# CHILDREN children, signed in as the demo reseller. Sets pid, base, data,
+# sandbox_url and cookie (the caller declares them local).
+start_demo_portal() {
+  local log="$work/$1.log" port user password
+  port="$(free_port)"; data="$work/$1-data"; base="http://127.0.0.1:$port"
+  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json VOXDESK_DEMO_CHILDREN="$2" VOXDESK_DEMO_RATE_LIMIT="$3" \
     target/release/voxdesk serve --demo --listen "127.0.0.1:$port" --data-dir "$data" >"$log" 2>&1 &
   pid=$!
   wait_for_url "$base/healthz" 180 || die "the portal did not start: $(tail -n 20 "$log")"
   user="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\1/p' "$log" | head -n 1)"
   password="$(sed -n 's/^  reseller \+\(\S\+\) \+\(\S\+\)$/\2/p' "$log" | head -n 1)"
   sandbox_url="$(sed -n 's/^Demo Voximplant sandbox at \([^ ]*\) .*/\1/p' "$log" | head -n 1)"
-  curl -fsS -c "$work/jar" --data-urlencode "username=$user" --data-urlencode "password=$password" "$base/api/auth/login" >/dev/null \
+  curl -fsS -c "$work/$1-jar" --data-urlencode "username=$user" --data-urlencode "password=$password" "$base/api/auth/login" >/dev/null \
     || die "cannot sign in as the demo reseller"
-  local cookie; cookie="voxdesk_session=$(awk '$6 == "voxdesk_session" { print $7 }' "$work/jar")"
+  cookie="voxdesk_session=$(awk '$6 == "voxdesk_session" { print $7 }' "$work/$1-jar")"
+}
+
+measure_pages() {
+  ensure_wrk
+  local pid data base sandbox_url cookie parent_key child
+  start_demo_portal pages 10000 1000000000
   read -r parent_id parent_key child < <(python3 - "$data/sandbox-state.json" <<'PY'
 import json, sys
 state = json.load(open(sys.argv[1]))["state"]["accounts"]

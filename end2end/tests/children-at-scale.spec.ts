@@ -45,8 +45,8 @@ test('a reseller deactivates three picked children after a dialog that says 3', 
   await dialog.getByRole('button', { name: 'Deactivate', exact: true }).click();
 
   await expect(page).toHaveURL(/\/children\/jobs\//);
-  await expect(page.getByRole('heading', { name: 'Deactivating 3 child accounts' })).toBeVisible();
   await jobFinished(page);
+  await expect(page.getByRole('heading', { name: 'Deactivated 3 child accounts' })).toBeVisible();
   await expect(page.locator('[data-test="job-progress-text"]')).toHaveText('3 of 3');
   await expect(page.locator('[data-test="job-summary"]')).toHaveText('3 changed, 0 failed.');
   for (const child of await childrenById(request, 30, 3)) expect(child.active).toBe(false);
@@ -115,6 +115,7 @@ test('a reseller clones a child and sees what was copied', async ({ page, reques
   await page.getByLabel('Account name *').fill(name);
   await page.getByLabel('Email *').fill(`${name}@customer.example`);
   await page.getByLabel('Password *').fill('weak');
+  await page.getByLabel('Password *').press('Tab');
   await expect(page.locator('#field-account_password-error')).toContainText('at least 8');
   await page.getByLabel('Password *').fill('Str0ng!pass');
   await page.getByLabel('Language').fill('de');
@@ -124,8 +125,8 @@ test('a reseller clones a child and sees what was copied', async ({ page, reques
   await expect(result).toContainText(`${name} has id`);
   await expect(page.locator('[data-test="child-api-key"]')).toBeVisible();
   const copied = page.locator('[data-test="copied"]');
-  await expect(copied.getByRole('rowheader', { name: 'applications' })).toBeVisible();
-  await expect(copied.getByRole('rowheader', { name: 'users' })).toBeVisible();
+  await expect(copied.getByRole('rowheader', { name: 'Applications', exact: true })).toBeVisible();
+  await expect(copied.getByRole('rowheader', { name: 'Users', exact: true })).toBeVisible();
   await screenshot(page, 'clone-result');
   await page.setViewportSize({ width: 390, height: 844 });
   await screenshot(page, 'clone-result');

@@ -175,10 +175,10 @@ async fn a_clone_copies_the_child_and_says_what_it_copied(pool: PgPool) {
     assert_eq!((stored.language_code.as_str(), stored.location.as_str()), ("fr", "Europe/Paris"));
     let names = |kind: &str| cloned.copied.iter().find(|k| k.kind == kind).map(|k| k.names.clone()).unwrap_or_default();
     let users: Vec<String> = source.contents.users.iter().map(|u| u.name.clone()).collect();
-    assert_eq!(names("users"), users);
-    assert_eq!(names("scenarios").len(), source.contents.scenarios.len());
-    assert_eq!(names("rules").len(), source.contents.applications.iter().map(|a| a.rules.len()).sum::<usize>());
-    assert_eq!(names("admin users"), ["supervisor"]);
+    assert_eq!(names("Users"), users);
+    assert_eq!(names("Scenarios").len(), source.contents.scenarios.len());
+    assert_eq!(names("Rules").len(), source.contents.applications.iter().map(|a| a.rules.len()).sum::<usize>());
+    assert_eq!(names("Admin users"), ["supervisor"]);
     assert!(!serde_json::to_string(&cloned).unwrap().contains(&stored.contents.admin_users[0].api_key), "admin keys stay out");
 
     let done = outcomes(&pool, "child_account.clone").await;

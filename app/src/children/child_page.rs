@@ -42,6 +42,24 @@ pub fn ChildPage() -> impl IntoView {
 
 #[component]
 fn ChildView() -> impl IntoView {
+    view! {
+        <section class="page page-wide">
+            <p class="eyebrow"><A href="/children">"Child accounts"</A></p>
+            <WithChild heading="Child account" loading="Loading the child account…"
+                show=|details, refresh| view! { <Child details refresh /> } />
+        </section>
+    }
+}
+
+/// The child the URL names, loaded: `show` gets it (and a way to read it again).
+/// Loading and failure (a bad id, an unknown child, Voximplant down) look the same
+/// on every page about one child; `heading` titles the failure.
+#[component]
+pub fn WithChild<V, F>(heading: &'static str, loading: &'static str, show: F) -> impl IntoView
+where
+    V: IntoView + 'static,
+    F: Fn(ChildDetails, Callback<()>) -> V + Send + Sync + 'static,
+{
     let id = child_id_from_url();
     let details = Resource::new(move || id.get(), |id| async move {
         match id {
@@ -50,25 +68,26 @@ fn ChildView() -> impl IntoView {
         }
     });
     let refresh = Callback::new(move |_| details.refetch());
+    let show = std::sync::Arc::new(show);
     view! {
-        <section class="page page-wide">
-            <p class="eyebrow"><A href="/children">"Child accounts"</A></p>
-            <Transition fallback=|| view! { <Loading what="Loading the child account…" /> }>
-                {move || Suspend::new(async move {
+        <Transition fallback=move || view! { <Loading what=loading /> }>
+            {move || {
+                let show = show.clone();
+                Suspend::new(async move {
                     match details.await {
-                        Ok(details) => view! { <Child details refresh /> }.into_any(),
+                        Ok(details) => show(details, refresh).into_any(),
                         Err(error) => view! {
-                            <Title text="Child account" />
-                            <h1>"Child account"</h1>
+                            <Title text=heading />
+                            <h1>{heading}</h1>
                             <div class="card" data-test="child-error">
                                 <ErrorState error retry=refresh />
                                 <A href="/children" attr:class="button button-secondary">"Back to the list"</A>
                             </div>
                         }.into_any(),
                     }
-                })}
-            </Transition>
-        </section>
+                })
+            }}
+        </Transition>
     }
 }
 

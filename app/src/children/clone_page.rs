@@ -8,8 +8,7 @@ use leptos_router::components::A;
 
 use super::{
     account_form::{AccountFields, AccountForm, AnsweredAgain, ApiKeyOnce},
-    child_page::child_id_from_url,
-    get_child,
+    child_page::WithChild,
     model::ChildAccount,
     new_page::ParentNotice,
     CloneChild, ClonedChild, NewChild,
@@ -17,36 +16,17 @@ use super::{
 use crate::{
     access::Permission,
     frame::Guarded,
-    ui::{ErrorState, FormAlerts, Loading},
+    ui::FormAlerts,
 };
 
 #[component]
 pub fn CloneChildPage() -> impl IntoView {
-    let id = child_id_from_url();
-    let source = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Ok(id) => get_child(id).await,
-            Err(error) => Err(error),
-        }
-    });
     view! {
         <Title text="Clone a child account" />
         <Guarded permission=Permission::ManageChildren>
             <section class="page">
-                <Transition fallback=|| view! { <Loading what="Loading the child account to copy…" /> }>
-                    {move || Suspend::new(async move {
-                        match source.await {
-                            Ok(details) => view! { <CloneForm source=details.account /> }.into_any(),
-                            Err(error) => view! {
-                                <h1>"Clone a child account"</h1>
-                                <div class="card">
-                                    <ErrorState error retry=Callback::new(move |_| source.refetch()) />
-                                    <A href="/children" attr:class="button button-secondary">"Back to the list"</A>
-                                </div>
-                            }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <WithChild heading="Clone a child account" loading="Loading the child account to copy…"
+                    show=|details, _| view! { <CloneForm source=details.account /> } />
             </section>
         </Guarded>
     }

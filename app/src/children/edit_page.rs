@@ -7,8 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{
-    child_page::child_id_from_url,
-    get_child,
+    child_page::WithChild,
     changes::ChildForm,
     model::ChildAccount,
     UpdateChild,
@@ -17,36 +16,17 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::Guarded,
-    ui::{browser::focus, use_toasts, Check, ErrorState, Field, FormAlerts, Loading, ModalDialog},
+    ui::{browser::focus, use_toasts, Check, Field, FormAlerts, ModalDialog},
 };
 
 #[component]
 pub fn EditChildPage() -> impl IntoView {
-    let id = child_id_from_url();
-    let details = Resource::new(move || id.get(), |id| async move {
-        match id {
-            Ok(id) => get_child(id).await,
-            Err(error) => Err(error),
-        }
-    });
     view! {
         <Title text="Edit child account" />
         <Guarded permission=Permission::ManageChildren>
             <section class="page">
-                <Transition fallback=|| view! { <Loading what="Loading the child account…" /> }>
-                    {move || Suspend::new(async move {
-                        match details.await {
-                            Ok(details) => view! { <EditForm child=details.account /> }.into_any(),
-                            Err(error) => view! {
-                                <h1>"Edit child account"</h1>
-                                <div class="card">
-                                    <ErrorState error retry=Callback::new(move |_| details.refetch()) />
-                                    <A href="/children" attr:class="button button-secondary">"Back to the list"</A>
-                                </div>
-                            }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <WithChild heading="Edit child account" loading="Loading the child account…"
+                    show=|details, _| view! { <EditForm child=details.account /> } />
             </section>
         </Guarded>
     }

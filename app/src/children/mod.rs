@@ -225,7 +225,7 @@ pub struct ClonedChild {
 /// One kind of thing CloneAccount copied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CopiedKind {
-    /// Plural, lowercase: "applications", "ACD queues".
+    /// Plural: "Applications", "ACD queues".
     pub kind: String,
     pub names: Vec<String>,
 }

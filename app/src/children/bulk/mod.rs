@@ -44,6 +44,15 @@ impl BulkAction {
         [BulkAction::Activate, BulkAction::Deactivate, BulkAction::Notifications].into_iter().find(|a| a.as_str() == text)
     }
 
+    /// "Deactivated", for the heading of a job that finished.
+    pub fn done(self) -> &'static str {
+        match self {
+            BulkAction::Activate => "Activated",
+            BulkAction::Deactivate => "Deactivated",
+            BulkAction::Notifications => "Changed notification settings of",
+        }
+    }
+
     /// "Deactivating", for the progress heading.
     pub fn doing(self) -> &'static str {
         match self {
