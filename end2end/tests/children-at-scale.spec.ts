@@ -42,6 +42,9 @@ test('a reseller deactivates three picked children after a dialog that says 3', 
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('Their calls and API access stop');
   await screenshot(page, 'bulk-dialog');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'bulk-dialog');
+  await page.setViewportSize({ width: 1280, height: 800 });
   await dialog.getByRole('button', { name: 'Deactivate', exact: true }).click();
 
   await expect(page).toHaveURL(/\/children\/jobs\//);
@@ -54,6 +57,9 @@ test('a reseller deactivates three picked children after a dialog that says 3', 
   await page.reload();
   await expect(page.locator('#app[data-hydrated="true"]')).toBeAttached();
   await expect(page.locator('[data-test="job-summary"]')).toHaveText('3 changed, 0 failed.');
+  // And the list offers it again.
+  await page.getByRole('link', { name: 'Child accounts', exact: true }).first().click();
+  await expect(page.locator('[data-test="recent-jobs"]').getByRole('link', { name: 'Deactivated 3 child accounts' }).first()).toBeVisible();
   expect(errors).toEqual([]);
 });
 

@@ -364,6 +364,7 @@ fn sample_body(path: &str) -> String {
             notifications: NotificationChanges { news_notifications: Some(true), ..Default::default() },
         }),
         p if p == bulk::GetBulkJob::PATH => encode(&bulk::GetBulkJob { id: some_id() }),
+        p if p == bulk::RecentBulkJobs::PATH => String::new(),
         p if p == bulk::CancelBulkJob::PATH => encode(&bulk::CancelBulkJob { id: some_id() }),
         p if p == ListChildren::PATH => encode(&ListChildren { query: ChildQuery::default() }),
         p if p == GetChild::PATH => encode(&GetChild { account_id: 1 }),

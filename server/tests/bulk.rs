@@ -9,7 +9,9 @@ use std::time::Duration;
 use app::{
     access::Role,
     children::{
-        bulk::{BulkActivate, BulkDeactivate, BulkNotifications, BulkSelection, CancelBulkJob, GetBulkJob, JobState},
+        bulk::{
+            BulkActivate, BulkDeactivate, BulkNotifications, BulkSelection, CancelBulkJob, GetBulkJob, JobState, RecentBulkJobs,
+        },
         changes::NotificationChanges,
     },
     error::AppError,
@@ -55,6 +57,10 @@ async fn selected_and_matching_children_change_in_chunks_on_record(pool: PgPool)
     let targets: Vec<String> = serde_json::from_str(&chunks[0].targets).unwrap();
     assert_eq!(targets, three.iter().map(u64::to_string).collect::<Vec<_>>());
     assert_eq!(chunks[1].method.as_deref(), Some("SetChildAccountInfo"));
+    // Its owner finds it again among their latest; others do not see it there.
+    let recent = portal.call(Role::Reseller, RecentBulkJobs {}).await.unwrap();
+    assert_eq!((recent.len(), recent[0].id.as_str(), recent[0].heading().as_str()), (1, id.as_str(), "Deactivated 3 child accounts"));
+    assert!(portal.call(Role::Auditor, RecentBulkJobs {}).await.unwrap().is_empty());
 
     // Every child matching a filter: looked up page by page, then 100 per call.
     let still_active = active.len() - 3;

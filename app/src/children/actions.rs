@@ -60,6 +60,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::write(bulk::BulkDeactivate::PATH, Permission::ManageChildren, &BULK_DEACTIVATE),
     Endpoint::write(bulk::BulkNotifications::PATH, Permission::EditChildNotifications, &BULK_NOTIFICATIONS),
     Endpoint::read(bulk::GetBulkJob::PATH, Permission::ViewChildren),
+    Endpoint::read(bulk::RecentBulkJobs::PATH, Permission::ViewChildren),
     // Only the job's owner (or an admin) who may run such a job: checked inside.
     Endpoint::write(bulk::CancelBulkJob::PATH, Permission::ViewChildren, &BULK_CANCEL),
 ];

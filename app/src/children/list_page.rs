@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use super::{
-    bulk::selection::{may_select, BulkBar, SelectPageHeader, SelectRowCell, Selected},
+    bulk::selection::{may_select, BulkBar, RecentJobs, SelectPageHeader, SelectRowCell, Selected},
     list_children,
     model::ChildAccount,
     query::{ChildPage, ChildQuery, ChildSort, PAGE_SIZES},
@@ -53,6 +53,9 @@ fn ChildList() -> impl IntoView {
                     <A href="/children/new" attr:class="button" attr:data-test="new-child">"New child account"</A>
                 </Show>
             </header>
+            <Show when=may_select>
+                <RecentJobs />
+            </Show>
             <Filters view_state />
             <Transition fallback=|| view! { <div class="card"><Loading what="Loading child accounts…" /></div> }>
                 {move || Suspend::new(async move {

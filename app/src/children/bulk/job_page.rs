@@ -68,12 +68,7 @@ fn JobView(job: BulkJob, on_changed: impl Fn() + Copy + Send + Sync + 'static) -
         }
     });
     let cancel_error = move || cancel.value().get().and_then(Result::err).map(|e| e.to_string());
-    let verb = if job.state == JobState::Done { job.action.done() } else { job.action.doing() };
-    let heading = match (job.state, job.total) {
-        (JobState::Resolving, _) => format!("{verb} every matching child account"),
-        (_, 1) => format!("{verb} 1 child account"),
-        (_, total) => format!("{verb} {} child accounts", group_thousands(total)),
-    };
+    let heading = job.heading();
     let progress_text = match job.state {
         JobState::Resolving => format!("Finding the accounts: {} so far", group_thousands(job.total)),
         _ => format!("{} of {}", group_thousands(job.processed), group_thousands(job.total)),

@@ -196,6 +196,16 @@ impl BulkJob {
     pub fn succeeded(&self) -> u64 {
         self.processed.saturating_sub(self.failed.len() as u64)
     }
+
+    /// "Deactivating 1,000 child accounts" (or "Deactivated …" once done).
+    pub fn heading(&self) -> String {
+        let verb = if self.state == JobState::Done { self.action.done() } else { self.action.doing() };
+        match (self.state, self.total) {
+            (JobState::Resolving, _) => format!("{verb} every matching child account"),
+            (_, 1) => format!("{verb} 1 child account"),
+            (_, total) => format!("{verb} {} child accounts", crate::ui::group_thousands(total)),
+        }
+    }
 }
 
 /// Activates the selected child accounts, in chunks; answers the job's id.
@@ -223,6 +233,12 @@ pub async fn bulk_notifications(
 #[server(endpoint = "children/bulk/job")]
 pub async fn get_bulk_job(id: String) -> Result<BulkJob, AppError> {
     ssr::job(id).await
+}
+
+/// The viewer's five latest bulk changes, newest first (to find one again).
+#[server(endpoint = "children/bulk/recent")]
+pub async fn recent_bulk_jobs() -> Result<Vec<BulkJob>, AppError> {
+    ssr::recent().await
 }
 
 /// Stops a job between two chunks (what was done stays done).

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
+use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{bulk_activate, bulk_deactivate, bulk_notifications, BulkAction, BulkSelection};
 use crate::{
@@ -228,5 +228,42 @@ fn SwitchChoice(
                 <option value="off" selected=move || current() == "off">"Turn off"</option>
             </select>
         </div>
+    }
+}
+
+/// Above the list: the viewer's latest bulk changes, each linking to its page (where
+/// a running one shows its progress), so a closed tab loses nothing.
+#[component]
+pub fn RecentJobs() -> impl IntoView {
+    let jobs = Resource::new(|| (), |_| super::recent_bulk_jobs());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let jobs = jobs.await.unwrap_or_default();
+                (!jobs.is_empty()).then(|| view! {
+                    <section class="card recent-jobs" aria-labelledby="recent-jobs-title" data-test="recent-jobs">
+                        <h2 id="recent-jobs-title" class="small-heading">"Your bulk changes"</h2>
+                        <ul class="plain-list">
+                            {jobs.into_iter().map(|job| {
+                                let progress = format!(
+                                    "{} of {}{}",
+                                    group_thousands(job.processed),
+                                    group_thousands(job.total),
+                                    if job.failed.is_empty() { String::new() } else { format!(", {} failed", group_thousands(job.failed.len() as u64)) },
+                                );
+                                let heading = job.heading();
+                                view! {
+                                    <li>
+                                        <A href=format!("/children/jobs/{}", job.id)>{heading}</A>
+                                        " " <span class=job.state.class()>{job.state.label()}</span>
+                                        <span class="muted small">{format!(" {progress} · {}", job.started_at)}</span>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }

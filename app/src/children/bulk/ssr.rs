@@ -356,6 +356,11 @@ struct JobRow {
     finished_at: Option<String>,
 }
 
+const JOB_COLUMNS: &str = "j.id, j.user_id, j.action, j.settings, j.filter, j.state, j.total, j.processed, j.failures,
+    j.chunk_size, j.calls, j.message, u.username AS started_by,
+    to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS started_at,
+    to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS finished_at";
+
 /// A job's row, marked interrupted first if its instance went silent.
 async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
     sqlx::query(
@@ -367,13 +372,7 @@ async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
     .bind(SILENT_FOR_SECONDS)
     .execute(pool)
     .await?;
-    sqlx::query_as(
-        "SELECT j.id, j.user_id, j.action, j.settings, j.filter, j.state, j.total, j.processed, j.failures, j.chunk_size,
-                j.calls, j.message, u.username AS started_by,
-                to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS started_at,
-                to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS finished_at
-         FROM bulk_jobs j JOIN users u ON u.id = j.user_id WHERE j.id = $1",
-    )
+    sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id WHERE j.id = $1"))
     .bind(id)
     .fetch_optional(pool)
     .await?
@@ -430,6 +429,20 @@ pub async fn job(id: String) -> Result<BulkJob, AppError> {
     let access = require::<cap::ViewChildren>().await?;
     let row = load(access.db(), parse_job_id(&id)?).await?;
     Ok(view(row, access.user().id, access.user().role))
+}
+
+/// The viewer's latest jobs (a silent one shown as it is; its own page marks it).
+pub async fn recent() -> Result<Vec<BulkJob>, AppError> {
+    let access = require::<cap::ViewChildren>().await?;
+    let user = access.user();
+    let rows: Vec<JobRow> = sqlx::query_as(&format!(
+        "SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id
+         WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT 5"
+    ))
+    .bind(user.id)
+    .fetch_all(access.db())
+    .await?;
+    Ok(rows.into_iter().map(|row| view(row, user.id, user.role)).collect())
 }
 
 /// Asks a running job to stop after its current chunk: its owner or an admin.
