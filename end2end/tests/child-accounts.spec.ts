@@ -12,7 +12,7 @@ async function activeChild(request: Parameters<typeof sandboxCall>[0]) {
 }
 
 async function rowNames(page: Page) {
-  return page.locator('[data-test="child-row"] td:nth-child(2)').allTextContents();
+  return page.locator('[data-test="child-row"] td[data-col="name"]').allTextContents();
 }
 
 test('a reseller finds, sorts, pages, edits, deactivates and activates a child', async ({ page, request }) => {
@@ -31,7 +31,7 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   await page.getByRole('link', { name: 'Email', exact: true }).click();
   await expect(page).toHaveURL(/sort=email/);
   await expect(page.getByRole('columnheader', { name: 'Email' })).toHaveAttribute('aria-sort', 'ascending');
-  const emails = await page.locator('[data-test="child-row"] td:nth-child(3)').allTextContents();
+  const emails = await page.locator('[data-test="child-row"] td[data-col="email"]').allTextContents();
   expect(emails).toEqual([...emails].sort());
 
   // Pages.

@@ -16,7 +16,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::Guarded,
-    ui::FormAlerts,
+    ui::{FormAlerts, TableWrap},
 };
 
 #[component]
@@ -121,19 +121,20 @@ fn ClonedPanel(cloned: RwSignal<Option<ClonedChild>>) -> impl IntoView {
                         view! { <p class="muted" data-test="copied-nothing">"The source account had nothing to copy: no applications, users or scenarios."</p> }.into_any()
                     } else {
                         view! {
-                            <table class="table" data-test="copied">
-                                <caption class="visually-hidden">"What the clone copied"</caption>
-                                <thead><tr><th scope="col">"What"</th><th scope="col" class="numeric">"How many"</th><th scope="col">"Names"</th></tr></thead>
-                                <tbody>
-                                    {copied.into_iter().map(|kind| view! {
-                                        <tr>
-                                            <th scope="row">{kind.kind.clone()}</th>
-                                            <td class="numeric">{kind.names.len()}</td>
-                                            <td class="small">{if kind.names.is_empty() { "—".to_string() } else { kind.names.join(", ") }}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
+                            <div data-test="copied">
+                                <TableWrap caption="What the clone copied">
+                                    <thead><tr><th scope="col">"What"</th><th scope="col" class="numeric">"How many"</th><th scope="col">"Names"</th></tr></thead>
+                                    <tbody>
+                                        {copied.into_iter().map(|kind| view! {
+                                            <tr>
+                                                <th scope="row">{kind.kind.clone()}</th>
+                                                <td class="numeric">{kind.names.len()}</td>
+                                                <td class="small wrap-anywhere">{if kind.names.is_empty() { "—".to_string() } else { kind.names.join(", ") }}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </TableWrap>
+                            </div>
                         }.into_any()
                     }}
                     <p class="small muted">

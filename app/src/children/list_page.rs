@@ -237,8 +237,8 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selec
                                 <SelectRowCell selected id=child.account_id name=child.account_name.clone() />
                             })}
                             <td>{child.account_id}</td>
-                            <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
-                            <td class="wrap-anywhere">{child.account_email.clone()}</td>
+                            <td data-col="name"><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
+                            <td data-col="email" class="wrap-anywhere">{child.account_email.clone()}</td>
                             <td><span class=status.class()>{status.label()}</span></td>
                             <td class="numeric nowrap">{balance}</td>
                             <td class="nowrap">{child.created.clone().unwrap_or_else(|| "—".into())}</td>
