@@ -30,3 +30,6 @@ CREATE TABLE bulk_jobs (
     finished_at   timestamptz
 );
 CREATE INDEX bulk_jobs_by_user ON bulk_jobs (user_id, created_at DESC);
+-- One running job per user, even when two instances start one at the same moment.
+CREATE UNIQUE INDEX bulk_jobs_one_running_per_user ON bulk_jobs (user_id)
+    WHERE state IN ('resolving', 'running', 'cancelling');

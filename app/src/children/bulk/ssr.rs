@@ -88,20 +88,9 @@ async fn start<C: Capability>(
     let connection_id = parse_id(&connection.id)?;
     let context = access.audit_context().await.with_connection(connection_id, &connection.name);
 
-    // One running job per user: a bound on what clicks can cost.
-    let running: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM bulk_jobs WHERE user_id = $1 AND state IN ('resolving', 'running', 'cancelling')
-           AND heartbeat_at > now() - make_interval(secs => $2)",
-    )
-    .bind(user)
-    .bind(SILENT_FOR_SECONDS)
-    .fetch_one(&pool)
-    .await?;
-    if running > 0 {
-        return Err(AppError::Conflict(
-            "You already have a bulk change running. Wait for it to finish or cancel it, then start this one.".into(),
-        ));
-    }
+    // One running job per user: a bound on what clicks can cost. A job whose
+    // instance went silent no longer counts (it is marked interrupted here).
+    mark_silent_interrupted(&pool, "user_id", user).await?;
 
     let mut ids = if selection.every_match { Vec::new() } else { selection.ids.clone() };
     ids.sort_unstable();
@@ -125,7 +114,13 @@ async fn start<C: Capability>(
     .bind(stored.len() as i32)
     .bind(CHUNK_SIZE as i32)
     .execute(&pool)
-    .await?;
+    .await
+    .map_err(|error| match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => AppError::Conflict(
+            "You already have a bulk change running. Wait for it to finish or cancel it, then start this one.".into(),
+        ),
+        _ => AppError::from(error),
+    })?;
 
     // The job as a whole, written ahead: no chunk runs unless this is on record.
     let targets = match &filter {
@@ -361,17 +356,25 @@ const JOB_COLUMNS: &str = "j.id, j.user_id, j.action, j.settings, j.filter, j.st
     to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS started_at,
     to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS finished_at";
 
-/// A job's row, marked interrupted first if its instance went silent.
-async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
-    sqlx::query(
+/// Open jobs (of one user, or one job) that have not reported for a minute belong
+/// to an instance that stopped: they are interrupted, with what they did kept.
+async fn mark_silent_interrupted(pool: &PgPool, column: &'static str, id: Uuid) -> Result<(), AppError> {
+    sqlx::query(&format!(
         "UPDATE bulk_jobs SET state = 'interrupted', finished_at = now(),
                 message = 'The portal stopped while this job ran. What was done is listed; the rest was not changed.'
-         WHERE id = $1 AND state IN ('resolving', 'running', 'cancelling') AND heartbeat_at < now() - make_interval(secs => $2)",
-    )
+         WHERE {column} = $1 AND state IN ('resolving', 'running', 'cancelling')
+           AND heartbeat_at < now() - make_interval(secs => $2)"
+    ))
     .bind(id)
     .bind(SILENT_FOR_SECONDS)
     .execute(pool)
     .await?;
+    Ok(())
+}
+
+/// A job's row, marked interrupted first if its instance went silent.
+async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
+    mark_silent_interrupted(pool, "id", id).await?;
     sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id WHERE j.id = $1"))
     .bind(id)
     .fetch_optional(pool)
@@ -435,6 +438,7 @@ pub async fn job(id: String) -> Result<BulkJob, AppError> {
 pub async fn recent() -> Result<Vec<BulkJob>, AppError> {
     let access = require::<cap::ViewChildren>().await?;
     let user = access.user();
+    mark_silent_interrupted(access.db(), "user_id", user.id).await?;
     let rows: Vec<JobRow> = sqlx::query_as(&format!(
         "SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id
          WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT 5"
