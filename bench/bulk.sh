@@ -46,11 +46,11 @@ measure_bulk() {
   local f fg size fc fn s sg ssize sc sn
   read -r f fg size fc fn <"$work/bulk-fast"; read -r s sg ssize sc sn <"$work/bulk-slow"
   bulk_rows="$(
-    row "bulk deactivate of $fn children, start to end (target < 10 s)" "$f" "s"
-    row "  longest wait between progress updates (target <= 1 s)" "$fg" "s"
-    row "  chunk size / Voximplant calls made" "$size / $fc" "ids / calls"
-    row "bulk activate of $sn children, sandbox at 200 ms per call (< 20 s)" "$s" "s"
-    row "  longest wait between progress updates" "$sg" "s"
-    row "  chunk size / Voximplant calls made" "$ssize / $sc" "ids / calls"
+    row "bulk deactivate, $fn children, start to end (< 10 s)" "$f" "s"
+    row "  longest wait between progress updates (<= 1 s)" "$fg" "s"
+    row "  chunk size / Voximplant calls made" "$size / $fc" "ids/calls"
+    row "bulk activate, $sn children, sandbox +200 ms a call (< 20 s)" "$s" "s"
+    row "  longest wait between progress updates (<= 1 s)" "$sg" "s"
+    row "  chunk size / Voximplant calls made" "$ssize / $sc" "ids/calls"
   )"
 }
