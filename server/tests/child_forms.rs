@@ -72,6 +72,12 @@ async fn a_form_sent_twice_at_once_makes_one_account_and_both_get_its_answer(poo
     let keyless = portal.call(Role::Reseller, create(child("no-key-here"), &FormKey::default())).await.unwrap_err();
     assert!(matches!(&keyless, AppError::Conflict(m) if m.contains("reload the page")), "{keyless:?}");
     assert!(portal.sandbox.child_by_name("no-key-here").is_none());
+
+    // Answers are kept a day: expired ones are gone at the next submission.
+    sqlx::query("UPDATE form_submissions SET expires_at = now() - interval '1 second'").execute(&pool).await.unwrap();
+    portal.call(Role::Reseller, create(child("next-day"), &FormKey::random())).await.unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM form_submissions").fetch_one(&pool).await.unwrap();
+    assert_eq!(kept, 1, "only the new form's answer is kept");
 }
 
 #[sqlx::test(migrations = false)]
