@@ -224,7 +224,7 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selec
                     {header("Email", ChildSort::Email)}
                     <th scope="col">"Status"</th>
                     <th scope="col" class="numeric">"Balance"</th>
-                    <th scope="col">"Created"</th>
+                    <th scope="col" class="col-optional">"Created"</th>
                 </tr>
             </thead>
             <tbody>
@@ -241,7 +241,7 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selec
                             <td data-col="email" class="wrap-anywhere">{child.account_email.clone()}</td>
                             <td><span class=status.class()>{status.label()}</span></td>
                             <td class="numeric nowrap">{balance}</td>
-                            <td class="nowrap">{child.created.clone().unwrap_or_else(|| "—".into())}</td>
+                            <td class="nowrap col-optional">{child.created.clone().unwrap_or_else(|| "—".into())}</td>
                         </tr>
                     }
                 }).collect_view()}
