@@ -156,6 +156,8 @@ async fn portal_versus_direct(pool: &sqlx::PgPool) {
                     ("child[account_name]", name.clone()),
                     ("child[account_email]", format!("{name}@bench.example")),
                     ("child[account_password]", "Bench!pass1".to_string()),
+                    // Each create is a new form (a form's key makes one account).
+                    ("form_key", app::submission::FormKey::random().as_str().to_string()),
                 ];
                 let t = Instant::now();
                 let response = browser.post(format!("{portal}/api/children/create")).form(&form).send().await.unwrap();
