@@ -4,13 +4,13 @@
 use leptos::server_fn::ServerFn;
 use serde_json::{json, Value};
 use voximplant::{
-    methods::{AddAccount, CloneAccount, GetChildrenAccounts, SetChildAccountInfo},
+    methods::{AddAccount, CloneAccount, SetChildAccountInfo},
     Method,
 };
 
 use super::{
     bulk,
-    changes::compare, ssr::read_child, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
+    changes::compare, ssr::{child_named, read_child}, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
     UpdateChildNotifications,
 };
 use crate::{
@@ -90,10 +90,7 @@ fn created<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a,
             Err(settled) => return settled,
         };
         let name = intent.params["account_name"].as_str()?.to_string();
-        let request = GetChildrenAccounts { child_account_name: Some(name.clone()), ..Default::default() };
-        let children = client.get_children_accounts(request).await.ok()?;
-        let child = children.result.iter().find(|account| account.account_name.as_deref() == Some(name.as_str()));
-        Some(match child {
+        Some(match child_named(&client, &name).await.ok()? {
             Some(child) => found(Outcome::Ok, format!("child account {name} exists (id {})", child.account_id)),
             None => found(Outcome::Error, format!("child account {name} does not exist: the action did not happen")),
         })

@@ -46,14 +46,14 @@ impl ChildReader {
         context: AuditContext,
         query: ChildQuery,
     ) -> Result<(u64, impl Stream<Item = Result<String, std::io::Error>> + Send + 'static), AppError> {
-        let mut request = ChildQuery { size: 20, page: 1, ..query.clone() }.request()?;
+        let mut request = query.every_match().request()?;
         request.count = Some(PAGE);
         request.offset = Some(0);
         let (connection, client) = self.access().voximplant().await?;
         let first = client.get_children_accounts(request.clone()).await?;
         let total = first.total_count;
 
-        let filter = ChildQuery { size: 20, page: 1, ..query }.to_query();
+        let filter = query.every_match().to_query();
         let context = context.with_connection(parse_id(&connection.id)?, &connection.name);
         let event = NewEvent::fact(
             actions::EXPORT,

@@ -144,7 +144,7 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
     let past_the_end = found.rows.is_empty() && found.total > 0;
     let filtered = query.search.trim().len() + query.active.is_some() as usize + query.frozen.is_some() as usize > 0;
     // Every match, in this order: the page and its size are the screen's, not the file's.
-    let export_href = match (ChildQuery { size: 20, page: 1, ..query.clone() }).to_query() {
+    let export_href = match query.every_match().to_query() {
         filters if filters.is_empty() => "/children/export.csv".to_string(),
         filters => format!("/children/export.csv?{filters}"),
     };

@@ -126,6 +126,12 @@ impl ChildQuery {
         pairs.iter().map(|(k, v)| format!("{k}={}", crate::ui::url_encode(v))).collect::<Vec<_>>().join("&")
     }
 
+    /// The same filters and order from the first page at the default size: what a
+    /// download or a bulk change of "every match" means (the screen's page is not).
+    pub fn every_match(&self) -> ChildQuery {
+        ChildQuery { size: 20, page: 1, ..self.clone() }
+    }
+
     /// The filters in words, for a bulk change's page: "search “acme”, active, not frozen".
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();

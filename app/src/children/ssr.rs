@@ -161,7 +161,7 @@ impl ChildAccounts {
 }
 
 /// The audit context of a request on the selected connection, and its client.
-async fn connected<C: Capability>(access: &Authorized<C>) -> Result<(AuditContext, Client), AppError> {
+pub(in crate::children) async fn connected<C: Capability>(access: &Authorized<C>) -> Result<(AuditContext, Client), AppError> {
     let (connection, client) = access.voximplant().await?;
     let context = access.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
     Ok((context, client))
@@ -311,7 +311,7 @@ fn submission<'a>(
 
 /// The child named `name`, if the parent has one: how a resend after an unclear
 /// answer learns that the first submission made it after all.
-async fn child_named(client: &Client, name: &str) -> Result<Option<ChildAccount>, AppError> {
+pub(super) async fn child_named(client: &Client, name: &str) -> Result<Option<ChildAccount>, AppError> {
     let request = GetChildrenAccounts { child_account_name: Some(name.to_string()), ..Default::default() };
     let answer = client.get_children_accounts(request).await?;
     Ok(answer.result.into_iter().find(|a| a.account_name.as_deref() == Some(name)).map(child_view))

@@ -109,7 +109,7 @@ pub fn BulkBar(selected: Selected, query: ChildQuery, total: u64, page_ids: Vec<
     let open_deactivate = RwSignal::new(false);
     let open_notifications = RwSignal::new(false);
     let switches = RwSignal::new(NotificationChanges::default());
-    let filter = ChildQuery { size: 20, page: 1, ..query }.to_query();
+    let filter = query.every_match().to_query();
     let navigate = use_navigate();
     let start = move |action: BulkAction| {
         let selection = if selected.all_matching.get_untracked() {

@@ -36,9 +36,9 @@ use crate::{
         actions,
         changes::{account_field_label, compare, ChildChanges, NotificationChanges},
         query::ChildQuery,
-        ssr::child_view,
+        ssr::{child_view, connected},
     },
-    connections::ssr::{client_for, parse_id},
+    connections::ssr::client_for,
     error::AppError,
 };
 
@@ -84,9 +84,8 @@ async fn start<C: Capability>(
     selection.check()?;
     let pool = access.db().clone();
     let user = access.user().id;
-    let (connection, client) = access.voximplant().await?;
-    let connection_id = parse_id(&connection.id)?;
-    let context = access.audit_context().await.with_connection(connection_id, &connection.name);
+    let (context, client) = connected(access).await?;
+    let connection_id = context.connection_id.ok_or_else(|| AppError::internal("a connected context without its connection"))?;
 
     // One running job per user: a bound on what clicks can cost. A job whose
     // instance went silent no longer counts (it is marked interrupted here).
@@ -208,7 +207,7 @@ impl Runner {
 
     /// Every child the filter matches, looked up page by page (ids only).
     async fn resolve(&self, query: &ChildQuery) -> Result<Vec<u64>, AppError> {
-        let mut request: GetChildrenAccounts = ChildQuery { size: 20, page: 1, ..query.clone() }.request()?;
+        let mut request: GetChildrenAccounts = query.every_match().request()?;
         request.brief_output = Some(true);
         request.return_live_balance = None;
         request.count = Some(RESOLVE_PAGE);
