@@ -38,7 +38,7 @@ say "cargo test --workspace"
 # `ssr` and `hydrate` at once. It is built (and so checked) by cargo-leptos below.
 set +e
 # A hung test must fail the run, not eat CI's time (a clean build is part of this).
-DATABASE_URL="$DATABASE_URL" timeout 2400 cargo test --workspace --exclude frontend --color never 2>&1 | tee "$work/cargo-test.log"
+DATABASE_URL="$DATABASE_URL" timeout 2400 cargo test --workspace --exclude frontend --no-fail-fast --color never 2>&1 | tee "$work/cargo-test.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 read -r rust_passed rust_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$work/cargo-test.log")

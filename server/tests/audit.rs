@@ -280,6 +280,23 @@ async fn fifty_concurrent_writers_make_one_unbroken_chain(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn an_intent_settled_twice_keeps_its_first_outcome(pool: PgPool) {
+    // The reconciler and the action itself may both try to settle an intent.
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("racer");
+    let intent = NewEvent::intent(&app::action::Audited::new("test.race"), serde_json::json!([1]), serde_json::json!({}));
+    let seq = audit::append(&pool, &context, intent).await.unwrap();
+    let first = NewEvent::outcome(seq, "test.race", None, serde_json::json!([1]), Outcome::Ok);
+    audit::append(&pool, &context, first).await.unwrap();
+    let second = NewEvent::outcome(seq, "test.race", None, serde_json::json!([1]), Outcome::Error);
+    let refused = audit::append(&pool, &context, second).await.unwrap_err();
+    assert!(matches!(refused, AppError::Conflict(_)), "{refused:?}");
+    let outcomes = audit_events(&pool, "test.race").await;
+    assert_eq!(outcomes.iter().filter_map(|e| e.outcome.as_deref()).collect::<Vec<_>>(), ["ok"]);
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { events: 2, .. }));
+}
+
+#[sqlx::test(migrations = false)]
 async fn altering_any_stored_value_makes_verify_name_that_event(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
     let context = AuditContext::system("test");

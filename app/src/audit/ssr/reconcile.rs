@@ -52,8 +52,12 @@ pub async fn reconcile(backend: &Backend, actions: &[&Audited], older_than_secon
             continue;
         };
         let event = NewEvent::outcome(seq, &intent.action, None, intent.targets, outcome).with_detail(detail);
-        append(pool, &context, event).await?;
-        settled += 1;
+        match append(pool, &context, event).await {
+            Ok(_) => settled += 1,
+            // Its own action recorded the outcome while this pass was checking.
+            Err(AppError::Conflict(_)) => {}
+            Err(error) => return Err(error),
+        }
     }
     Ok(settled)
 }

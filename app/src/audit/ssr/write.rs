@@ -95,6 +95,16 @@ pub fn redact(value: Value) -> Value {
 pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> Result<i64, AppError> {
     let mut tx = pool.begin().await.map_err(unavailable)?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
+    if let (Some(intent_seq), "outcome") = (event.intent_seq, event.kind) {
+        let settled: Option<(i64,)> = sqlx::query_as("SELECT seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = $1")
+            .bind(intent_seq)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        if settled.is_some() {
+            return Err(AppError::Conflict(format!("Audit event {intent_seq} already has its outcome.")));
+        }
+    }
     let (last_seq, prev_hash) = chain::head(&mut tx).await?;
     let seq = last_seq + 1;
     let record = Record {

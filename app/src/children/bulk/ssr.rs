@@ -286,21 +286,27 @@ impl Runner {
         }
     }
 
-    /// The job's end: its state and the whole job's outcome.
+    /// The job's end: its state and the whole job's outcome. The row stays locked until the
+    /// outcome is written, so whoever sees the job closed also finds its outcome on record.
     async fn finish(&self, error: Option<AppError>) {
         let message = error.map(|error| format!("Stopped: {error}"));
-        let row: Result<(String, i32, i32, i64), sqlx::Error> = sqlx::query_as(
-            "UPDATE bulk_jobs SET finished_at = now(), heartbeat_at = now(), message = $2,
-                    state = CASE WHEN state = 'cancelling' THEN 'cancelled' WHEN $2 IS NULL THEN 'done' ELSE 'interrupted' END
-             WHERE id = $1
-             RETURNING state, total, processed, jsonb_array_length(failures)::bigint",
-        )
-        .bind(self.job)
-        .bind(&message)
-        .fetch_one(&self.pool)
+        let closed = async {
+            let mut tx = self.pool.begin().await?;
+            let row: (String, i32, i32, i64) = sqlx::query_as(
+                "UPDATE bulk_jobs SET finished_at = now(), heartbeat_at = now(), message = $2,
+                        state = CASE WHEN state = 'cancelling' THEN 'cancelled' WHEN $2 IS NULL THEN 'done' ELSE 'interrupted' END
+                 WHERE id = $1
+                 RETURNING state, total, processed, jsonb_array_length(failures)::bigint",
+            )
+            .bind(self.job)
+            .bind(&message)
+            .fetch_one(&mut *tx)
+            .await?;
+            Ok::<_, sqlx::Error>((tx, row))
+        }
         .await;
-        let (state, total, processed, failed) = match row {
-            Ok(row) => row,
+        let (tx, (state, total, processed, failed)) = match closed {
+            Ok(closed) => closed,
             Err(error) => {
                 tracing::error!(job = %self.job, %error, "bulk job's end not recorded; the reconciler settles it");
                 return;
@@ -313,6 +319,9 @@ impl Runner {
             .with_detail(detail);
         if let Err(error) = append(&self.pool, &self.context, event).await {
             tracing::error!(job = %self.job, %error, "bulk job's outcome not recorded; the reconciler settles it");
+        }
+        if let Err(error) = tx.commit().await {
+            tracing::error!(job = %self.job, %error, "bulk job's end not recorded; it shows as interrupted");
         }
     }
 }
