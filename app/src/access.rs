@@ -89,6 +89,10 @@ macro_rules! permissions {
 permissions! {
     /// Any logged-in user: the dashboard, choosing a connection.
     SignedIn,
+    /// The parent account's dashboard, profile and documents.
+    ViewAccount,
+    /// Editing the parent account's profile.
+    ManageAccount,
     ViewChildren,
     EditChildNotifications,
     ManageChildren,
@@ -103,9 +107,9 @@ impl Permission {
     pub const fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Permission::SignedIn | Permission::ViewChildren => &[Admin, Reseller, Support, Auditor],
+            Permission::SignedIn | Permission::ViewAccount | Permission::ViewChildren => &[Admin, Reseller, Support, Auditor],
             Permission::EditChildNotifications => &[Admin, Reseller, Support],
-            Permission::ManageChildren | Permission::ManageBilling => &[Admin, Reseller],
+            Permission::ManageAccount | Permission::ManageChildren | Permission::ManageBilling => &[Admin, Reseller],
             Permission::ViewBilling => &[Admin, Reseller, Auditor],
             Permission::ViewAudit => &[Admin, Auditor],
             Permission::ManageUsers | Permission::ManageConnections => &[Admin],

@@ -25,6 +25,7 @@ pub mod system;
 pub mod users;
 pub mod connections;
 pub mod children;
+pub mod account;
 pub mod pages;
 pub mod frame;
 #[cfg(feature = "ssr")]
@@ -38,11 +39,12 @@ use leptos_router::{
 };
 
 use crate::{
+    account::{dashboard_page::DashboardPage, routes::AccountRoutes},
     audit::routes::AuditRoutes,
     auth::components::{LoginPage, SetupPage},
     children::routes::ChildrenRoutes,
     frame::{provide_auth, Layout},
-    pages::{admin::AdminPage, billing::BillingPage, dashboard::DashboardPage, not_found::NotFoundPage},
+    pages::{admin::AdminPage, billing::BillingPage, not_found::NotFoundPage},
     ui::{provide_toasts, ToastRegion},
 };
 
@@ -60,6 +62,7 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <ChildrenRoutes />
+                    <AccountRoutes />
                     <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
                     <AuditRoutes />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />

@@ -4,7 +4,7 @@
 
 use crate::{
     action::{Audited, Endpoint},
-    audit, auth, backend::Backend, children, connections, error::AppError, frame, system, users,
+    account, audit, auth, backend::Backend, children, connections, error::AppError, frame, system, users,
 };
 
 /// Each feature's server functions, in the order the README's table shows them.
@@ -15,6 +15,7 @@ const FEATURES: &[&[Endpoint]] = &[
     users::actions::ENDPOINTS,
     connections::actions::ENDPOINTS,
     children::actions::ENDPOINTS,
+    account::actions::ENDPOINTS,
     audit::actions::ENDPOINTS,
 ];
 

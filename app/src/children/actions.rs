@@ -67,7 +67,7 @@ pub const ENDPOINTS: &[Endpoint] = &[
 
 /// The parent connection's client for an interrupted action, or the settlement
 /// when there is none to ask.
-async fn client_of(backend: &Backend, intent: &PendingIntent) -> Result<voximplant::client::Client, Settlement> {
+pub(crate) async fn client_of(backend: &Backend, intent: &PendingIntent) -> Result<voximplant::client::Client, Settlement> {
     let gone = || {
         let mut settled = found(Outcome::Unknown, "the parent connection is gone; check by hand");
         settled.1["targets"] = intent.targets.clone();

@@ -240,7 +240,7 @@ pub(super) fn child_view(info: AccountInfo) -> ChildAccount {
     }
 }
 
-fn verification_view(verification: voximplant::types::AccountVerification) -> VerificationView {
+pub(crate) fn verification_view(verification: voximplant::types::AccountVerification) -> VerificationView {
     VerificationView {
         name: verification.verification_name,
         status: verification.verification_status.to_string(),

@@ -3,5 +3,4 @@
 pub mod admin;
 pub mod billing;
 pub mod coming_soon;
-pub mod dashboard;
 pub mod not_found;

@@ -1,0 +1,58 @@
+//! The parent account's actions: who may call each server function, what the audit
+//! log calls the one change, and how the reconciler checks an interrupted one.
+
+use leptos::server_fn::ServerFn;
+use serde_json::{json, Value};
+use voximplant::{methods::SetAccountInfo, Method};
+
+use super::{
+    profile::compare, ssr::read_profile, GetAccountSummary, GetChildrenSummary, GetDocuments, GetProfile, UpdateProfile,
+};
+use crate::{
+    access::Permission,
+    action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
+    audit::{ssr::found, Outcome},
+    backend::Backend,
+    children::actions::client_of,
+};
+
+pub const UPDATE: Audited = Audited::new("account.update").calls(SetAccountInfo::NAME).checked_by(edited);
+
+pub const ENDPOINTS: &[Endpoint] = &[
+    Endpoint::read(GetAccountSummary::PATH, Permission::ViewAccount),
+    Endpoint::read(GetChildrenSummary::PATH, Permission::ViewAccount),
+    Endpoint::read(GetProfile::PATH, Permission::ViewAccount),
+    Endpoint::write(UpdateProfile::PATH, Permission::ManageAccount, &UPDATE),
+    Endpoint::read(GetDocuments::PATH, Permission::ViewAccount),
+];
+
+/// An interrupted profile edit is settled by reading the profile back: every
+/// intended value there → it happened; none → it did not; some → unknown, with the
+/// difference on record. Secrets cannot be read back and count as neither.
+fn edited<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
+    Box::pin(async move {
+        let client = match client_of(backend, intent).await {
+            Ok(client) => client,
+            Err(settled) => return settled,
+        };
+        let set = intent.params["set"].as_object()?.clone();
+        let profile = read_profile(&client).await.ok()?;
+        let (matching, differing) = compare(&set, &profile);
+        let id = profile.account_id;
+        Some(match (matching.is_empty(), differing.is_empty()) {
+            (true, true) => found(Outcome::Unknown, format!("account {id}: Voximplant does not report what was changed (a secret); check by hand")),
+            (false, true) => found(Outcome::Ok, format!("account {id} has every intended value")),
+            (true, false) => {
+                let mut settled = found(Outcome::Error, format!("account {id} has none of the intended values: the action did not happen"));
+                settled.1["difference"] = Value::Object(differing);
+                settled
+            }
+            (false, false) => {
+                let mut settled = found(Outcome::Unknown, format!("account {id} has some intended values, not all; check by hand"));
+                settled.1["difference"] = Value::Object(differing);
+                settled.1["matching"] = json!(matching);
+                settled
+            }
+        })
+    })
+}
