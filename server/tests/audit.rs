@@ -8,6 +8,7 @@ use std::{process::Command, time::Duration};
 
 use app::{
     access::Role,
+    account::{profile::ProfileChanges, UpdateProfile},
     audit::{
         ssr::{self as audit, AuditContext, NewEvent},
         ChainCheck, Outcome,
@@ -103,6 +104,9 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     portal.finished_job(admin, &last_job).await;
     let late = portal.call(admin, CancelBulkJob { id: last_job }).await.unwrap_err();
     assert!(matches!(late, AppError::Conflict(_)), "{late:?}");
+    let mut changes = ProfileChanges::default();
+    changes.0.insert("account_first_name".into(), "Audited".into());
+    portal.call(Role::Reseller, UpdateProfile { changes }).await.unwrap();
     portal.call(admin, RenameConnection { id: connection.clone(), name: "Renamed".into() }).await.unwrap();
     let rotate = RotateConnection {
         id: connection.clone(),

@@ -103,6 +103,7 @@ impl Profile {
 
 /// The form as typed, by field name.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ProfileForm(pub BTreeMap<String, String>);
 
 impl ProfileForm {
@@ -144,6 +145,7 @@ fn same_amount(a: &str, b: &str) -> bool {
 
 /// What a save changes: field name → new value, only the fields that differ.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ProfileChanges(pub BTreeMap<String, String>);
 
 impl ProfileChanges {
