@@ -1,7 +1,8 @@
 # Sourced by bench/run.sh: pages and reads through the portal under load (wrk, 50
 # connections, signed in), each next to what it is compared with, measured in the
 # same run against a demo portal whose sandbox holds 10,000 children.
-#   - a signed-in page that calls nothing upstream (/) and /healthz;
+#   - /healthz, and the dashboard (/, server-rendered: 6 Voximplant calls run at once
+#     per connection and kept 5 s) vs the sandbox's own GetAccountInfo;
 #   - the child list (50 rows) through the portal vs the sandbox's own
 #     GetChildrenAccounts count=50: requests/s, ratio, p99;
 #   - the first, middle and last page of 10,000 children;
@@ -70,9 +71,14 @@ PY
 )
   local sandbox_auth="account_id=$parent_id&api_key=$parent_key"
 
-  say "load: /healthz and a signed-in page that calls nothing upstream"
+  say "load: /healthz, the dashboard and the sandbox's GetAccountInfo"
   wrk_run healthz "$base/healthz"
   WRK_COOKIE="$cookie" wrk_run home "$base/"
+  post_script "$work/info.lua" "$sandbox_auth"
+  wrk_run sandbox-info "${sandbox_url}GetAccountInfo" "$work/info.lua"
+  say "time to interactive of the dashboard (headless Chromium, loopback)"
+  local tti
+  tti="$(NODE_PATH="$ROOT/end2end/node_modules" node bench/dashboard-tti.cjs "$base" "$cookie")" || die "the dashboard TTI run failed"
   say "load: the child list (50 rows) vs the sandbox's GetChildrenAccounts count=50, 10,000 children"
   post_script "$work/list.lua" "$sandbox_auth&count=50"
   wrk_run sandbox-list "${sandbox_url}GetChildrenAccounts" "$work/list.lua"
@@ -88,15 +94,17 @@ PY
   WRK_COOKIE="$cookie" wrk_run portal-child "$base/api/children/get" "$work/portal-child.lua"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 
-  local h hp home hp50 hp99 s s50 s99 l l50 l99 m m50 m99 z z50 z99 c c50 c99 p p50 p99
-  read -r h _ _ <"$work/wrk-healthz"; read -r home hp50 hp99 <"$work/wrk-home"
+  local h hp home hp50 hp99 i s s50 s99 l l50 l99 m m50 m99 z z50 z99 c c50 c99 p p50 p99
+  read -r h _ _ <"$work/wrk-healthz"; read -r home hp50 hp99 <"$work/wrk-home"; read -r i _ _ <"$work/wrk-sandbox-info"
   read -r s s50 s99 <"$work/wrk-sandbox-list"; read -r l l50 l99 <"$work/wrk-list"
   read -r m m50 m99 <"$work/wrk-list-middle"; read -r z z50 z99 <"$work/wrk-list-last"
   read -r c c50 c99 <"$work/wrk-sandbox-child"; read -r p p50 p99 <"$work/wrk-portal-child"
   page_rows="$(
     row "/healthz, 50 connections" "$h" "req/s"
-    row "signed-in page calling nothing upstream (/), 50 conn." "$home" "req/s"
+    row "dashboard (/) server-rendered, 50 conn. (6 upstream calls, kept 5 s)" "$home" "req/s"
     row "  its p50 / p99" "$hp50 / $hp99" "ms"
+    row "  sandbox GetAccountInfo, same run" "$i" "req/s"
+    row "dashboard time to interactive, Chromium, median of 7" "$tti" "ms"
     row "sandbox GetChildrenAccounts count=50, 10,000 children" "$s" "req/s"
     row "/children?size=50 through the portal, first page" "$l" "req/s"
     row "  list page / sandbox call (same run)" "$(python3 -c "print(f'{$l/$s:.2f}')")" "ratio"

@@ -3,6 +3,7 @@ import { demoUser, gotoHydrated, signIn, type RoleName } from './support';
 
 const sections: Record<string, string> = {
   Dashboard: '/',
+  'Parent account': '/account',
   'Child accounts': '/children',
   Billing: '/billing',
   'Audit log': '/audit',
@@ -11,10 +12,10 @@ const sections: Record<string, string> = {
 
 // The navigation each role may use (the role table in README.md).
 const allowed: Record<RoleName, string[]> = {
-  admin: ['Dashboard', 'Child accounts', 'Billing', 'Audit log', 'Admin'],
-  reseller: ['Dashboard', 'Child accounts', 'Billing'],
-  support: ['Dashboard', 'Child accounts'],
-  auditor: ['Dashboard', 'Child accounts', 'Billing', 'Audit log'],
+  admin: ['Dashboard', 'Parent account', 'Child accounts', 'Billing', 'Audit log', 'Admin'],
+  reseller: ['Dashboard', 'Parent account', 'Child accounts', 'Billing'],
+  support: ['Dashboard', 'Parent account', 'Child accounts'],
+  auditor: ['Dashboard', 'Parent account', 'Child accounts', 'Billing', 'Audit log'],
 };
 
 test('signed out, every page leads to the login form', async ({ page }) => {

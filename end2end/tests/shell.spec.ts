@@ -5,6 +5,7 @@ import { gotoHydrated, signIn } from './support';
 
 const sections = [
   { label: 'Dashboard', href: '/', heading: 'Dashboard' },
+  { label: 'Parent account', href: '/account', heading: 'Account profile' },
   { label: 'Child accounts', href: '/children', heading: 'Child accounts' },
   { label: 'Billing', href: '/billing', heading: 'Billing' },
   { label: 'Audit log', href: '/audit', heading: 'Audit log' },

@@ -2,7 +2,6 @@
 //! log calls the one change, and how the reconciler checks an interrupted one.
 
 use leptos::server_fn::ServerFn;
-use serde_json::{json, Value};
 use voximplant::{methods::SetAccountInfo, Method};
 
 use super::{
@@ -11,7 +10,7 @@ use super::{
 use crate::{
     access::Permission,
     action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
-    audit::{ssr::found, Outcome},
+    audit::ssr::read_back,
     backend::Backend,
     children::actions::client_of,
 };
@@ -38,21 +37,6 @@ fn edited<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, 
         let set = intent.params["set"].as_object()?.clone();
         let profile = read_profile(&client).await.ok()?;
         let (matching, differing) = compare(&set, &profile);
-        let id = profile.account_id;
-        Some(match (matching.is_empty(), differing.is_empty()) {
-            (true, true) => found(Outcome::Unknown, format!("account {id}: Voximplant does not report what was changed (a secret); check by hand")),
-            (false, true) => found(Outcome::Ok, format!("account {id} has every intended value")),
-            (true, false) => {
-                let mut settled = found(Outcome::Error, format!("account {id} has none of the intended values: the action did not happen"));
-                settled.1["difference"] = Value::Object(differing);
-                settled
-            }
-            (false, false) => {
-                let mut settled = found(Outcome::Unknown, format!("account {id} has some intended values, not all; check by hand"));
-                settled.1["difference"] = Value::Object(differing);
-                settled.1["matching"] = json!(matching);
-                settled
-            }
-        })
+        Some(read_back(&format!("account {}", profile.account_id), matching, differing))
     })
 }

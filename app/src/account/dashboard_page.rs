@@ -41,13 +41,14 @@ fn Dashboard() -> impl IntoView {
             me.connections.list.into_iter().find(|c| c.id == selected).map(|c| c.name)
         })
     };
-    let activity = Resource::new(move || (refreshed.get(), connection()), |(_, name)| async move {
+    let may_audit = move || auth.may(Permission::ViewAudit);
+    // Only for roles that may read the log: others never ask (and are never refused).
+    let activity = Resource::new(move || (refreshed.get(), may_audit().then(connection).flatten()), |(_, name)| async move {
         match name {
             Some(name) => list_events(AuditFilter { connection: Some(name), ..Default::default() }, None).await.map(|p| Some(p.events)),
             None => Ok(None),
         }
     });
-    let may_audit = move || auth.may(Permission::ViewAudit);
 
     view! {
         <Title text="Dashboard" />

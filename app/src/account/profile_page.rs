@@ -13,9 +13,8 @@ use super::{
 };
 use crate::{
     access::Permission,
-    error::AppError,
     frame::{use_auth, Guarded},
-    ui::{browser::focus, use_toasts, Check, ErrorState, Field, FormAlerts, Loading, ModalDialog},
+    ui::{use_toasts, ChangesDialog, Check, ErrorState, Field, FormAlerts, FormCheck, Loading},
 };
 
 /// The form's sections: (heading, fields, note under the heading).
@@ -133,57 +132,29 @@ fn ProfileEditor(current: Profile, #[prop(into)] on_saved: Callback<Profile>) ->
     let toasts = use_toasts();
     let form = RwSignal::new(current.form());
     let current = StoredValue::new(current);
-    let submitted = RwSignal::new(false);
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let server_error = RwSignal::new(None::<AppError>);
     let confirming = RwSignal::new(false);
     let changes = Memo::new(move |_| form.with(|f| current.with_value(|c| f.changes(c))));
-    let problems = Memo::new(move |_| changes.with(|ch| current.with_value(|c| ch.problems(c))));
-    Effect::new(move |previous: Option<()>| {
-        form.track();
-        if previous.is_some() {
-            server_error.set(None);
-        }
-    });
+    let check = FormCheck::new(form, Memo::new(move |_| changes.with(|ch| current.with_value(|c| ch.problems(c)))));
     Effect::new(move |_| match save.value().get() {
         Some(Ok(now)) => {
             toasts.show("Saved. The profile now shows Voximplant's values.");
-            submitted.set(false);
+            check.reset();
             on_saved.run(now);
         }
-        Some(Err(error)) => {
-            let first = error.fields().first().map(|f| f.to_string());
-            server_error.set(Some(error));
-            if let Some(field) = first {
-                focus(&format!("field-{field}"));
-            }
-        }
+        Some(Err(error)) => check.refused(error),
         None => {}
     });
 
-    // Secrets' rules show as you type; other fields once left, all after a submit.
+    // The password's rules show as you type; other fields once left, all after a submit.
     let error_for = move |field: &'static str| {
-        move || {
-            let typed_secret = field == "new_account_password" && form.with(|f| !f.get(field).is_empty());
-            let shown = submitted.get() || typed_secret || touched.with(|t| t.contains(&field));
-            let local = problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
-            shown.then_some(local).flatten().or_else(|| server_error.get().and_then(|e| e.for_field(field)))
-        }
+        check.error_while(field, move || field == "new_account_password" && form.with(|f| !f.get(field).is_empty()))
     };
-    let nothing_changed = move || problems.with(|p| p.iter().any(|(f, _)| f.is_empty()));
-    let general_error = move || server_error.get().and_then(|e| e.general());
-    let left = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
+    let nothing_changed = move || check.form_problem();
+    let left = move |field: &'static str| check.left(field);
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        submitted.set(true);
-        server_error.set(None);
-        let first = problems.with(|p| p.iter().find(|(f, _)| !f.is_empty()).map(|(f, _)| f.clone()));
-        if let Some(field) = first {
-            focus(&format!("field-{field}"));
-            return;
-        }
-        if !nothing_changed() {
+        if check.ready() {
             confirming.set(true);
         }
     };
@@ -277,31 +248,17 @@ fn ProfileEditor(current: Profile, #[prop(into)] on_saved: Callback<Profile>) ->
             <datalist id="countries">
                 {voximplant::value_lists::COUNTRIES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
             </datalist>
-            <Show when=move || submitted.get() && nothing_changed()>
+            <Show when=move || check.submitted.get() && nothing_changed()>
                 <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
             </Show>
-            <FormAlerts general=Signal::derive(general_error)
-                attention=Signal::derive(move || {
-                    if submitted.get() { problems.with(|p| p.iter().filter(|(f, _)| !f.is_empty()).count()) } else { 0 }
-                }) />
+            <FormAlerts general=check.general_error() attention=check.attention() />
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Saving…" } else { "Save changes" }}
                 </button>
             </div>
         </form>
-        <ModalDialog id="save-dialog" title=dialog_title open=confirming confirm_label="Save changes" on_confirm=confirm>
-            <p>"These fields change on Voximplant, for your parent account:"</p>
-            <table class="table changes-table" data-test="change-preview">
-                <caption class="visually-hidden">"Changes to save"</caption>
-                <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After saving"</th></tr></thead>
-                <tbody>
-                    {move || preview().into_iter().map(|(label, before, after)| view! {
-                        <tr><th scope="row">{label}</th><td>{before}</td><td class="strong">{after}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </ModalDialog>
+        <ChangesDialog title=dialog_title open=confirming intro="These fields change on Voximplant, for your parent account:" rows=Signal::derive(preview) on_confirm=confirm />
     }
 }
 

@@ -6,9 +6,8 @@ use leptos::prelude::*;
 
 use super::NewChild;
 use crate::{
-    error::AppError,
     submission::FormKey,
-    ui::{browser::copy_to_clipboard, browser::focus, Field},
+    ui::{browser::copy_to_clipboard, Field, FormCheck},
 };
 
 /// A create or clone form's state.
@@ -17,78 +16,31 @@ pub struct AccountForm {
     pub form: RwSignal<NewChild>,
     /// This rendering's key: a double click or resend of it makes one account.
     pub key: RwSignal<FormKey>,
-    touched: RwSignal<Vec<&'static str>>,
-    submitted: RwSignal<bool>,
-    pub server_error: RwSignal<Option<AppError>>,
-    problems: Memo<Vec<(String, String)>>,
+    pub check: FormCheck,
 }
 
 impl AccountForm {
     /// `rules` are Voximplant's, for AddAccount or CloneAccount.
     pub fn new(rules: fn(&NewChild) -> Vec<(String, String)>) -> Self {
         let form = RwSignal::new(NewChild::default());
-        let server_error = RwSignal::new(None::<AppError>);
-        // Editing the form retires the server's last complaint.
-        Effect::new(move |previous: Option<()>| {
-            form.track();
-            if previous.is_some() {
-                server_error.set(None);
-            }
-        });
-        AccountForm {
-            form,
-            key: RwSignal::new(FormKey::random()),
-            touched: RwSignal::new(Vec::new()),
-            submitted: RwSignal::new(false),
-            server_error,
-            problems: Memo::new(move |_| form.with(rules)),
-        }
+        let check = FormCheck::new(form, Memo::new(move |_| form.with(rules)));
+        AccountForm { form, key: RwSignal::new(FormKey::random()), check }
     }
 
-    /// The message under `field`: its rule once it was left (or after a submit),
-    /// else the server's complaint about it.
     pub fn error_for(self, field: &'static str) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
-        move || {
-            let shown = self.submitted.get() || self.touched.with(|t| t.contains(&field));
-            let local = self.problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
-            shown.then_some(local).flatten().or_else(|| self.server_error.get().and_then(|e| e.for_field(field)))
-        }
+        self.check.error_for(field)
     }
 
-    pub fn left(self, field: &'static str) {
-        self.touched.update(|t| if !t.contains(&field) { t.push(field) });
-    }
-
-    pub fn general_error(self) -> Signal<Option<String>> {
-        Signal::derive(move || self.server_error.get().and_then(|e| e.general()))
-    }
-
-    /// How many fields need attention, once the form was submitted.
-    pub fn attention(self) -> Signal<usize> {
-        Signal::derive(move || if self.submitted.get() { self.problems.with(Vec::len) } else { 0 })
-    }
-
-    /// On submit: `true` when the form may be sent; otherwise every rule shows and
-    /// the first field with a problem gets the focus.
+    /// On submit: `true` when the form may be sent (see [`FormCheck::ready`]).
     pub fn ready(self) -> bool {
-        self.submitted.set(true);
-        self.server_error.set(None);
-        match self.problems.with(|p| p.first().cloned()) {
-            Some((field, _)) => {
-                focus(&format!("field-{field}"));
-                false
-            }
-            None => true,
-        }
+        self.check.ready()
     }
 
     /// An empty form with a new key, for the next account.
     pub fn reset(self) {
         self.form.set(NewChild::default());
         self.key.set(FormKey::random());
-        self.touched.set(Vec::new());
-        self.submitted.set(false);
-        self.server_error.set(None);
+        self.check.reset();
     }
 
     fn text(self, field: fn(&NewChild) -> &String) -> Signal<String> {
@@ -101,7 +53,7 @@ impl AccountForm {
 #[component]
 pub fn AccountFields(state: AccountForm) -> impl IntoView {
     let form = state.form;
-    let left = move |field: &'static str| move |_| state.left(field);
+    let left = move |field: &'static str| move |_| state.check.left(field);
     view! {
         <Field name="account_name" label="Account name *" error=state.error_for("account_name")
             hint="5–20 characters: lowercase latin letters, digits and hyphens, starting with a letter. Unique across Voximplant."

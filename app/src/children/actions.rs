@@ -2,7 +2,6 @@
 //! calls it, and how the reconciler checks an interrupted one.
 
 use leptos::server_fn::ServerFn;
-use serde_json::{json, Value};
 use voximplant::{
     methods::{AddAccount, CloneAccount, SetChildAccountInfo},
     Method,
@@ -16,7 +15,7 @@ use super::{
 use crate::{
     access::Permission,
     action::{Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
-    audit::{ssr::found, Outcome},
+    audit::{ssr::{found, read_back}, Outcome},
     backend::Backend,
     connections::ssr::client_for,
     error::AppError,
@@ -116,20 +115,6 @@ fn edited<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, 
             Err(_) => return None,
         };
         let (matching, differing) = compare(&set, &child);
-        Some(match (matching.is_empty(), differing.is_empty()) {
-            (true, true) => found(Outcome::Unknown, format!("child account {id}: Voximplant does not report what was changed; check by hand")),
-            (false, true) => found(Outcome::Ok, format!("child account {id} has every intended value")),
-            (true, false) => {
-                let mut settled = found(Outcome::Error, format!("child account {id} has none of the intended values: the action did not happen"));
-                settled.1["difference"] = Value::Object(differing);
-                settled
-            }
-            (false, false) => {
-                let mut settled = found(Outcome::Unknown, format!("child account {id} has some intended values, not all; check by hand"));
-                settled.1["difference"] = Value::Object(differing);
-                settled.1["matching"] = json!(matching);
-                settled
-            }
-        })
+        Some(read_back(&format!("child account {id}"), matching, differing))
     })
 }

@@ -46,7 +46,7 @@ fn CloneForm(source: ChildAccount) -> impl IntoView {
             cloned.set(Some(result));
             state.reset();
         }
-        Some(Err(error)) => state.server_error.set(Some(error)),
+        Some(Err(error)) => state.check.server_error.set(Some(error)),
         None => {}
     });
     let on_submit = move |event: SubmitEvent| {
@@ -85,7 +85,7 @@ fn CloneForm(source: ChildAccount) -> impl IntoView {
                     "Voximplant's rules are checked as you go."
                 </p>
                 <AccountFields state />
-                <FormAlerts general=state.general_error() attention=state.attention() />
+                <FormAlerts general=state.check.general_error() attention=state.check.attention() />
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                         {move || if pending.get() { "Cloning…" } else { "Clone" }}

@@ -14,9 +14,8 @@ use super::{
 };
 use crate::{
     access::Permission,
-    error::AppError,
     frame::Guarded,
-    ui::{browser::focus, use_toasts, Check, Field, FormAlerts, ModalDialog},
+    ui::{use_toasts, ChangesDialog, Check, Field, FormAlerts, FormCheck},
 };
 
 #[component]
@@ -41,19 +40,10 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
     let page = format!("/children/{id}");
     let form = RwSignal::new(ChildForm::from_account(&child));
     let child = StoredValue::new(child);
-    let submitted = RwSignal::new(false);
-    let touched = RwSignal::new(Vec::<&'static str>::new());
-    let server_error = RwSignal::new(None::<AppError>);
     let confirming = RwSignal::new(false);
     // What the form would send, or why it cannot be read.
     let changes = Memo::new(move |_| form.with(|f| child.with_value(|c| f.changes(c))));
-    let problems = Memo::new(move |_| form.with(|f| child.with_value(|c| f.problems(c))));
-    Effect::new(move |previous: Option<()>| {
-        form.track();
-        if previous.is_some() {
-            server_error.set(None);
-        }
-    });
+    let check = FormCheck::new(form, Memo::new(move |_| form.with(|f| child.with_value(|c| f.problems(c)))));
     {
         let page = page.clone();
         Effect::new(move |_| match save.value().get() {
@@ -61,41 +51,24 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 toasts.show(format!("Saved. {} now shows Voximplant's values.", now.account_name));
                 navigate(&page, Default::default());
             }
-            Some(Err(error)) => {
-                let first = error.fields().first().map(|f| f.to_string());
-                server_error.set(Some(error));
-                if let Some(field) = first {
-                    focus(&format!("field-{field}"));
-                }
-            }
+            Some(Err(error)) => check.refused(error),
             None => {}
         });
     }
 
     // The password's rules show as you type; other fields once left, all after a submit.
     let error_for = move |field: &'static str| {
-        move || {
-            let typed_password = field == "new_child_account_password" && form.with(|f| !f.new_child_account_password.is_empty());
-            let shown = submitted.get() || typed_password || touched.with(|t| t.contains(&field));
-            let local = problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
-            shown.then_some(local).flatten().or_else(|| server_error.get().and_then(|e| e.for_field(field)))
-        }
+        check.error_while(field, move || {
+            field == "new_child_account_password" && form.with(|f| !f.new_child_account_password.is_empty())
+        })
     };
-    let nothing_changed = move || problems.with(|p| p.iter().any(|(f, _)| f.is_empty()));
-    let general_error = move || server_error.get().and_then(|e| e.general());
-    let left = move |field: &'static str| touched.update(|t| if !t.contains(&field) { t.push(field) });
+    let nothing_changed = move || check.form_problem();
+    let left = move |field: &'static str| check.left(field);
     let text = move |read: fn(&ChildForm) -> &String| Signal::derive(move || form.with(|f| read(f).clone()));
 
     let on_submit = move |event: SubmitEvent| {
         event.prevent_default();
-        submitted.set(true);
-        server_error.set(None);
-        let first = problems.with(|p| p.iter().find(|(f, _)| !f.is_empty()).map(|(f, _)| f.clone()));
-        if let Some(field) = first {
-            focus(&format!("field-{field}"));
-            return;
-        }
-        if !nothing_changed() {
+        if check.ready() {
             confirming.set(true);
         }
     };
@@ -178,13 +151,10 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 <Check id="field-news_notifications" label="News emails"
                     checked=Signal::derive(move || form.with(|f| f.news_notifications)) on_change=move |v| form.update(|f| f.news_notifications = v) />
             </fieldset>
-            <Show when=move || submitted.get() && nothing_changed()>
+            <Show when=move || check.submitted.get() && nothing_changed()>
                 <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
             </Show>
-            <FormAlerts general=Signal::derive(general_error)
-                attention=Signal::derive(move || {
-                    if submitted.get() { problems.with(|p| p.iter().filter(|(f, _)| !f.is_empty()).count()) } else { 0 }
-                }) />
+            <FormAlerts general=check.general_error() attention=check.attention() />
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Saving…" } else { "Save changes" }}
@@ -192,17 +162,6 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 <A href=page attr:class="button button-secondary">"Cancel"</A>
             </div>
         </form>
-        <ModalDialog id="save-dialog" title=dialog_title open=confirming confirm_label="Save changes" on_confirm=confirm>
-            <p>"These fields change on Voximplant, for this one account:"</p>
-            <table class="table changes-table" data-test="change-preview">
-                <caption class="visually-hidden">"Changes to save"</caption>
-                <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After saving"</th></tr></thead>
-                <tbody>
-                    {move || preview().into_iter().map(|(label, before, after)| view! {
-                        <tr><th scope="row">{label}</th><td>{before}</td><td class="strong">{after}</td></tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </ModalDialog>
+        <ChangesDialog title=dialog_title open=confirming intro="These fields change on Voximplant, for this one account:" rows=Signal::derive(preview) on_confirm=confirm />
     }
 }

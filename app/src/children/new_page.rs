@@ -75,7 +75,7 @@ fn NewChildForm() -> impl IntoView {
             created.set(Some(child));
             state.reset();
         }
-        Some(Err(error)) => state.server_error.set(Some(error)),
+        Some(Err(error)) => state.check.server_error.set(Some(error)),
         None => {}
     });
 
@@ -90,7 +90,7 @@ fn NewChildForm() -> impl IntoView {
     };
     let pending = create.pending();
     let text = move |field: fn(&NewChild) -> &String| Signal::derive(move || form.with(|c| field(c).clone()));
-    let left = move |field: &'static str| move |_| state.left(field);
+    let left = move |field: &'static str| move |_| state.check.left(field);
 
     view! {
         <Show
@@ -126,7 +126,7 @@ fn NewChildForm() -> impl IntoView {
                 <Check id="field-news_notifications" label="Voximplant news"
                     checked=Signal::derive(move || form.with(|c| c.news_notifications)) on_change=move |v| form.update(|c| c.news_notifications = v) />
             </fieldset>
-            <FormAlerts general=state.general_error() attention=state.attention() />
+            <FormAlerts general=state.check.general_error() attention=state.check.attention() />
             <div class="form-actions">
                 <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
                     {move || if pending.get() { "Creating…" } else { "Create child account" }}

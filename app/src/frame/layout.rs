@@ -21,6 +21,7 @@ struct NavItem {
 
 const NAV_ITEMS: &[NavItem] = &[
     NavItem { href: "/", label: "Dashboard", icon: "◧", permission: Permission::SignedIn },
+    NavItem { href: "/account", label: "Parent account", icon: "◉", permission: Permission::ViewAccount },
     NavItem { href: "/children", label: "Child accounts", icon: "☰", permission: Permission::ViewChildren },
     NavItem { href: "/billing", label: "Billing", icon: "¤", permission: Permission::ViewBilling },
     NavItem { href: "/audit", label: "Audit log", icon: "✎", permission: Permission::ViewAudit },

@@ -81,3 +81,31 @@ pub fn ConfirmDialog(
         </ModalDialog>
     }
 }
+
+/// "Save changes" confirmation: before → after of every field that changes.
+#[component]
+pub fn ChangesDialog(
+    #[prop(into)] title: Signal<String>,
+    open: RwSignal<bool>,
+    /// What changes where ("These fields change on Voximplant, for this one account:").
+    intro: &'static str,
+    /// (field label, now, after saving).
+    #[prop(into)]
+    rows: Signal<Vec<(&'static str, String, String)>>,
+    #[prop(into)] on_confirm: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <ModalDialog id="save-dialog" title open confirm_label="Save changes" on_confirm>
+            <p>{intro}</p>
+            <table class="table changes-table" data-test="change-preview">
+                <caption class="visually-hidden">"Changes to save"</caption>
+                <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After saving"</th></tr></thead>
+                <tbody>
+                    {move || rows.get().into_iter().map(|(label, before, after)| view! {
+                        <tr><th scope="row">{label}</th><td>{before}</td><td class="strong">{after}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </ModalDialog>
+    }
+}

@@ -5,12 +5,14 @@
 pub mod browser;
 pub mod dialog;
 pub mod field;
+pub mod form;
 pub mod states;
 pub mod table;
 pub mod toast;
 
-pub use dialog::{ConfirmDialog, ModalDialog};
+pub use dialog::{ChangesDialog, ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormAlerts, FormField};
+pub use form::FormCheck;
 pub use states::{EmptyState, ErrorState, Loading};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};

@@ -21,7 +21,7 @@ pub use archive::{archive, Archived, ARCHIVE};
 pub use chain::verify;
 pub use context::{session_reference, AuditContext};
 pub use query::{activity, event, export_stream, page, PAGE_SIZE};
-pub use reconcile::{found, reconcile};
+pub use reconcile::{found, read_back, reconcile};
 #[cfg(feature = "bench")]
 pub use synthetic::generate_synthetic;
 pub use write::{append, audited, outcome_of, record, redact, NewEvent, Performed};

@@ -2,7 +2,7 @@
 //! gave no clear answer). The log knows no feature: each action's declaration says
 //! how to check whether it happened, and the caller passes those declarations in.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::{append, unavailable, AuditContext, NewEvent};
@@ -77,4 +77,25 @@ fn unchecked(intent: &PendingIntent) -> (Outcome, Value) {
 /// What a check reports, worded the same for every action: `found` is what it saw.
 pub fn found(outcome: Outcome, what: impl Into<String>) -> (Outcome, Value) {
     (outcome, json!({ "reconciled": true, "found": what.into() }))
+}
+
+/// A check that read the target back: every intended value there → it happened; none →
+/// it did not; some → unknown, with the difference on record for a person to look at.
+/// Neither (only values that cannot be read back) → unknown. `subject` names the target.
+pub fn read_back(subject: &str, matching: Vec<String>, differing: Map<String, Value>) -> (Outcome, Value) {
+    match (matching.is_empty(), differing.is_empty()) {
+        (true, true) => found(Outcome::Unknown, format!("{subject}: Voximplant does not report what was changed; check by hand")),
+        (false, true) => found(Outcome::Ok, format!("{subject} has every intended value")),
+        (true, false) => {
+            let mut settled = found(Outcome::Error, format!("{subject} has none of the intended values: the action did not happen"));
+            settled.1["difference"] = Value::Object(differing);
+            settled
+        }
+        (false, false) => {
+            let mut settled = found(Outcome::Unknown, format!("{subject} has some intended values, not all; check by hand"));
+            settled.1["difference"] = Value::Object(differing);
+            settled.1["matching"] = json!(matching);
+            settled
+        }
+    }
 }
