@@ -35,6 +35,9 @@ test('a reseller edits the profile: a bad callback URL at its field, then before
   const before = (await sandboxCall(request, 'GetAccountInfo', {})).result;
   const form = page.locator('[data-test="profile-form"]');
   await page.getByLabel('Callback URL').fill('ftp://hooks.example/voximplant');
+  // Leaving the field shows its rule at once, as a keyboard user sees it.
+  await page.getByLabel('Callback URL').press('Tab');
+  await expect(page.locator('#field-callback_url-error')).toContainText('must be an http:// or https:// URL');
   await form.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.locator('#field-callback_url-error')).toContainText('must be an http:// or https:// URL');
   await expect(page.getByLabel('Callback URL')).toBeFocused();
@@ -115,6 +118,7 @@ for (const width of [1280, 390]) {
     await screenshot(page, 'dashboard');
     await gotoHydrated(page, '/account');
     await page.getByLabel('Country').fill('XX');
+    await page.getByLabel('Country').press('Tab');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('#field-billing_address_country_code-error')).toContainText('country code');
     await screenshot(page, 'profile-error');

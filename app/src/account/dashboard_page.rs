@@ -85,6 +85,17 @@ fn Dashboard() -> impl IntoView {
                         })}
                     </Suspense>
                 </article>
+                <article class="card" aria-labelledby="status-title">
+                    <h2 id="status-title">"System status"</h2>
+                    <Suspense fallback=|| view! { <Loading what="Checking…" /> }>
+                        {move || Suspend::new(async move {
+                            match status.await {
+                                Ok(status) => view! { <StatusList status /> }.into_any(),
+                                Err(error) => view! { <ErrorState error /> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                </article>
                 <article class="card card-wide" aria-labelledby="children-title" data-test="children-tile">
                     <h2 id="children-title">"Child accounts"</h2>
                     <Suspense fallback=|| view! { <Loading what="Counting child accounts…" /> }>
@@ -110,17 +121,6 @@ fn Dashboard() -> impl IntoView {
                         </Suspense>
                     </article>
                 </Show>
-                <article class="card" aria-labelledby="status-title">
-                    <h2 id="status-title">"System status"</h2>
-                    <Suspense fallback=|| view! { <Loading what="Checking…" /> }>
-                        {move || Suspend::new(async move {
-                            match status.await {
-                                Ok(status) => view! { <StatusList status /> }.into_any(),
-                                Err(error) => view! { <ErrorState error /> }.into_any(),
-                            }
-                        })}
-                    </Suspense>
-                </article>
             </div>
         </section>
     }
