@@ -118,9 +118,10 @@ for (const width of [1280, 390]) {
     await screenshot(page, 'dashboard');
     await gotoHydrated(page, '/account');
     await page.getByLabel('Country').fill('XX');
-    await page.getByLabel('Country').press('Tab');
+    // Straight from the field to the button: the click lands, the rule shows, focus returns.
     await page.getByRole('button', { name: 'Save changes' }).click();
     await expect(page.locator('#field-billing_address_country_code-error')).toContainText('country code');
+    await expect(page.getByLabel('Country')).toBeFocused();
     await screenshot(page, 'profile-error');
     await gotoHydrated(page, '/account/documents');
     await expect(page.locator('[data-test="children-documents"]')).toBeVisible();

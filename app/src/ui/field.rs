@@ -49,7 +49,12 @@ where
             on_input.run(event_target_value(&event));
         }
     };
-    let left = move |_| {
+    let left = move |event: leptos::ev::FocusEvent| {
+        // Focus moving to a submit button: the submit shows every rule anyway, and a
+        // message appearing now would shift the button away from the click.
+        if moving_to_submit(&event) {
+            return;
+        }
         if let Some(on_blur) = on_blur {
             on_blur.run(());
         }
@@ -139,4 +144,13 @@ pub fn FormAlerts(
             </p>
         </Show>
     }
+}
+
+/// Whether focus is leaving for a submit button (`relatedTarget` of a blur).
+fn moving_to_submit(event: &leptos::ev::FocusEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    event
+        .related_target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| element.tag_name() == "BUTTON" && element.get_attribute("type").as_deref() != Some("button"))
 }
