@@ -40,6 +40,12 @@ fn edited(profile: &Profile, edits: &[(&str, &str)]) -> ProfileChanges {
 async fn the_dashboard_shows_the_sandboxs_money_and_children(pool: PgPool) {
     let config = sandbox::SandboxConfig { seed_children: 60, ..Default::default() };
     let portal = Portal::start_with(&pool, config).await;
+    // Twenty people open the dashboard at once: one read of Voximplant (two calls), not twenty.
+    let calls = portal.sandbox.calls();
+    let opened = (0..20).map(|_| portal.call(Role::Support, GetAccountSummary { fresh: false }));
+    let answers = futures::future::join_all(opened).await;
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!(portal.sandbox.calls() - calls, 2, "GetAccountInfo and GetAccountDocuments, once");
     let summary = portal.call(Role::Support, GetAccountSummary { fresh: true }).await.unwrap();
     let own = parent(&portal);
     assert_eq!((summary.balance, summary.currency.as_deref()), (Some(own.balance), Some(own.currency.as_str())));

@@ -5,7 +5,7 @@
 
 use std::{
     collections::HashMap,
-    sync::{LazyLock, Mutex},
+    sync::{Arc, LazyLock, Mutex},
     time::{Duration, Instant},
 };
 
@@ -58,10 +58,14 @@ impl Service for AccountEditor {
 /// How long a dashboard read is reused for the same connection.
 const CACHED_FOR: Duration = Duration::from_secs(5);
 
-/// Dashboard reads by (connection, what), as JSON. A handful of entries per
-/// connection; stale ones are replaced on the next read.
-static CACHE: LazyLock<Mutex<HashMap<(String, &'static str), (Instant, serde_json::Value)>>> =
-    LazyLock::new(Default::default);
+/// One dashboard read (as JSON, or why it failed) and when it was made.
+type Entry = Arc<tokio::sync::Mutex<Option<(Instant, Result<serde_json::Value, AppError>)>>>;
+
+/// Dashboard reads by (connection, what). A handful of entries per connection; each
+/// has its own lock, so when it goes stale one request reads again while the others
+/// wait for that answer instead of all asking Voximplant at once. A failure is kept as
+/// long as an answer: during an outage the waiting requests do not each time out again.
+static CACHE: LazyLock<Mutex<HashMap<(String, &'static str), Entry>>> = LazyLock::new(Default::default);
 
 /// `read` once per connection every few seconds (always when `fresh`).
 async fn cached<T, F>(connection: &str, what: &'static str, fresh: bool, read: F) -> Result<T, AppError>
@@ -69,18 +73,31 @@ where
     T: Serialize + DeserializeOwned,
     F: std::future::Future<Output = Result<T, AppError>>,
 {
-    let key = (connection.to_string(), what);
+    let entry = CACHE.lock().expect("cache lock").entry((connection.to_string(), what)).or_default().clone();
+    let mut slot = entry.lock().await;
     if !fresh {
-        let hit = CACHE.lock().expect("cache lock").get(&key).filter(|(at, _)| at.elapsed() < CACHED_FOR).map(|(_, v)| v.clone());
-        if let Some(value) = hit.and_then(|v| serde_json::from_value(v).ok()) {
-            return Ok(value);
+        if let Some((_, kept)) = slot.as_ref().filter(|(at, _)| at.elapsed() < CACHED_FOR) {
+            match kept {
+                Ok(value) => {
+                    if let Ok(value) = serde_json::from_value(value.clone()) {
+                        return Ok(value);
+                    }
+                }
+                Err(error) => return Err(error.clone()),
+            }
         }
     }
-    let value = read.await?;
-    if let Ok(json) = serde_json::to_value(&value) {
-        CACHE.lock().expect("cache lock").insert(key, (Instant::now(), json));
-    }
-    Ok(value)
+    let read = read.await;
+    *slot = match &read {
+        Ok(value) => serde_json::to_value(value).ok().map(|json| (Instant::now(), Ok(json))),
+        Err(error) => Some((Instant::now(), Err(error.clone()))),
+    };
+    read
+}
+
+/// After a change: the next dashboard read asks Voximplant.
+fn forget(connection: &str) {
+    CACHE.lock().expect("cache lock").retain(|(id, _), _| id != connection);
 }
 
 fn now() -> String {
@@ -304,7 +321,7 @@ impl AccountEditor {
         })
         .await
         .map_err(next_to_field)?;
-        CACHE.lock().expect("cache lock").retain(|(id, _), _| *id != connection.id);
+        forget(&connection.id);
         read_profile(&client).await
     }
 }
