@@ -14,7 +14,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::{use_auth, Guarded},
-    ui::{use_toasts, ChangesDialog, Check, ErrorState, Field, FormAlerts, FormCheck, Loading},
+    ui::{use_toasts, ChangesDialog, Check, ErrorState, Field, FormCheck, SaveActions, Loading},
 };
 
 /// The form's sections: (heading, fields, note under the heading).
@@ -149,7 +149,6 @@ fn ProfileEditor(current: Profile, #[prop(into)] on_saved: Callback<Profile>) ->
     let error_for = move |field: &'static str| {
         check.error_while(field, move || field == "new_account_password" && form.with(|f| !f.get(field).is_empty()))
     };
-    let nothing_changed = move || check.form_problem();
     let left = move |field: &'static str| check.left(field);
 
     let on_submit = move |event: SubmitEvent| {
@@ -248,15 +247,7 @@ fn ProfileEditor(current: Profile, #[prop(into)] on_saved: Callback<Profile>) ->
             <datalist id="countries">
                 {voximplant::value_lists::COUNTRIES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
             </datalist>
-            <Show when=move || check.submitted.get() && nothing_changed()>
-                <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
-            </Show>
-            <FormAlerts general=check.general_error() attention=check.attention() />
-            <div class="form-actions">
-                <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
-                </button>
-            </div>
+            <SaveActions check pending />
         </form>
         <ChangesDialog title=dialog_title open=confirming intro="These fields change on Voximplant, for your parent account:" rows=Signal::derive(preview) on_confirm=confirm />
     }

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::Guarded,
-    ui::{use_toasts, ChangesDialog, Check, Field, FormAlerts, FormCheck},
+    ui::{use_toasts, ChangesDialog, Check, Field, FormCheck, SaveActions},
 };
 
 #[component]
@@ -62,7 +62,6 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
             field == "new_child_account_password" && form.with(|f| !f.new_child_account_password.is_empty())
         })
     };
-    let nothing_changed = move || check.form_problem();
     let left = move |field: &'static str| check.left(field);
     let text = move |read: fn(&ChildForm) -> &String| Signal::derive(move || form.with(|f| read(f).clone()));
 
@@ -151,16 +150,9 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 <Check id="field-news_notifications" label="News emails"
                     checked=Signal::derive(move || form.with(|f| f.news_notifications)) on_change=move |v| form.update(|f| f.news_notifications = v) />
             </fieldset>
-            <Show when=move || check.submitted.get() && nothing_changed()>
-                <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
-            </Show>
-            <FormAlerts general=check.general_error() attention=check.attention() />
-            <div class="form-actions">
-                <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
-                    {move || if pending.get() { "Saving…" } else { "Save changes" }}
-                </button>
+            <SaveActions check pending>
                 <A href=page attr:class="button button-secondary">"Cancel"</A>
-            </div>
+            </SaveActions>
         </form>
         <ChangesDialog title=dialog_title open=confirming intro="These fields change on Voximplant, for this one account:" rows=Signal::derive(preview) on_confirm=confirm />
     }

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::browser::focus;
+use super::{browser::focus, FormAlerts};
 use crate::error::AppError;
 
 /// `problems` are (field, message); a problem with an empty field is about the whole
@@ -97,5 +97,29 @@ impl FormCheck {
         self.touched.set(Vec::new());
         self.submitted.set(false);
         self.server_error.set(None);
+    }
+}
+
+/// The end of an edit form: "Nothing to save" after a submit that changes nothing,
+/// the form's alerts, and "Save changes" (busy while saving) with any other actions.
+#[component]
+pub fn SaveActions(
+    check: FormCheck,
+    #[prop(into)] pending: Signal<bool>,
+    /// More actions after the button ("Cancel").
+    #[prop(optional)]
+    children: Option<Children>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || check.submitted.get() && check.form_problem()>
+            <p class="alert alert-info field-wide" role="status">"Nothing to save: no field differs from the account's current values."</p>
+        </Show>
+        <FormAlerts general=check.general_error() attention=check.attention() />
+        <div class="form-actions">
+            <button type="submit" class="button" disabled=move || pending.get() aria-busy=move || pending.get().to_string()>
+                {move || if pending.get() { "Saving…" } else { "Save changes" }}
+            </button>
+            {children.map(|more| more())}
+        </div>
     }
 }

@@ -12,7 +12,7 @@ pub mod toast;
 
 pub use dialog::{ChangesDialog, ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormAlerts, FormField};
-pub use form::FormCheck;
+pub use form::{FormCheck, SaveActions};
 pub use states::{EmptyState, ErrorState, Loading};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};
