@@ -28,7 +28,7 @@ use super::{
 use crate::{
     audit::ssr::{audited, Performed},
     auth::ssr::{cap, Authorized, Service},
-    children::ssr::verification_view,
+    children::ssr::{verification_view, verifications_of},
     connections::ssr::parse_id,
     error::AppError,
 };
@@ -113,16 +113,7 @@ impl AccountReader {
             let documents = GetAccountDocuments::default();
             let (info, documents) = tokio::join!(client.get_account_info(info), client.get_account_documents(documents));
             let info = info?.result;
-            let verifications = match documents {
-                Ok(answer) => Ok(answer
-                    .result
-                    .into_iter()
-                    .filter(|entry| entry.account_id == info.account_id)
-                    .flat_map(|entry| entry.verifications)
-                    .map(verification_view)
-                    .collect()),
-                Err(error) => Err(AppError::from(error).to_string()),
-            };
+            let verifications = verifications_of(info.account_id, documents);
             Ok(AccountSummary {
                 account_id: info.account_id,
                 account_name: info.account_name.unwrap_or_default(),

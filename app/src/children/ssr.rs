@@ -93,20 +93,7 @@ impl ChildReader {
         };
         let (account, documents) = tokio::join!(read_child(&client, account_id), client.get_account_documents(documents));
         let account = account?;
-        let verifications = match documents {
-            Ok(answer) => Ok(answer
-                .result
-                .into_iter()
-                .filter(|entry| entry.account_id == account_id)
-                .flat_map(|entry| entry.verifications)
-                .map(verification_view)
-                .collect()),
-            Err(error) => {
-                let error = AppError::from(error);
-                tracing::warn!(account_id, %error, "verification documents not read");
-                Err(error.to_string())
-            }
-        };
+        let verifications = verifications_of(account_id, documents);
         Ok(ChildDetails { account, verifications })
     }
 }
@@ -237,6 +224,28 @@ pub(super) fn child_view(info: AccountInfo) -> ChildAccount {
         callback_url: info.callback_url,
         send_js_error: info.send_js_error,
         a2p_sms_enabled: info.a2p_sms_enabled,
+    }
+}
+
+/// One account's verifications from a GetAccountDocuments answer, or why they could
+/// not be read (the page still shows the rest).
+pub(crate) fn verifications_of(
+    account_id: u64,
+    documents: Result<voximplant::methods::GetAccountDocumentsResponse, voximplant::client::Error>,
+) -> Result<Vec<VerificationView>, String> {
+    match documents {
+        Ok(answer) => Ok(answer
+            .result
+            .into_iter()
+            .filter(|entry| entry.account_id == account_id)
+            .flat_map(|entry| entry.verifications)
+            .map(verification_view)
+            .collect()),
+        Err(error) => {
+            let error = AppError::from(error);
+            tracing::warn!(account_id, %error, "verification documents not read");
+            Err(error.to_string())
+        }
     }
 }
 
