@@ -38,7 +38,7 @@ impl Role {
         match self {
             Role::Admin => "Manages people and parent-account connections; can do everything a reseller does.",
             Role::Reseller => "Creates and manages child accounts, plans, charges and prices.",
-            Role::Support => "Reads child accounts and changes only their notification settings.",
+            Role::Support => "Reads child accounts and billing; changes only children's notification settings.",
             Role::Auditor => "Reads everything that is not secret, and the audit log. Changes nothing.",
         }
     }
@@ -107,10 +107,11 @@ impl Permission {
     pub const fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Permission::SignedIn | Permission::ViewAccount | Permission::ViewChildren => &[Admin, Reseller, Support, Auditor],
+            Permission::SignedIn | Permission::ViewAccount | Permission::ViewChildren | Permission::ViewBilling => {
+                &[Admin, Reseller, Support, Auditor]
+            }
             Permission::EditChildNotifications => &[Admin, Reseller, Support],
             Permission::ManageAccount | Permission::ManageChildren | Permission::ManageBilling => &[Admin, Reseller],
-            Permission::ViewBilling => &[Admin, Reseller, Auditor],
             Permission::ViewAudit => &[Admin, Auditor],
             Permission::ManageUsers | Permission::ManageConnections => &[Admin],
         }

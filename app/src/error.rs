@@ -142,7 +142,6 @@ impl AppError {
 }
 
 /// What the user is told Voximplant is when it gave no clear answer.
-#[cfg(feature = "ssr")]
 const VOXIMPLANT: &str = "Voximplant";
 
 /// Voximplant's answers: a refusal keeps its code and message (safe to show); broken
@@ -166,7 +165,6 @@ impl From<voximplant::client::Error> for AppError {
     }
 }
 
-#[cfg(feature = "ssr")]
 impl AppError {
     /// True for a Voximplant call that got no clear answer (a timeout, a broken
     /// connection, a 5xx, a garbled body): a change may or may not have been made.

@@ -18,6 +18,8 @@ pub mod request;
 #[cfg(feature = "ssr")]
 pub mod action;
 pub mod submission;
+#[cfg(feature = "ssr")]
+pub mod read_cache;
 pub mod ui;
 pub mod audit;
 pub mod auth;
@@ -26,6 +28,7 @@ pub mod users;
 pub mod connections;
 pub mod children;
 pub mod account;
+pub mod billing;
 pub mod pages;
 pub mod frame;
 #[cfg(feature = "ssr")]
@@ -44,7 +47,8 @@ use crate::{
     auth::components::{LoginPage, SetupPage},
     children::routes::ChildrenRoutes,
     frame::{provide_auth, Layout},
-    pages::{admin::AdminPage, billing::BillingPage, not_found::NotFoundPage},
+    billing::routes::BillingRoutes,
+    pages::{admin::AdminPage, not_found::NotFoundPage},
     ui::{provide_toasts, ToastRegion},
 };
 
@@ -63,7 +67,7 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <ChildrenRoutes />
                     <AccountRoutes />
-                    <Route path=path!("/billing") view=BillingPage ssr=SsrMode::Async />
+                    <BillingRoutes />
                     <AuditRoutes />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
                 </Routes>

@@ -4,7 +4,7 @@
 
 use crate::{
     action::{Audited, Endpoint},
-    account, audit, auth, backend::Backend, children, connections, error::AppError, frame, system, users,
+    account, audit, auth, backend::Backend, billing, children, connections, error::AppError, frame, system, users,
 };
 
 /// Each feature's server functions, in the order the README's table shows them.
@@ -16,6 +16,7 @@ const FEATURES: &[&[Endpoint]] = &[
     connections::actions::ENDPOINTS,
     children::actions::ENDPOINTS,
     account::actions::ENDPOINTS,
+    billing::actions::ENDPOINTS,
     audit::actions::ENDPOINTS,
 ];
 

@@ -14,7 +14,7 @@ const sections: Record<string, string> = {
 const allowed: Record<RoleName, string[]> = {
   admin: ['Dashboard', 'Parent account', 'Child accounts', 'Billing', 'Audit log', 'Admin'],
   reseller: ['Dashboard', 'Parent account', 'Child accounts', 'Billing'],
-  support: ['Dashboard', 'Parent account', 'Child accounts'],
+  support: ['Dashboard', 'Parent account', 'Child accounts', 'Billing'],
   auditor: ['Dashboard', 'Parent account', 'Child accounts', 'Billing', 'Audit log'],
 };
 

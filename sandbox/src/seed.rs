@@ -100,6 +100,30 @@ pub fn seed(children: usize) -> State {
         let child = seeded_child(&mut state, &mut rng, index);
         state.accounts.insert(child.id, child);
     }
+    // The parent's own numbers, allocated after the children's so their ids stay put:
+    // three charged by hand (due since November 2026), one charged automatically.
+    let parent_phones = [
+        ("14155550100", "PHONE_NUM", "Phone US", false),
+        ("442030000100", "PHONE_NUM", "Phone GB", false),
+        ("14155550101", "PHONE_NUM", "Phone US", true),
+        ("sip-reseller", "SIP_REGISTRATION", "SIP registration", false),
+    ];
+    for (number, kind, template, auto_charge) in parent_phones {
+        let price = state.subscription_templates.iter().find(|t| t.name == template).map_or(Decimal::ONE, |t| t.price);
+        let id = state.next_phone_id;
+        state.next_phone_id += 1;
+        let phone = Phone {
+            id,
+            number: number.to_string(),
+            kind: kind.to_string(),
+            monthly_price: price,
+            auto_charge,
+            deactivated: false,
+            next_renewal: NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date"),
+            verified: true,
+        };
+        state.accounts.get_mut(&PARENT_ID).expect("the parent").phones.push(phone);
+    }
     state
 }
 

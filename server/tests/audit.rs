@@ -9,6 +9,7 @@ use std::{process::Command, time::Duration};
 use app::{
     access::Role,
     account::{profile::ProfileChanges, UpdateProfile},
+    billing::{ChangePlan, Charge, ChargeMode, ChargeOrder, PlanChoice},
     audit::{
         ssr::{self as audit, AuditContext, NewEvent},
         ChainCheck, Outcome,
@@ -107,6 +108,10 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     let mut changes = ProfileChanges::default();
     changes.0.insert("account_first_name".into(), "Audited".into());
     portal.call(Role::Reseller, UpdateProfile { changes }).await.unwrap();
+    let bigger = PlanChoice { plan_type: "MAU".into(), template_id: 301 };
+    portal.call(Role::Reseller, ChangePlan { choice: bigger }).await.unwrap();
+    let everything = ChargeOrder { mode: ChargeMode::All, ..Default::default() };
+    portal.call(Role::Reseller, Charge { order: everything, key: FormKey::random() }).await.unwrap();
     portal.call(admin, RenameConnection { id: connection.clone(), name: "Renamed".into() }).await.unwrap();
     let rotate = RotateConnection {
         id: connection.clone(),

@@ -377,6 +377,13 @@ fn sample_body(path: &str) -> String {
         }),
         p if p == ActivateChild::PATH => encode(&ActivateChild { account_id: 1 }),
         p if p == DeactivateChild::PATH => encode(&DeactivateChild { account_id: 1 }),
+        p if p == app::billing::ChangePlan::PATH => {
+            encode(&app::billing::ChangePlan { choice: app::billing::PlanChoice { plan_type: "IM".into(), template_id: 187 } })
+        }
+        p if p == app::billing::Charge::PATH => encode(&app::billing::Charge {
+            order: app::billing::ChargeOrder { mode: app::billing::ChargeMode::Ids, ids: "1".into(), ..Default::default() },
+            key: FormKey::random(),
+        }),
         _ => String::new(),
     }
 }

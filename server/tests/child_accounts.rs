@@ -269,31 +269,6 @@ async fn support_changes_notification_settings_and_nothing_else(pool: PgPool) {
     assert_eq!(refused.unwrap_err(), AppError::Forbidden);
 }
 
-/// The sandbox's parent, called directly (not through the portal): what Voximplant
-/// would have done had the portal's call got through.
-fn voximplant_directly(portal: &Portal) -> voximplant::client::Client {
-    use voximplant::client::{Client, ClientConfig, Credentials};
-    let parent = portal.sandbox.parent();
-    let config = ClientConfig {
-        base_url: portal.sandbox_url.clone(),
-        timeout: std::time::Duration::from_secs(5),
-        read_attempts: 1,
-        retry_backoff: std::time::Duration::from_millis(10),
-    };
-    let credentials = Credentials::ApiKey { account_id: parent.account_id, api_key: voximplant::Secret::new(parent.api_key) };
-    Client::new(credentials, config).unwrap()
-}
-
-fn outage(portal: &Portal, on: bool) {
-    let faults = if on {
-        let fault = sandbox::faults::Fault { http_status: Some(503), ..Default::default() };
-        sandbox::faults::Faults([("SetChildAccountInfo".to_string(), fault)].into())
-    } else {
-        Default::default()
-    };
-    portal.sandbox.set_faults(faults);
-}
-
 /// An edit whose answer was lost is settled by reading the child back: none of the
 /// values → it did not happen; some → unknown with the difference; all → ok.
 #[sqlx::test(migrations = false)]
@@ -306,23 +281,23 @@ async fn the_reconciler_reads_an_interrupted_edit_back(pool: PgPool) {
     let last = || async { outcomes(&pool, "child_account.update").await.pop().unwrap() };
 
     // Nothing arrived.
-    outage(&portal, true);
+    portal.outage("SetChildAccountInfo", true);
     let changes = ChildChanges { language_code: Some(language.into()), min_balance_to_notify: Some(Decimal::new(31, 0)), ..Default::default() };
     let error = portal.call(Role::Reseller, edit(changes.clone())).await.unwrap_err();
     assert!(matches!(error, AppError::Unavailable { .. }), "{error:?}");
-    outage(&portal, false);
+    portal.outage("SetChildAccountInfo", false);
     assert_eq!(reconcile().await.unwrap(), 1);
     let settled = last().await;
     assert_eq!(settled.outcome.as_deref(), Some("error"), "{settled:?}");
     assert!(settled.outcome_detail.unwrap().contains("none of the intended values"));
 
     // Half of it arrived.
-    outage(&portal, true);
+    portal.outage("SetChildAccountInfo", true);
     portal.call(Role::Reseller, edit(changes.clone())).await.unwrap_err();
-    outage(&portal, false);
+    portal.outage("SetChildAccountInfo", false);
     let mut half = changes.request(child.id);
     half.notifications.min_balance_to_notify = None;
-    voximplant_directly(&portal).set_child_account_info(half).await.unwrap();
+    portal.voximplant_directly().set_child_account_info(half).await.unwrap();
     assert_eq!(reconcile().await.unwrap(), 1);
     let settled = last().await;
     assert_eq!(settled.outcome.as_deref(), Some("unknown"), "{settled:?}");
@@ -330,10 +305,10 @@ async fn the_reconciler_reads_an_interrupted_edit_back(pool: PgPool) {
     assert!(detail.contains("min_balance_to_notify") && detail.contains("\"matching\":[\"language_code\"]"), "{detail}");
 
     // All of it arrived.
-    outage(&portal, true);
+    portal.outage("SetChildAccountInfo", true);
     portal.call(Role::Reseller, edit(changes.clone())).await.unwrap_err();
-    outage(&portal, false);
-    voximplant_directly(&portal).set_child_account_info(changes.request(child.id)).await.unwrap();
+    portal.outage("SetChildAccountInfo", false);
+    portal.voximplant_directly().set_child_account_info(changes.request(child.id)).await.unwrap();
     assert_eq!(reconcile().await.unwrap(), 1);
     assert_eq!(last().await.outcome.as_deref(), Some("ok"));
 }

@@ -193,6 +193,32 @@ pub fn amount(field: &str, text: &str) -> Result<Decimal, Invalid> {
     Ok(value)
 }
 
+/// The first day Voximplant has dates for (rates, charges).
+pub const EARLIEST_DATE: (i32, u32, u32) = (2000, 1, 1);
+
+/// A date written `YYYY-MM-DD`, not before 2000.
+pub fn date(field: &str, text: &str) -> Result<chrono::NaiveDate, Invalid> {
+    let text = text.trim();
+    let shaped = text.len() == 10 && text.bytes().enumerate().all(|(i, b)| if i == 4 || i == 7 { b == b'-' } else { b.is_ascii_digit() });
+    let parsed = shaped.then(|| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()).flatten();
+    let date = parsed.ok_or_else(|| Invalid::new(field, ErrorCode::InvalidDateFormat, "must be a date written YYYY-MM-DD, such as 2026-12-31"))?;
+    let (year, month, day) = EARLIEST_DATE;
+    if date < chrono::NaiveDate::from_ymd_opt(year, month, day).expect("valid date") {
+        return Err(Invalid::new(field, ErrorCode::InvalidDate, "must be in 2000 or later: Voximplant has nothing earlier"));
+    }
+    Ok(date)
+}
+
+/// One of the currencies Voximplant works in (USD, EUR, RUR, KZT).
+pub fn currency(field: &str, code: &str) -> Check {
+    if lookup(value_lists::CURRENCIES, code).is_some() {
+        return Ok(());
+    }
+    let known = value_lists::CURRENCIES.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ");
+    let why = if code.trim().is_empty() { "choose a currency".to_string() } else { format!("{code:?} is not a currency Voximplant uses ({known})") };
+    Err(Invalid::new(field, ErrorCode::InvalidCurrency, why))
+}
+
 /// Text shorter than `limit` characters (the API's "less than" rules).
 pub fn shorter_than(field: &str, code: ErrorCode, text: &str, limit: usize) -> Check {
     let length = text.chars().count();

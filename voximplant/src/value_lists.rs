@@ -978,3 +978,25 @@ pub const TIME_ZONES: &[&str] = &[
     "WET",
     "Zulu",
 ];
+
+/// The currencies Voximplant quotes rates and charges in (`ExchangeRates`' keys),
+/// `(code, name)`. Voximplant writes the Russian rouble `RUR`, not ISO's `RUB`.
+pub const CURRENCIES: &[(&str, &str)] =
+    &[("EUR", "Euro"), ("KZT", "Kazakhstani tenge"), ("RUR", "Russian rouble"), ("USD", "US dollar")];
+
+/// `resource_type` values of GetResourcePrice, `(code, what it is)`. Voximplant keeps
+/// adding types; these are the documented ones.
+pub const RESOURCE_TYPES: &[(&str, &str)] = &[
+    ("ASR", "Speech recognition"),
+    ("IM", "Instant messages"),
+    ("MAU", "Monthly active users"),
+    ("MAU_OVERRUN", "Monthly active users over the plan"),
+    ("PSTN", "Incoming calls from phones"),
+    ("PSTNOUT", "Calls to phones"),
+    ("RECORD", "Call recording"),
+    ("SMSOUT", "Outgoing SMS"),
+    ("TTS", "Text to speech"),
+    ("TTS_TEXT_GOOGLE", "Text to speech (Google)"),
+    ("VOIP", "Incoming VoIP calls"),
+    ("VOIPOUT", "Outgoing VoIP calls"),
+];

@@ -3,13 +3,8 @@
 //! time and are kept a few seconds per connection, so fifty people opening the
 //! dashboard cost Voximplant a handful of calls, not hundreds.
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, LazyLock, Mutex},
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, time::Duration};
 
-use serde::{de::DeserializeOwned, Serialize};
 use serde_json::json;
 use voximplant::{
     client::Client,
@@ -29,8 +24,8 @@ use crate::{
     audit::ssr::{audited, Performed},
     auth::ssr::{cap, Authorized, Service},
     children::ssr::{verification_view, verifications_of},
-    connections::ssr::parse_id,
     error::AppError,
+    read_cache::{self, forget},
 };
 
 pub(crate) use crate::auth::ssr::service;
@@ -58,46 +53,13 @@ impl Service for AccountEditor {
 /// How long a dashboard read is reused for the same connection.
 const CACHED_FOR: Duration = Duration::from_secs(5);
 
-/// One dashboard read (as JSON, or why it failed) and when it was made.
-type Entry = Arc<tokio::sync::Mutex<Option<(Instant, Result<serde_json::Value, AppError>)>>>;
-
-/// Dashboard reads by (connection, what). A handful of entries per connection; each
-/// has its own lock, so when it goes stale one request reads again while the others
-/// wait for that answer instead of all asking Voximplant at once. A failure is kept as
-/// long as an answer: during an outage the waiting requests do not each time out again.
-static CACHE: LazyLock<Mutex<HashMap<(String, &'static str), Entry>>> = LazyLock::new(Default::default);
-
 /// `read` once per connection every few seconds (always when `fresh`).
 async fn cached<T, F>(connection: &str, what: &'static str, fresh: bool, read: F) -> Result<T, AppError>
 where
-    T: Serialize + DeserializeOwned,
+    T: serde::Serialize + serde::de::DeserializeOwned,
     F: std::future::Future<Output = Result<T, AppError>>,
 {
-    let entry = CACHE.lock().expect("cache lock").entry((connection.to_string(), what)).or_default().clone();
-    let mut slot = entry.lock().await;
-    if !fresh {
-        if let Some((_, kept)) = slot.as_ref().filter(|(at, _)| at.elapsed() < CACHED_FOR) {
-            match kept {
-                Ok(value) => {
-                    if let Ok(value) = serde_json::from_value(value.clone()) {
-                        return Ok(value);
-                    }
-                }
-                Err(error) => return Err(error.clone()),
-            }
-        }
-    }
-    let read = read.await;
-    *slot = match &read {
-        Ok(value) => serde_json::to_value(value).ok().map(|json| (Instant::now(), Ok(json))),
-        Err(error) => Some((Instant::now(), Err(error.clone()))),
-    };
-    read
-}
-
-/// After a change: the next dashboard read asks Voximplant.
-fn forget(connection: &str) {
-    CACHE.lock().expect("cache lock").retain(|(id, _), _| id != connection);
+    read_cache::cached(connection, what.to_string(), CACHED_FOR, fresh, read).await.map(|(value, _)| value)
 }
 
 fn now() -> String {
@@ -297,8 +259,7 @@ impl AccountEditor {
     /// SetAccountInfo with the fields that differ from Voximplant's values; the
     /// profile is read before (for before → after) and after (what it holds now).
     pub async fn update(&self, changes: ProfileChanges) -> Result<Profile, AppError> {
-        let (connection, client) = self.0.voximplant().await?;
-        let context = self.0.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
+        let (connection, client, context) = self.0.voximplant_audited().await?;
         let before = read_profile(&client).await?;
         let changes = changes.without_unchanged(&before);
         let set = changes.settings();

@@ -110,7 +110,8 @@ mod tests {
         assert!(!Role::Reseller.can(Permission::ManageUsers));
         assert!(Role::Support.can(Permission::EditChildNotifications));
         assert!(!Role::Support.can(Permission::ManageChildren));
-        assert!(!Role::Support.can(Permission::ViewBilling));
+        assert!(Role::Support.can(Permission::ViewBilling) && !Role::Support.can(Permission::ManageBilling));
+        assert!(!Role::Auditor.can(Permission::ManageBilling));
         assert!(Role::Auditor.can(Permission::ViewAudit));
         assert!(!Role::Auditor.can(Permission::EditChildNotifications));
         assert!(!Role::Reseller.can(Permission::ViewAudit));

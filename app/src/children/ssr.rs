@@ -29,7 +29,6 @@ use crate::{
         Outcome,
     },
     auth::ssr::{cap, Authorized, Capability, Service},
-    connections::ssr::parse_id,
     error::AppError,
     submission::{ssr::Submission, FormKey},
 };
@@ -149,8 +148,7 @@ impl ChildAccounts {
 
 /// The audit context of a request on the selected connection, and its client.
 pub(in crate::children) async fn connected<C: Capability>(access: &Authorized<C>) -> Result<(AuditContext, Client), AppError> {
-    let (connection, client) = access.voximplant().await?;
-    let context = access.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
+    let (_, client, context) = access.voximplant_audited().await?;
     Ok((context, client))
 }
 

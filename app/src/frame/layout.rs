@@ -17,15 +17,17 @@ struct NavItem {
     label: &'static str,
     icon: &'static str,
     permission: Permission,
+    /// Marked current only on exactly `href` (else also on the pages under it).
+    exact: bool,
 }
 
 const NAV_ITEMS: &[NavItem] = &[
-    NavItem { href: "/", label: "Dashboard", icon: "◧", permission: Permission::SignedIn },
-    NavItem { href: "/account", label: "Parent account", icon: "◉", permission: Permission::ViewAccount },
-    NavItem { href: "/children", label: "Child accounts", icon: "☰", permission: Permission::ViewChildren },
-    NavItem { href: "/billing", label: "Billing", icon: "¤", permission: Permission::ViewBilling },
-    NavItem { href: "/audit", label: "Audit log", icon: "✎", permission: Permission::ViewAudit },
-    NavItem { href: "/admin", label: "Admin", icon: "⚙", permission: Permission::ManageUsers },
+    NavItem { href: "/", label: "Dashboard", icon: "◧", permission: Permission::SignedIn, exact: true },
+    NavItem { href: "/account", label: "Parent account", icon: "◉", permission: Permission::ViewAccount, exact: true },
+    NavItem { href: "/children", label: "Child accounts", icon: "☰", permission: Permission::ViewChildren, exact: true },
+    NavItem { href: "/billing", label: "Billing", icon: "¤", permission: Permission::ViewBilling, exact: false },
+    NavItem { href: "/audit", label: "Audit log", icon: "✎", permission: Permission::ViewAudit, exact: true },
+    NavItem { href: "/admin", label: "Admin", icon: "⚙", permission: Permission::ManageUsers, exact: true },
 ];
 
 #[component]
@@ -70,7 +72,7 @@ fn Navigation(me: Me) -> impl IntoView {
                     .map(|item| {
                         view! {
                             <li>
-                                <A href=item.href exact=true>
+                                <A href=item.href exact=item.exact>
                                     <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                                     <span class="nav-label">{item.label}</span>
                                 </A>

@@ -282,6 +282,32 @@ impl Portal {
 }
 
 impl Portal {
+    /// The sandbox's parent, called directly (not through the portal): what Voximplant
+    /// would have done had the portal's call got through.
+    pub fn voximplant_directly(&self) -> voximplant::client::Client {
+        use voximplant::client::{Client, ClientConfig, Credentials};
+        let parent = self.sandbox.parent();
+        let config = ClientConfig {
+            base_url: self.sandbox_url.clone(),
+            timeout: std::time::Duration::from_secs(5),
+            read_attempts: 1,
+            retry_backoff: std::time::Duration::from_millis(10),
+        };
+        let credentials = Credentials::ApiKey { account_id: parent.account_id, api_key: voximplant::Secret::new(parent.api_key) };
+        Client::new(credentials, config).unwrap()
+    }
+
+    /// Voximplant answers `method` with 503 (`on`) or normally again.
+    pub fn outage(&self, method: &str, on: bool) {
+        let faults = if on {
+            let fault = sandbox::faults::Fault { http_status: Some(503), ..Default::default() };
+            sandbox::faults::Faults([(method.to_string(), fault)].into())
+        } else {
+            Default::default()
+        };
+        self.sandbox.set_faults(faults);
+    }
+
     /// A bulk job once it has ended (within 30 s), as `role` sees it.
     pub async fn finished_job(&self, role: Role, id: &str) -> app::children::bulk::BulkJob {
         let started = std::time::Instant::now();

@@ -15,7 +15,7 @@ pub(crate) use crate::auth::ssr::service;
 
 use super::{actions, AccountCheck, ConnectionView, Connections};
 use crate::{
-    audit::ssr::Performed,
+    audit::ssr::{AuditContext, Performed},
     auth::ssr::{cap, Authorized, Capability, Service, SessionUser},
     backend::Backend,
     error::AppError,
@@ -141,5 +141,13 @@ impl<C: Capability> Authorized<C> {
             .ok_or_else(|| AppError::Conflict("No Voximplant parent account is connected yet. An admin can add one under Admin.".into()))?;
         let view = connections.list.into_iter().find(|c| c.id == id).expect("the selected connection is listed");
         store::client_for_view(self.backend(), view).await
+    }
+
+    /// [`voximplant`](Self::voximplant), and this request's audit context naming that
+    /// connection: what every audited Voximplant change starts with.
+    pub async fn voximplant_audited(&self) -> Result<(ConnectionView, Client, AuditContext), AppError> {
+        let (connection, client) = self.voximplant().await?;
+        let context = self.audit_context().await.with_connection(parse_id(&connection.id)?, &connection.name);
+        Ok((connection, client, context))
     }
 }

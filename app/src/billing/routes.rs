@@ -1,0 +1,49 @@
+//! Billing's pages, under `/billing`: one heading and a tab bar over plans, charges,
+//! prices and rates (`/billing` itself shows the plans).
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{Outlet, ParentRoute, Route, A},
+    path, MatchNestedRoutes, SsrMode,
+};
+
+use super::{charges_page::ChargesPage, plans_page::PlansPage, prices_page::PricesPage, rates_page::RatesPage};
+use crate::{access::Permission, frame::Guarded};
+
+#[component(transparent)]
+pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
+    view! {
+        <ParentRoute path=path!("/billing") view=BillingSection ssr=SsrMode::Async>
+            <Route path=path!("") view=PlansPage ssr=SsrMode::Async />
+            <Route path=path!("plans") view=PlansPage ssr=SsrMode::Async />
+            <Route path=path!("charges") view=ChargesPage ssr=SsrMode::Async />
+            <Route path=path!("prices") view=PricesPage ssr=SsrMode::Async />
+            <Route path=path!("rates") view=RatesPage ssr=SsrMode::Async />
+        </ParentRoute>
+    }
+    .into_inner()
+}
+
+const TABS: &[(&str, &str)] =
+    &[("/billing/plans", "Plans"), ("/billing/charges", "Charges"), ("/billing/prices", "Prices"), ("/billing/rates", "Currency rates")];
+
+#[component]
+fn BillingSection() -> impl IntoView {
+    view! {
+        <Guarded permission=Permission::ViewBilling>
+            <section class="page page-wide">
+                <header class="page-header">
+                    <p class="eyebrow"><A href="/">"Dashboard"</A> " / Billing"</p>
+                    <h1>"Billing"</h1>
+                    <p class="lede">"Your plans, what is due and charging it, prices, and currency rates — all from Voximplant."</p>
+                </header>
+                <nav class="tabs" aria-label="Billing">
+                    <ul>
+                        {TABS.iter().map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
+                    </ul>
+                </nav>
+                <Outlet />
+            </section>
+        </Guarded>
+    }
+}
