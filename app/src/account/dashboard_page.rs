@@ -173,6 +173,7 @@ fn BalanceTile(summary: AccountSummary) -> impl IntoView {
             <div><dt>"Warn below"</dt><dd>{money(threshold, currency)}</dd></div>
             <div><dt>"Currency"</dt><dd>{summary.currency.clone().unwrap_or_else(|| "—".into())}</dd></div>
         </dl>
+        <p class="small"><A href="/billing/charges">"What is due"</A> " · " <A href="/billing/plans">"Plans"</A></p>
         <p class="muted small">{format!("Updated at {}", summary.fetched_at)}</p>
     }
 }

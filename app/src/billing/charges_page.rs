@@ -29,10 +29,39 @@ fn query_from_url() -> Memo<DueQuery> {
     })
 }
 
+/// The charge form's state. It lives on the page, outside the list that is read again
+/// after a charge, so the result and the choices survive that re-read.
+#[derive(Clone, Copy)]
+struct ChargeForm {
+    ticked: RwSignal<Vec<String>>,
+    mode: RwSignal<ChargeMode>,
+    ids: RwSignal<String>,
+    /// This rendered form's key: a resend of it charges nothing twice.
+    key: RwSignal<FormKey>,
+    submitted: RwSignal<bool>,
+    busy: RwSignal<bool>,
+    result: RwSignal<Option<Result<Charged, AppError>>>,
+}
+
+impl ChargeForm {
+    fn new() -> Self {
+        ChargeForm {
+            ticked: RwSignal::new(Vec::new()),
+            mode: RwSignal::new(ChargeMode::Numbers),
+            ids: RwSignal::new(String::new()),
+            key: RwSignal::new(FormKey::random()),
+            submitted: RwSignal::new(false),
+            busy: RwSignal::new(false),
+            result: RwSignal::new(None),
+        }
+    }
+}
+
 #[component]
 pub fn ChargesPage() -> impl IntoView {
     let query = query_from_url();
     let due = Resource::new(move || query.get(), get_due);
+    let form = ChargeForm::new();
     view! {
         <Title text="Charges · Billing" />
         <h2 class="visually-hidden">"Charges"</h2>
@@ -40,7 +69,7 @@ pub fn ChargesPage() -> impl IntoView {
         <Transition fallback=|| view! { <div class="card"><Loading what="Asking Voximplant what is due…" /></div> }>
             {move || Suspend::new(async move {
                 match due.await {
-                    Ok(found) => view! { <DueList due=found refetch=Callback::new(move |_| due.refetch()) /> }.into_any(),
+                    Ok(found) => view! { <DueList due=found form refetch=Callback::new(move |_| due.refetch()) /> }.into_any(),
                     Err(AppError::Invalid(_)) => ().into_any(),
                     Err(error) => view! { <ErrorState error retry=move |_| due.refetch() /> }.into_any(),
                 }
@@ -55,7 +84,7 @@ fn DueFilters(query: Memo<DueQuery>) -> impl IntoView {
         move || query.with(|q| q.problems().into_iter().find(|(name, _)| name == field).map(|(_, message)| message))
     };
     view! {
-        <Form method="GET" action="/billing/charges" attr:class="card filters" attr:aria-label="What is due" attr:data-test="due-filters">
+        <Form method="GET" action="/billing/charges" attr:class="card filters" attr:aria-label="What is due" attr:data-test="due-filters" attr:novalidate=true>
             <div class="filters-grid">
                 <div class="field">
                     <label for="due-date">"Due by"</label>
@@ -70,7 +99,7 @@ fn DueFilters(query: Memo<DueQuery>) -> impl IntoView {
                     <select id="due-currency" name="currency" aria-describedby="due-currency-error"
                         aria-invalid=move || problem("currency")().is_some().to_string()
                         prop:value=move || query.with(|q| q.currency.clone())>
-                        <option value="">"The account's currency"</option>
+                        <option value="">"Account's currency"</option>
                         {CURRENCIES.iter().map(|(code, name)| view! { <option value=*code>{format!("{code} — {name}")}</option> }).collect_view()}
                     </select>
                     <p class="field-error" id="due-currency-error" role="alert">{problem("currency")}</p>
@@ -84,17 +113,17 @@ fn DueFilters(query: Memo<DueQuery>) -> impl IntoView {
 }
 
 #[component]
-fn DueList(due: Due, refetch: Callback<()>) -> impl IntoView {
+fn DueList(due: Due, form: ChargeForm, refetch: Callback<()>) -> impl IntoView {
     let may_charge = use_auth().may(Permission::ManageBilling);
-    let ticked = RwSignal::new(Vec::<String>::new());
+    let ticked = form.ticked;
     let currency = due.currency.clone();
     let summary = view! {
         <dl class="facts">
             <div><dt>"Due by " {due.date.clone()}</dt><dd data-test="due-amount">{money(Some(due.amount), Some(&currency))}</dd></div>
             <div><dt>"Still to pay (after the balance)"</dt><dd>{money(Some(due.min_amount), Some(&currency))}</dd></div>
             <div><dt>"Balance"</dt><dd data-test="due-balance">{money(due.balance, Some(&due.account_currency))}</dd></div>
-            {due.bank_card_amount_usd.map(|a| view! { <div><dt>"By bank card"</dt><dd>{money(Some(a), Some("USD"))}</dd></div> })}
-            {due.robokassa_amount_rub.map(|a| view! { <div><dt>"By Robokassa"</dt><dd>{money(Some(a), Some("RUB"))}</dd></div> })}
+            {due.bank_card_amount_usd.map(|a| view! { <div><dt>"To pay by bank card"</dt><dd>{money(Some(a), Some("USD"))}</dd></div> })}
+            {due.robokassa_amount_rub.map(|a| view! { <div><dt>"To pay by Robokassa"</dt><dd>{money(Some(a), Some("RUB"))}</dd></div> })}
         </dl>
     };
     let rows = due.subscriptions.clone();
@@ -113,7 +142,7 @@ fn DueList(due: Due, refetch: Callback<()>) -> impl IntoView {
                     <thead><tr>
                         {may_charge.then(|| view! { <th scope="col"><span class="visually-hidden">"Charge"</span></th> })}
                         <th scope="col">"Phone or registration"</th><th scope="col">"Type"</th>
-                        <th scope="col">"Amount"</th><th scope="col">"Charged"</th><th scope="col">"Next renewal"</th>
+                        <th scope="col">"Amount"</th><th scope="col">"Charged how"</th><th scope="col">"Next renewal"</th>
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().map(|row| {
@@ -160,19 +189,14 @@ fn DueList(due: Due, refetch: Callback<()>) -> impl IntoView {
             {table}
             <p class="muted small">{format!("Read from Voximplant at {}.", due.fetched_at)}</p>
         </article>
-        {may_charge.then(|| view! { <ChargePanel due ticked refetch /> })}
+        {may_charge.then(|| view! { <ChargePanel due form refetch /> })}
     }
 }
 
 #[component]
-fn ChargePanel(due: Due, ticked: RwSignal<Vec<String>>, refetch: Callback<()>) -> impl IntoView {
-    let mode = RwSignal::new(ChargeMode::Numbers);
-    let ids = RwSignal::new(String::new());
-    let key = RwSignal::new(FormKey::random());
+fn ChargePanel(due: Due, form: ChargeForm, refetch: Callback<()>) -> impl IntoView {
+    let ChargeForm { ticked, mode, ids, key, submitted, busy, result } = form;
     let open = RwSignal::new(false);
-    let submitted = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let result = RwSignal::new(None::<Result<Charged, AppError>>);
     let order = Memo::new(move |_| ChargeOrder { mode: mode.get(), numbers: ticked.get(), ids: ids.get() });
     let problem = move |field: &'static str| {
         move || {

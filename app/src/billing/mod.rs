@@ -41,7 +41,8 @@ pub struct PackageView {
     pub may_overrun: bool,
     /// Per resource beyond the package.
     pub overrun_price: Decimal,
-    pub overrun_used: u64,
+    /// Resources added to the package each time it runs out (`overrun_resources`).
+    pub overrun_step: u64,
 }
 
 impl PackageView {

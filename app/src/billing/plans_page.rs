@@ -250,10 +250,12 @@ fn PackageLeft(package: PackageView, currency: Option<String>) -> impl IntoView 
     let words = format!("{} of {} left", group_thousands(left), group_thousands(package.size));
     let spoken = format!("{name}: {words}");
     let overrun = if package.may_overrun {
+        let added = package.size.saturating_sub(package.included);
+        let so_far = if added > 0 { format!(" {} added so far.", group_thousands(added)) } else { String::new() };
         format!(
-            "Beyond it: {} each ({} used so far).",
+            "When it runs out: {} more at a time, {} each.{so_far}",
+            group_thousands(package.overrun_step),
             money(Some(package.overrun_price), currency.as_deref()),
-            group_thousands(package.overrun_used)
         )
     } else {
         "It cannot be overrun.".to_string()

@@ -51,6 +51,11 @@ fn href(prices: &PriceFilter, subscriptions: &SubscriptionFilter) -> String {
     format!("/billing/prices?{}", query.join("&"))
 }
 
+/// A count of a resource's units (seconds, messages, characters: Voximplant does not say which).
+fn units(count: u64) -> String {
+    if count == 1 { "1 unit".into() } else { format!("{} units", group_thousands(count)) }
+}
+
 #[component]
 pub fn PricesPage() -> impl IntoView {
     let (price_filter, subscription_filter) = filters_from_url();
@@ -118,7 +123,7 @@ fn PriceFilters(filter: Memo<PriceFilter>, other: Memo<SubscriptionFilter>) -> i
                 }).collect_view()}
                 <p class="field-error" id="f-types-error" role="alert">{problem("types")}</p>
             </fieldset>
-            <div class="filters-grid">
+            <div class="filters-grid filters-grid-wide">
                 <div class="field">
                     <label for="f-group">"Price group id or name"</label>
                     <input id="f-group" name="group" type="text" aria-describedby="f-group-error"
@@ -165,7 +170,7 @@ fn PriceTable(prices: Prices, refresh: impl Fn() + Send + Sync + 'static) -> imp
                         {resources.into_iter().flat_map(|resource| {
                             let currency = currency.clone();
                             resource.groups.into_iter().map(move |group| {
-                                let price = format!("{} per {}", money(Some(group.price), Some(&currency)), group_thousands(group.per));
+                                let price = format!("{} per {}", money(Some(group.price), Some(&currency)), units(group.per));
                                 let mut prefixes = if group.allowed.is_empty() { "Any".to_string() } else { group.allowed.join(", ") };
                                 if !group.forbidden.is_empty() {
                                     prefixes.push_str(&format!("; not {}", group.forbidden.join(", ")));
@@ -178,7 +183,7 @@ fn PriceTable(prices: Prices, refresh: impl Fn() + Send + Sync + 'static) -> imp
                                         <td>{resource.resource_type.clone()}</td>
                                         <th scope="row">{format!("{} ({})", group.name, group.id)}</th>
                                         <td class="nowrap" data-test="price">{price}</td>
-                                        <td>{group_thousands(group.quantum)}</td>
+                                        <td>{units(group.quantum)}</td>
                                         <td>{prefixes}</td>
                                     </tr>
                                 }

@@ -37,7 +37,7 @@ pub fn RatesPage() -> impl IntoView {
     view! {
         <Title text="Currency rates · Billing" />
         <h2 class="visually-hidden">"Currency rates"</h2>
-        <Form method="GET" action="/billing/rates" attr:class="card filters" attr:aria-label="Choose rates" attr:data-test="rate-filters">
+        <Form method="GET" action="/billing/rates" attr:class="card filters" attr:aria-label="Choose rates" attr:data-test="rate-filters" attr:novalidate=true>
             <div class="filters-grid">
                 <fieldset class="checks" aria-describedby="f-currencies-error">
                     <legend>"Currencies (none ticked: all)"</legend>
@@ -86,7 +86,7 @@ fn currency_name(code: &str) -> &'static str {
 fn RateTable(rates: Rates) -> impl IntoView {
     view! {
         <article class="card" aria-labelledby="rates-title">
-            <h3 id="rates-title">{format!("Rates per 1 USD on {}", rates.date)}</h3>
+            <h3 id="rates-title">"Rates per 1 USD on " <span class="nowrap">{rates.date.clone()}</span></h3>
             <div class="table-wrap">
                 <table class="table" data-test="rate-table">
                     <caption class="visually-hidden">"Units of each currency per US dollar"</caption>

@@ -110,7 +110,7 @@ fn current_view(plan: AccountPlan) -> PlanView {
                 left: Some(p.resource_left),
                 may_overrun: p.may_overrun,
                 overrun_price: p.overrun_price,
-                overrun_used: p.overrun_resources,
+                overrun_step: p.overrun_resources,
             })
             .collect(),
     }
@@ -133,7 +133,7 @@ fn available_view(plan: Plan) -> PlanView {
                 left: None,
                 may_overrun: p.may_overrun,
                 overrun_price: p.overrun_price,
-                overrun_used: 0,
+                overrun_step: p.overrun_resources,
             })
             .collect(),
     }
