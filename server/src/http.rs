@@ -52,6 +52,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
         .layer(axum::middleware::from_fn(error_status))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
+        .layer(axum::middleware::from_fn(limit_server_function_bodies))
         // Outermost: gives each request a fresh id (one sent by the client is
         // replaced, so log lines cannot be forged), opens a span carrying it for
         // every log line of the request, and echoes it in the response.
@@ -68,6 +69,34 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
         .with_state(state)
+}
+
+/// The largest body a server function accepts: the biggest form (a service account's
+/// credentials JSON) is a few kilobytes; anything near this is not a form of ours.
+pub const SERVER_FUNCTION_BODY_LIMIT: usize = 64 * 1024;
+
+/// Server functions are public POST endpoints: a body over the limit is refused with
+/// 413 before any of it reaches a handler (or the audit log).
+async fn limit_server_function_bodies(request: Request, next: axum::middleware::Next) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let too_large = || {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("The request is larger than {} KiB.", SERVER_FUNCTION_BODY_LIMIT / 1024)).into_response()
+    };
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > SERVER_FUNCTION_BODY_LIMIT) {
+        return too_large();
+    }
+    let (parts, body) = request.into_parts();
+    match axum::body::to_bytes(body, SERVER_FUNCTION_BODY_LIMIT).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
+        Err(_) => too_large(),
+    }
 }
 
 /// Each request learns its session's user once, however many times it asks.

@@ -12,6 +12,7 @@ use app::{
 };
 use leptos::server_fn::ServerFn;
 use common::{add_user, client, PASSWORD};
+use futures::StreamExt;
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -207,6 +208,92 @@ async fn first_run_setup_exists_only_while_nobody_does(pool: PgPool) {
     assert_eq!(again.status(), StatusCode::CONFLICT);
     let needed: bool = client().post(server.url("/api/auth/setup-needed")).send().await.unwrap().json().await.unwrap();
     assert!(!needed);
+    // The setup that happened is on record (intent and outcome); the refused one is not.
+    let recorded: Vec<(String, Option<String>)> =
+        sqlx::query_as("SELECT kind, outcome FROM audit_events WHERE action = 'user.setup' ORDER BY seq").fetch_all(&pool).await.unwrap();
+    assert_eq!(recorded, [("intent".to_string(), None), ("outcome".to_string(), Some("ok".to_string()))]);
+}
+
+async fn audit_rows(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM audit_events").fetch_one(pool).await.unwrap()
+}
+
+/// After setup, anonymous setup calls are refused before anything is recorded or any
+/// password hashed: a thousand of them add no row, and a login meanwhile goes through.
+#[sqlx::test(migrations = false)]
+async fn a_flood_of_setup_calls_leaves_no_trace_and_blocks_no_login(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let before = audit_rows(&pool).await;
+    let flood = (0..1_000).map(|n| {
+        let url = server.url("/api/auth/setup");
+        let name = format!("flood{n}-{}", "x".repeat(500));
+        async move {
+            let form = [("username", name.as_str()), ("email", "e@x.example"), ("display_name", "x"), ("password", PASSWORD)];
+            client().post(url).form(&form).send().await.map(|r| r.status())
+        }
+    });
+    let flood = futures::stream::iter(flood).buffer_unordered(50).collect::<Vec<_>>();
+    let login = async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::timeout(Duration::from_secs(20), server.login(&client(), "grace", PASSWORD)).await
+    };
+    let (statuses, login) = tokio::join!(flood, login);
+    assert!(statuses.iter().all(|s| s.as_ref().is_ok_and(|s| *s == StatusCode::CONFLICT)), "every setup is refused");
+    let login = login.expect("the login is not held up by the flood");
+    assert!(login.status().is_redirection() || login.status().is_success(), "{}", login.status());
+    assert_eq!(audit_rows(&pool).await, before + 1, "only the login is on record");
+}
+
+/// Concurrent guesses are each counted before any password is checked: of 200 at once,
+/// at most the per-name limit are verified; the rest are refused unverified, and all
+/// 200 are counted.
+#[sqlx::test(migrations = false)]
+async fn concurrent_guesses_are_counted_before_any_is_verified(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let guesses = (0..200).map(|n| {
+        let server = &server;
+        async move { server.login(&client(), "grace", &format!("guess {n}")).await.status() }
+    });
+    let statuses: Vec<StatusCode> = futures::future::join_all(guesses).await;
+    let verified = statuses.iter().filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY).count();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(verified <= app::auth::throttle::MAX_FAILURES_PER_NAME as usize, "{verified} guesses were verified");
+    assert_eq!(verified + refused, 200, "{statuses:?}");
+    let counted: i32 = sqlx::query_scalar("SELECT failures FROM login_throttle WHERE scope = 'name:grace'").fetch_one(&pool).await.unwrap();
+    assert_eq!(counted, 200);
+    // Refused guesses are recorded only now and then, not one row each.
+    let denied: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action = 'user.login' AND outcome = 'denied'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(denied <= 3, "{denied} rows for refused guesses");
+}
+
+/// Server functions take small forms: a large body is refused with 413 before it
+/// reaches a handler or the audit log; a long username is recorded cut short.
+#[sqlx::test(migrations = false)]
+async fn large_bodies_are_refused_and_long_names_are_recorded_cut_short(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let before = audit_rows(&pool).await;
+    let huge = format!("username={}&password=x", "a".repeat(100 * 1024));
+    let response = client()
+        .post(server.url("/api/auth/login"))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(audit_rows(&pool).await, before);
+    let long = "b".repeat(5_000);
+    server.login(&client(), &long, "guess").await;
+    let recorded: String = sqlx::query_scalar("SELECT params FROM audit_events WHERE action = 'user.login' ORDER BY seq DESC LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(recorded.len() < 200, "{recorded}");
 }
 
 #[sqlx::test(migrations = false)]

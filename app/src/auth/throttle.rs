@@ -22,54 +22,87 @@ pub fn address_scope(address: &str) -> String {
     format!("addr:{address}")
 }
 
-/// Refuses when any scope is locked right now.
-pub async fn check(pool: &PgPool, scopes: &[String], now: DateTime<Utc>) -> Result<(), AppError> {
-    let locked: Option<DateTime<Utc>> = sqlx::query_scalar(
-        "SELECT max(locked_until) FROM login_throttle WHERE scope = ANY($1) AND locked_until > $2",
-    )
-    .bind(scopes)
-    .bind(now)
-    .fetch_one(pool)
-    .await
-    .map_err(|e| AppError::unavailable("The database", e))?;
-    match locked {
-        Some(until) => {
-            let minutes = ((until - now).num_seconds() + 59) / 60;
-            Err(AppError::RateLimited { retry_after_minutes: minutes.max(1) as u32 })
-        }
-        None => Ok(()),
-    }
+/// Longest username kept in a throttle scope or on record: names are at most 32
+/// characters, so anything longer is not a user, only a way to fill the log.
+pub const RECORDED_NAME_MAX: usize = 64;
+
+/// `text` cut to `max` characters (on a character boundary).
+pub fn truncated(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }
 
-/// Counts a failure against `scope`; locks it when it reaches `limit` in the window.
-pub async fn record_failure(pool: &PgPool, scope: &str, limit: i32, now: DateTime<Utc>) -> Result<(), AppError> {
+/// An attempt refused by the throttle: the error to answer with, and how many
+/// attempts this lock has refused so far (to record only some of them).
+pub struct Refused {
+    pub error: AppError,
+    pub refused_so_far: i32,
+}
+
+/// Counts this attempt against each `(scope, limit)` before anything is verified, in
+/// one statement per scope, so concurrent guesses cannot all slip past a check that
+/// reads first and counts later. Refused when a scope is over its limit: its lock is
+/// running and the password is not even looked at.
+pub async fn reserve(pool: &PgPool, scopes: &[(String, i32)], now: DateTime<Utc>) -> Result<Result<(), Refused>, AppError> {
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
-    sqlx::query(
-        "INSERT INTO login_throttle (scope, failures, window_start) VALUES ($1, 1, $2)
-         ON CONFLICT (scope) DO UPDATE SET
-           failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END,
-           window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END,
-           locked_until = CASE
-             WHEN login_throttle.window_start >= $3 AND login_throttle.failures + 1 >= $4 THEN $2 + make_interval(mins => $5)
-             ELSE login_throttle.locked_until END",
-    )
-    .bind(scope)
-    .bind(now)
-    .bind(window_start)
-    .bind(limit)
-    .bind(LOCK_MINUTES as i32)
-    .execute(pool)
-    .await
-    .map_err(|e| AppError::unavailable("The database", e))?;
-    Ok(())
+    let mut refused: Option<Refused> = None;
+    for (scope, limit) in scopes {
+        // A scope whose window and lock are both over starts again at 1.
+        let (failures, locked_until): (i32, Option<DateTime<Utc>>) = sqlx::query_as(
+            "INSERT INTO login_throttle AS t (scope, failures, window_start, locked_until)
+             VALUES ($1, 1, $2, CASE WHEN 1 >= $3 THEN $2 + make_interval(mins => $4) END)
+             ON CONFLICT (scope) DO UPDATE SET
+               failures = CASE WHEN t.window_start < $5 AND coalesce(t.locked_until <= $2, true) THEN 1 ELSE t.failures + 1 END,
+               window_start = CASE WHEN t.window_start < $5 AND coalesce(t.locked_until <= $2, true) THEN $2 ELSE t.window_start END,
+               locked_until = CASE
+                 WHEN t.window_start < $5 AND coalesce(t.locked_until <= $2, true) THEN
+                   CASE WHEN 1 >= $3 THEN $2 + make_interval(mins => $4) END
+                 WHEN t.locked_until > $2 THEN t.locked_until
+                 WHEN t.failures + 1 >= $3 THEN $2 + make_interval(mins => $4)
+                 ELSE t.locked_until END
+             RETURNING failures, locked_until",
+        )
+        .bind(scope)
+        .bind(now)
+        .bind(limit)
+        .bind(LOCK_MINUTES as i32)
+        .bind(window_start)
+        .fetch_one(pool)
+        .await
+        .map_err(|e| AppError::unavailable("The database", e))?;
+        if failures > *limit {
+            let until = locked_until.unwrap_or(now + Duration::minutes(LOCK_MINUTES));
+            let minutes = ((until - now).num_seconds() + 59) / 60;
+            let this = Refused {
+                error: AppError::RateLimited { retry_after_minutes: minutes.max(1) as u32 },
+                refused_so_far: failures - limit,
+            };
+            refused = Some(match refused {
+                Some(other) if other.refused_so_far >= this.refused_so_far => other,
+                _ => this,
+            });
+        }
+    }
+    Ok(refused.map_or(Ok(()), Err))
 }
 
-/// A successful login clears the name's failures (not the address's).
-pub async fn clear(pool: &PgPool, scope: &str) -> Result<(), AppError> {
+/// A successful login: the name's count is cleared, and the address gets back the
+/// attempt it was charged (it was not a guess).
+pub async fn succeeded(pool: &PgPool, name_scope: &str, address_scope: &str) -> Result<(), AppError> {
     sqlx::query("DELETE FROM login_throttle WHERE scope = $1")
-        .bind(scope)
+        .bind(name_scope)
+        .execute(pool)
+        .await
+        .map_err(|e| AppError::unavailable("The database", e))?;
+    sqlx::query("UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE scope = $1")
+        .bind(address_scope)
         .execute(pool)
         .await
         .map_err(|e| AppError::unavailable("The database", e))?;
     Ok(())
+}
+
+/// Whether a refused attempt goes on record: the first one of a lock, then every
+/// hundredth (with the count), so a flood of refused guesses adds a few rows, not one each.
+pub fn worth_recording(refused_so_far: i32) -> bool {
+    refused_so_far == 1 || refused_so_far % 100 == 0
 }

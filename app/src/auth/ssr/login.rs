@@ -25,18 +25,24 @@ use crate::{
 pub async fn login(username: String, password: String) -> Result<CurrentUser, AppError> {
     let access = public()?;
     let pool = access.db();
-    let name = username.trim().to_lowercase();
+    // Names are at most 32 characters: a longer one is cut for the throttle and the log.
+    let name = throttle::truncated(&username.trim().to_lowercase(), throttle::RECORDED_NAME_MAX);
     let address = request::client_address().await;
-    let scopes = [throttle::name_scope(&name), throttle::address_scope(&address)];
+    let (name_scope, address_scope) = (throttle::name_scope(&name), throttle::address_scope(&address));
     let now = Utc::now();
     let context = AuditContext::from_request().await;
     let login_event = |outcome| {
         NewEvent::fact(actions::LOGIN, json!([]), json!({ "username": name }), outcome)
     };
-    if let Err(error) = throttle::check(pool, &scopes, now).await {
-        let event = login_event(Outcome::Denied).with_detail(json!({ "error": error.to_string() }));
-        audit::record(pool, &context, event).await;
-        return Err(error);
+    // The attempt is counted before the password is checked: a burst of guesses gets
+    // at most the limit's worth verified, however many arrive at once.
+    let scopes = [(name_scope.clone(), throttle::MAX_FAILURES_PER_NAME), (address_scope.clone(), throttle::MAX_FAILURES_PER_ADDRESS)];
+    if let Err(refused) = throttle::reserve(pool, &scopes, now).await? {
+        if throttle::worth_recording(refused.refused_so_far) {
+            let detail = json!({ "error": refused.error.to_string(), "refused_attempts": refused.refused_so_far });
+            audit::record(pool, &context, login_event(Outcome::Denied).with_detail(detail)).await;
+        }
+        return Err(refused.error);
     }
 
     let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE username = $1"))
@@ -50,13 +56,11 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
     };
     let matches = password::verify(password, hash).await?;
     let Some(user) = row.filter(|user| matches && user.active) else {
-        throttle::record_failure(pool, &scopes[0], throttle::MAX_FAILURES_PER_NAME, now).await?;
-        throttle::record_failure(pool, &scopes[1], throttle::MAX_FAILURES_PER_ADDRESS, now).await?;
         tracing::warn!(username = %name, %address, "login failed");
         audit::record(pool, &context, login_event(Outcome::Invalid)).await;
         return Err(AppError::invalid("login", "The username or password is incorrect."));
     };
-    throttle::clear(pool, &scopes[0]).await?;
+    throttle::succeeded(pool, &name_scope, &address_scope).await?;
     // A login that cannot be audited does not happen.
     let context = context.with_actor(user.id, &user.username, &user.role);
     audit::append(pool, &context, login_event(Outcome::Ok)).await?;
@@ -96,9 +100,15 @@ pub async fn setup_first_admin(
     password: String,
 ) -> Result<CurrentUser, AppError> {
     let access = public()?;
-    let context = AuditContext::from_request().await;
-    let params = json!({ "username": username, "email": email, "role": "admin" });
+    // Once anyone exists, setup is over: refused before anything is recorded or any
+    // password hashed, so anonymous calls cost one count and leave no trace.
+    if count_users(access.db()).await? > 0 {
+        return Err(AppError::Conflict("Voxdesk is already set up. Log in instead.".into()));
+    }
     let new = NewUser { username, email, display_name, role: Role::Admin, password };
+    new.validate()?;
+    let context = AuditContext::from_request().await;
+    let params = json!({ "username": new.username.trim().to_lowercase(), "email": new.email.trim(), "role": "admin" });
     let id = audit::audited(access.db(), &context, &actions::SETUP, json!([]), params, || async {
         let id = create_user(access.db(), new, OnlyIfNoUsers(true)).await?;
         Ok(Performed::new(id).with_targets(json!([id.to_string()])))
@@ -144,6 +154,10 @@ pub async fn create_user(pool: &PgPool, mut new: NewUser, guard: OnlyIfNoUsers) 
     new.username = new.username.trim().to_lowercase();
     new.email = new.email.trim().to_string();
     new.validate()?;
+    if guard.0 && count_users(pool).await? > 0 {
+        // Checked again under the lock below; this spares the hash.
+        return Err(AppError::Conflict("Voxdesk is already set up. Log in instead.".into()));
+    }
     let hash = password::hash(new.password.clone()).await?;
     let mut tx = pool.begin().await?;
     // Serializes first-run setup: two browsers racing cannot both become admin.
