@@ -123,10 +123,10 @@ pub fn request_context(request: &Request, session: Option<&Session>) -> AuditCon
     let header = |name: &str| {
         request.headers().get(name).and_then(|v| v.to_str().ok()).map(|v| v.chars().take(400).collect::<String>())
     };
-    let client_ip = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|info| info.0.ip().to_string());
+    let client_ip = match request.extensions().get::<app::request::ClientAddress>() {
+        Some(client) => Some(client.0.to_string()),
+        None => request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip().to_string()),
+    };
     AuditContext {
         client_ip,
         user_agent: header("user-agent"),

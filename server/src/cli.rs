@@ -216,6 +216,12 @@ pub struct ServeArgs {
     #[arg(long, env = "VOXDESK_DEMO_RATE_LIMIT", default_value_t = 200)]
     pub demo_rate_limit: u32,
 
+    /// A reverse proxy in front of Voxdesk (an address or CIDR network; repeat the flag
+    /// or separate with commas). Only requests from these have `X-Forwarded-For` read,
+    /// right to left, for the client's address. Default: none (the header is ignored).
+    #[arg(long = "trusted-proxy", env = "VOXDESK_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+
     /// Hours after login at which a session ends however active it is.
     #[arg(long, env = "VOXDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
     pub session_absolute_hours: u32,

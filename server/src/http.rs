@@ -1,7 +1,14 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files,
 //! sessions on every route, and a request id on every request and its log lines.
 
-use app::{backend::AppState, error::AppError, shell, system::ssr::current_status, App};
+use app::{
+    backend::AppState,
+    error::AppError,
+    request::{ClientAddress, TrustedProxies},
+    shell,
+    system::ssr::current_status,
+    App,
+};
 use axum::{
     extract::{Request, State},
     http::{header, HeaderName, HeaderValue, StatusCode},
@@ -31,7 +38,9 @@ pub struct SessionPolicy {
     pub idle_timeout: time::Duration,
 }
 
-pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
+/// The whole HTTP stack. `proxies`: the reverse proxies whose `X-Forwarded-For` names
+/// the client (none: the connection's address is the client's).
+pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies) -> Router {
     let routes = generate_route_list(App);
     let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
 
@@ -53,6 +62,7 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
         .layer(axum::middleware::from_fn(limit_server_function_bodies))
+        .layer(axum::middleware::from_fn_with_state(proxies, find_the_client))
         // Outermost: gives each request a fresh id (one sent by the client is
         // replaced, so log lines cannot be forged), opens a span carrying it for
         // every log line of the request, and echoes it in the response.
@@ -69,6 +79,17 @@ pub fn router(state: AppState, sessions: SessionPolicy) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
         .with_state(state)
+}
+
+/// Works out the client's address once per request, for throttling and the audit log.
+async fn find_the_client(State(proxies): State<TrustedProxies>, mut request: Request, next: axum::middleware::Next) -> Response {
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip());
+    if let Some(peer) = peer {
+        let forwarded_for = request.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        let client = proxies.client(peer, forwarded_for);
+        request.extensions_mut().insert(ClientAddress(client));
+    }
+    next.run(request).await
 }
 
 /// The largest body a server function accepts: the biggest form (a service account's

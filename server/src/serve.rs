@@ -23,13 +23,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     // Check everything that needs no database first, so a typo never starts PostgreSQL.
     let public_url = PublicUrl::resolve(args.listen, args.public_url.as_deref())?;
     let leptos_options = leptos_options(args.listen)?;
+    // Checked before anything starts: a typo here would silently trust no one (or everyone).
+    let proxies = app::request::TrustedProxies::parse(&args.trusted_proxies)
+        .map_err(|error| anyhow::anyhow!("--trusted-proxy: {error}"))?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.listen))?;
 
     let database = Database::open(&args.database).await?;
     let result = match database.prepare().await {
-        Ok(()) => run(listener, &database.pool, leptos_options, &public_url, &args).await,
+        Ok(()) => run(listener, &database.pool, leptos_options, &public_url, &args, proxies).await,
         Err(error) => Err(error),
     };
     database.close().await;
@@ -42,6 +45,7 @@ async fn run(
     leptos_options: LeptosOptions,
     public_url: &PublicUrl,
     args: &ServeArgs,
+    proxies: app::request::TrustedProxies,
 ) -> anyhow::Result<()> {
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
 
@@ -68,7 +72,7 @@ async fn run(
         secure_cookie: public_url.https,
         idle_timeout: time::Duration::minutes(i64::from(args.session_idle_minutes)),
     };
-    let app = http::router(state, sessions);
+    let app = http::router(state, sessions, proxies);
 
     tracing::info!(url = %public_url.url, "Voxdesk is serving");
     // Printed as well as logged: `make run` users look for this line.

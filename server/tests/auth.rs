@@ -556,3 +556,47 @@ fn the_readme_table_matches_the_declarations() {
     let listed: usize = rows.iter().map(|(paths, _)| paths.split(", ").count()).sum();
     assert_eq!(listed, registry::endpoints().count(), "README.md lists server functions that are not declared");
 }
+
+/// A login as it arrives through a reverse proxy that says the client is `client`.
+async fn login_via_proxy(server: &common::TestServer, client_address: &str, username: &str, password: &str) -> StatusCode {
+    client()
+        .post(server.url("/api/auth/login"))
+        .header("x-forwarded-for", format!("{client_address}, 127.0.0.1"))
+        .form(&[("username", username), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Behind a trusted proxy every client is itself: one client's bad logins lock only
+/// its own address, and the audit log records the client's address, not the proxy's.
+#[sqlx::test(migrations = false)]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own(pool: PgPool) {
+    let server = common::start_behind(pool.clone(), &["127.0.0.1/32"]).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    for n in 0..20 {
+        login_via_proxy(&server, "203.0.113.7", &format!("name{n}"), "guess").await;
+    }
+    assert_eq!(login_via_proxy(&server, "203.0.113.7", "grace", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+    let other = login_via_proxy(&server, "198.51.100.20", "grace", PASSWORD).await;
+    assert!(other.is_redirection() || other.is_success(), "another client is not locked out: {other}");
+    let recorded: Option<String> =
+        sqlx::query_scalar("SELECT client_ip FROM audit_events WHERE action = 'user.login' ORDER BY seq DESC LIMIT 1")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded.as_deref(), Some("198.51.100.20"));
+}
+
+/// Without `--trusted-proxy` the header is the client's own claim, and ignored.
+#[sqlx::test(migrations = false)]
+async fn a_forwarded_for_header_is_ignored_unless_the_proxy_is_trusted(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    for n in 0..20 {
+        // A guesser claiming a new address each time is still one address.
+        login_via_proxy(&server, &format!("203.0.113.{n}"), &format!("name{n}"), "guess").await;
+    }
+    assert_eq!(login_via_proxy(&server, "198.51.100.20", "grace", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+}

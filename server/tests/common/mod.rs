@@ -13,6 +13,7 @@ use app::{
 };
 use leptos::{prelude::LeptosOptions, server_fn::ServerFn};
 use serde::{de::DeserializeOwned, Serialize};
+use app::request::TrustedProxies;
 use server::http::{router, SessionPolicy};
 use sqlx::PgPool;
 
@@ -82,18 +83,25 @@ pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
 
 /// Serves the full router on `pool` as it is (its role may be unable to migrate).
 pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
-    serve_backend(Backend::new(pool, auth, app::vault::Keyring::generate())).await
+    serve_backend(Backend::new(pool, auth, app::vault::Keyring::generate()), TrustedProxies::default()).await
+}
+
+/// As [`start`], behind reverse proxies at `proxies` (`--trusted-proxy`).
+pub async fn start_behind(pool: PgPool, proxies: &[&str]) -> TestServer {
+    server::database::migrate(&pool).await.expect("migrations apply");
+    let proxies = TrustedProxies::parse(proxies).expect("valid networks");
+    serve_backend(Backend::new(pool, AuthConfig::default(), app::vault::Keyring::generate()), proxies).await
 }
 
 impl TestServer {
     /// A second portal instance on the same database with the same master key, as
     /// two instances behind a load balancer are.
     pub async fn another_instance(&self) -> TestServer {
-        serve_backend(Backend::new(self.pool.clone(), self.backend.auth, self.backend.keyring().clone())).await
+        serve_backend(Backend::new(self.pool.clone(), self.backend.auth, self.backend.keyring().clone()), TrustedProxies::default()).await
     }
 }
 
-async fn serve_backend(backend: Backend) -> TestServer {
+async fn serve_backend(backend: Backend, proxies: TrustedProxies) -> TestServer {
     let turn = OneServerAtATime::take();
     let pool = backend.unguarded_pool().clone();
     let auth = backend.auth;
@@ -102,7 +110,7 @@ async fn serve_backend(backend: Backend) -> TestServer {
         secure_cookie: false,
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),
     };
-    let (addr, task) = serve(router(state, policy)).await;
+    let (addr, task) = serve(router(state, policy, proxies)).await;
     TestServer { base: format!("http://{addr}"), pool, backend, task, _one_at_a_time: turn }
 }
 
