@@ -48,6 +48,10 @@ async fn run(
     proxies: app::request::TrustedProxies,
 ) -> anyhow::Result<()> {
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
+    // Credentials sealed by an older Voxdesk get bound to where they are sent.
+    for (id, base_url) in app::connections::ssr::reseal_legacy(pool, &keyring).await? {
+        tracing::warn!(connection = %id, %base_url, "re-sealed stored credentials, now bound to their base URL, kind and account");
+    }
 
     let cleanup = tokio::spawn(
         PostgresStore::new(pool.clone()).continuously_delete_expired(SESSION_CLEANUP_INTERVAL),

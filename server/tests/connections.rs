@@ -149,6 +149,83 @@ async fn tampered_or_moved_ciphertexts_fail_with_a_clear_error(pool: PgPool) {
     assert!(flipped.to_string().contains("cannot be decrypted"), "{flipped}");
 }
 
+/// A listener that counts the connections made to it: a host that must never be called.
+async fn never_called() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((_socket, _)) = listener.accept().await {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    (url, calls)
+}
+
+/// The secret is bound to where it goes: someone who can write the database and points
+/// a row at their own host (or changes its kind or account) gets nothing sent there.
+#[sqlx::test(migrations = false)]
+async fn a_row_pointed_elsewhere_in_the_database_never_sends_its_secret(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), Keyring::generate());
+    let (sandbox, base_url) = common::start_sandbox().await;
+    let parent = sandbox.parent();
+    let secret = connections::SecretInput::ApiKey { account_id: parent.account_id, api_key: voximplant::Secret::new(parent.api_key.clone()) };
+    let saved = connections::add(&backend, "Main", &base_url, &secret).await.unwrap();
+    let id = connections::parse_id(&saved.id).unwrap();
+    connections::client_for(&backend, id).await.unwrap();
+
+    let (evil, calls) = never_called().await;
+    for tamper in [
+        format!("UPDATE connections SET base_url = '{evil}' WHERE id = $1"),
+        "UPDATE connections SET account_id = account_id + 1 WHERE id = $1".to_string(),
+        "UPDATE connections SET kind = 'service_account' WHERE id = $1".to_string(),
+    ] {
+        let restore: (String, i64, String) = sqlx::query_as("SELECT base_url, account_id, kind FROM connections WHERE id = $1").bind(id).fetch_one(&pool).await.unwrap();
+        sqlx::query(&tamper).bind(id).execute(&pool).await.unwrap();
+        let refused = connections::client_for(&backend, id).await.unwrap_err();
+        assert!(refused.to_string().contains("cannot be decrypted"), "{tamper}: {refused}");
+        sqlx::query("UPDATE connections SET base_url = $2, account_id = $3, kind = $4 WHERE id = $1")
+            .bind(id).bind(restore.0).bind(restore.1).bind(restore.2).execute(&pool).await.unwrap();
+    }
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0, "nothing was sent to the other host");
+    // Restored, it opens again.
+    connections::client_for(&backend, id).await.unwrap();
+
+    // An address that only looks like loopback is refused when saved, and when used.
+    for url in ["http://127.0.0.1:1@evil.example/", "http://localhost.evil.example/", "https://user:pw@voximplant.example/"] {
+        let refused = connections::add(&backend, "Tricky", url, &secret).await.unwrap_err();
+        assert!(refused.for_field("base_url").is_some(), "{url}: {refused:?}");
+    }
+    assert!(connections::check_base_url("http://[::1]:8080/platform_api/").is_ok());
+}
+
+/// Rows sealed when only the id was bound are re-sealed at start, bound to where they go.
+#[sqlx::test(migrations = false)]
+async fn rows_sealed_by_an_older_voxdesk_are_resealed_and_then_bound(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let keyring = Keyring::generate();
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), keyring.clone());
+    let (sandbox, base_url) = common::start_sandbox().await;
+    let parent = sandbox.parent();
+    let secret = connections::SecretInput::ApiKey { account_id: parent.account_id, api_key: voximplant::Secret::new(parent.api_key.clone()) };
+    let saved = connections::add(&backend, "Main", &base_url, &secret).await.unwrap();
+    let id = connections::parse_id(&saved.id).unwrap();
+    // As an older Voxdesk stored it: sealed for the row id alone.
+    let legacy = keyring.seal(&id.to_string(), &secret.sealed_bytes());
+    sqlx::query("UPDATE connections SET sealed_binding = 1, kek_id = $2, wrapped_dek = $3, dek_nonce = $4, nonce = $5, ciphertext = $6 WHERE id = $1")
+        .bind(id).bind(&legacy.kek_id).bind(&legacy.wrapped_dek).bind(&legacy.dek_nonce).bind(&legacy.nonce).bind(&legacy.ciphertext)
+        .execute(&pool).await.unwrap();
+    let refused = connections::client_for(&backend, id).await.unwrap_err();
+    assert!(refused.to_string().contains("older Voxdesk"), "{refused}");
+    let resealed = connections::reseal_legacy(&pool, &keyring).await.unwrap();
+    assert_eq!(resealed, [(id, base_url.clone())]);
+    let (_, client) = connections::client_for(&backend, id).await.unwrap();
+    assert!(client.get_account_info(Default::default()).await.is_ok());
+    assert!(connections::reseal_legacy(&pool, &keyring).await.unwrap().is_empty(), "once");
+}
+
 #[sqlx::test(migrations = false)]
 async fn rotation_keeps_the_account_and_master_key_rotation_rewraps(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();

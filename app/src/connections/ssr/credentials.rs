@@ -79,7 +79,7 @@ impl SecretInput {
     }
 
     /// What is sealed: the secret itself, nothing else.
-    pub(super) fn sealed_bytes(&self) -> Vec<u8> {
+    pub fn sealed_bytes(&self) -> Vec<u8> {
         match self {
             SecretInput::ApiKey { api_key, .. } => api_key.expose().as_bytes().to_vec(),
             SecretInput::ServiceAccount { json, .. } => json.expose().as_bytes().to_vec(),
@@ -102,9 +102,19 @@ impl SecretInput {
 pub fn check_base_url(url: &str) -> Result<String, AppError> {
     let url = url.trim();
     let url = if url.is_empty() { voximplant::client::DEFAULT_BASE_URL } else { url };
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"].iter().any(|p| url.starts_with(p));
-    if !(url.starts_with("https://") || loopback) || url.contains(char::is_whitespace) {
-        return Err(AppError::invalid("base_url", "Use an https:// address (plain http only to this machine)."));
+    let refused = || AppError::invalid("base_url", "Use an https:// address (plain http only to this machine), without a user name or password in it.");
+    // Parsed, not prefix-matched: `http://127.0.0.1:1@evil.example/` is evil.example.
+    let parsed = url::Url::parse(url).map_err(|_| refused())?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    let scheme_ok = parsed.scheme() == "https" || (parsed.scheme() == "http" && loopback);
+    let plain = parsed.username().is_empty() && parsed.password().is_none() && parsed.query().is_none() && parsed.fragment().is_none();
+    if !scheme_ok || !plain || parsed.host().is_none() || url.contains(char::is_whitespace) {
+        return Err(refused());
     }
     Ok(url.to_string())
 }

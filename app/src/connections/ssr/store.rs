@@ -49,8 +49,22 @@ impl Row {
 
 const COLUMNS: &str = "id, name, kind, base_url, account_id, account_name, fingerprint, updated_at";
 
+/// Rows sealed when only the row id was bound; re-sealed at start.
+const BOUND_TO_ID: i16 = 1;
+/// Rows sealed bound to the id, kind, base URL and account id.
+const BOUND_TO_DESTINATION: i16 = 2;
+
+/// What a sealed secret is bound to (the AEAD's associated data): the row and where the
+/// secret is sent. Pointing a row at another host (or kind, or account) in the database
+/// makes its secret fail to open, so it is never sent there.
+fn binding(id: Uuid, kind: &str, base_url: &str, account_id: i64) -> String {
+    format!("{id}|{kind}|{base_url}|{account_id}")
+}
+
 #[derive(sqlx::FromRow)]
 struct SealedRow {
+    id: Uuid,
+    sealed_binding: i16,
     kind: String,
     base_url: String,
     account_id: i64,
@@ -78,6 +92,15 @@ impl SealedRow {
             &self.ciphertext,
         ];
         parts.iter().flat_map(|part| (part.len() as u32).to_le_bytes().into_iter().chain(part.iter().copied())).collect()
+    }
+
+    /// The associated data this row was sealed with.
+    fn binding(&self) -> String {
+        if self.sealed_binding == BOUND_TO_DESTINATION {
+            binding(self.id, &self.kind, &self.base_url, self.account_id)
+        } else {
+            self.id.to_string()
+        }
     }
 
     fn sealed(&self) -> vault::Sealed {
@@ -176,7 +199,7 @@ pub async fn rotate(backend: &Backend, id: &str, secret: &SecretInput) -> Result
             ),
         ));
     }
-    store_secret(backend, id, secret, Some(&account.account_name)).await?;
+    store_secret(backend, id, &current.base_url, current.account_id, secret, Some(&account.account_name)).await?;
     find(backend.unguarded_pool(), id).await
 }
 
@@ -191,11 +214,11 @@ async fn insert_sealed(
     secret: &SecretInput,
 ) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
     let bytes = secret.sealed_bytes();
-    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+    let sealed = backend.keyring().seal(&binding(id, secret.kind(), base_url, account_id as i64), &bytes);
     sqlx::query(
         "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
-                                  alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                                  alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext, sealed_binding)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2)",
     )
     .bind(id)
     .bind(name)
@@ -214,13 +237,21 @@ async fn insert_sealed(
     .await
 }
 
-async fn store_secret(backend: &Backend, id: Uuid, secret: &SecretInput, account_name: Option<&str>) -> Result<(), AppError> {
+/// Seals `secret` for the row `id`, bound to where it goes, and stores it with them.
+async fn store_secret(
+    backend: &Backend,
+    id: Uuid,
+    base_url: &str,
+    account_id: u64,
+    secret: &SecretInput,
+    account_name: Option<&str>,
+) -> Result<(), AppError> {
     let bytes = secret.sealed_bytes();
-    let sealed = backend.keyring().seal(&id.to_string(), &bytes);
+    let sealed = backend.keyring().seal(&binding(id, secret.kind(), base_url, account_id as i64), &bytes);
     sqlx::query(
         "UPDATE connections SET kind = $2, fingerprint = $3, alg = $4, kek_id = $5, wrapped_dek = $6,
                 dek_nonce = $7, nonce = $8, ciphertext = $9, account_name = coalesce($10, account_name),
-                updated_at = now()
+                base_url = $11, account_id = $12, sealed_binding = 2, updated_at = now()
          WHERE id = $1",
     )
     .bind(id)
@@ -233,6 +264,8 @@ async fn store_secret(backend: &Backend, id: Uuid, secret: &SecretInput, account
     .bind(&sealed.nonce)
     .bind(&sealed.ciphertext)
     .bind(account_name)
+    .bind(base_url)
+    .bind(account_id as i64)
     .execute(backend.unguarded_pool())
     .await?;
     Ok(())
@@ -258,7 +291,7 @@ pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, 
 pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<(ConnectionView, Client), AppError> {
     let id = parse_id(&view.id)?;
     let row = sqlx::query_as::<_, SealedRow>(
-        "SELECT kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
+        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
          FROM connections WHERE id = $1",
     )
     .bind(id)
@@ -270,7 +303,18 @@ pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<
     if let Some(client) = backend.opened_client(id, &fingerprint) {
         return Ok((view, client));
     }
-    let bytes = backend.keyring().open(&id.to_string(), &row.sealed()).map_err(|error| {
+    if row.sealed_binding != BOUND_TO_DESTINATION {
+        return Err(AppError::Conflict(
+            "This connection's credentials were sealed by an older Voxdesk: restart Voxdesk to re-seal them, or an admin rotates them."
+                .into(),
+        ));
+    }
+    // Checked again here, not only when saved: the row may have been changed since.
+    check_base_url(&row.base_url).map_err(|_| {
+        tracing::error!(connection = %id, "stored base URL is not an allowed Voximplant address; the secret is not sent");
+        AppError::Conflict("This connection's address is not allowed. An admin must rotate it.".into())
+    })?;
+    let bytes = backend.keyring().open(&row.binding(), &row.sealed()).map_err(|error| {
         tracing::error!(connection = %id, %error, "stored credentials cannot be decrypted");
         AppError::Conflict(
             "This connection's stored credentials cannot be decrypted (the master key differs or the row was altered). \
@@ -305,13 +349,7 @@ pub async fn upsert_unchecked(
     if existing.is_none() {
         insert_sealed(backend, id, name, base_url, account_id, account_name, secret).await?;
     } else {
-        store_secret(backend, id, secret, Some(account_name)).await?;
-        sqlx::query("UPDATE connections SET base_url = $2, account_id = $3 WHERE id = $1")
-            .bind(id)
-            .bind(base_url)
-            .bind(account_id as i64)
-            .execute(backend.unguarded_pool())
-            .await?;
+        store_secret(backend, id, base_url, account_id, secret, Some(account_name)).await?;
     }
     Ok(id)
 }
@@ -319,19 +357,19 @@ pub async fn upsert_unchecked(
 /// Re-seals every connection's data key under the keyring's active master key.
 pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize, AppError> {
     let mut tx = pool.begin().await?;
-    let rows: Vec<(Uuid, String, String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-        "SELECT id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM connections FOR UPDATE",
+    let rows: Vec<SealedRow> = sqlx::query_as(
+        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
+         FROM connections FOR UPDATE",
     )
     .fetch_all(&mut *tx)
     .await?;
     let count = rows.len();
-    for (id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext) in rows {
-        let sealed = vault::Sealed { alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext };
+    for row in rows {
         let rewrapped = keyring
-            .rewrap(&id.to_string(), &sealed)
-            .map_err(|error| AppError::Conflict(format!("connection {id}: {error}")))?;
+            .rewrap(&row.binding(), &row.sealed())
+            .map_err(|error| AppError::Conflict(format!("connection {}: {error}", row.id)))?;
         sqlx::query("UPDATE connections SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE id = $1")
-            .bind(id)
+            .bind(row.id)
             .bind(&rewrapped.kek_id)
             .bind(&rewrapped.wrapped_dek)
             .bind(&rewrapped.dek_nonce)
@@ -340,4 +378,42 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize
     }
     tx.commit().await?;
     Ok(count)
+}
+
+/// Re-seals rows sealed when only their id was bound, now bound to their destination
+/// too; run at start. Returns each re-sealed row's id and base URL (for the log).
+pub async fn reseal_legacy(pool: &PgPool, keyring: &vault::Keyring) -> Result<Vec<(Uuid, String)>, AppError> {
+    let mut tx = pool.begin().await?;
+    let rows: Vec<SealedRow> = sqlx::query_as(
+        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
+         FROM connections WHERE sealed_binding = $1 FOR UPDATE",
+    )
+    .bind(BOUND_TO_ID)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut resealed = Vec::new();
+    for row in rows {
+        let Ok(bytes) = keyring.open(&row.binding(), &row.sealed()) else {
+            tracing::error!(connection = %row.id, "legacy credentials cannot be opened; left for an admin to rotate");
+            continue;
+        };
+        let sealed = keyring.seal(&binding(row.id, &row.kind, &row.base_url, row.account_id), &bytes);
+        sqlx::query(
+            "UPDATE connections SET alg = $2, kek_id = $3, wrapped_dek = $4, dek_nonce = $5, nonce = $6, ciphertext = $7,
+                    sealed_binding = 2
+             WHERE id = $1",
+        )
+        .bind(row.id)
+        .bind(&sealed.alg)
+        .bind(&sealed.kek_id)
+        .bind(&sealed.wrapped_dek)
+        .bind(&sealed.dek_nonce)
+        .bind(&sealed.nonce)
+        .bind(&sealed.ciphertext)
+        .execute(&mut *tx)
+        .await?;
+        resealed.push((row.id, row.base_url));
+    }
+    tx.commit().await?;
+    Ok(resealed)
 }
