@@ -59,7 +59,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies)
         .layer(axum::middleware::from_fn(remember_the_user))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(error_status))
-        .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(sessions.secure_cookie, security_headers))
         .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
         .layer(axum::middleware::from_fn(limit_server_function_bodies))
         .layer(axum::middleware::from_fn_with_state(proxies, find_the_client))
@@ -179,7 +179,9 @@ async fn error_status(request: Request, next: axum::middleware::Next) -> Respons
 
 /// Headers every response carries. Pages get their nonce-based CSP from the app;
 /// everything else gets a policy that allows nothing.
-async fn security_headers(request: Request, next: axum::middleware::Next) -> Response {
+/// `https`: users reach the portal over TLS (the public URL is https), so browsers are
+/// told to use nothing else for a year (HSTS).
+async fn security_headers(State(https): State<bool>, request: Request, next: axum::middleware::Next) -> Response {
     let static_asset = request.uri().path().starts_with("/pkg/");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -195,6 +197,9 @@ async fn security_headers(request: Request, next: axum::middleware::Next) -> Res
     set(HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=()");
     // Pages and server functions may show account data: never cache them.
     set(header::CACHE_CONTROL, if static_asset { "no-cache" } else { "no-store" });
+    if https {
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
+    }
     response
 }
 

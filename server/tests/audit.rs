@@ -631,3 +631,31 @@ async fn archival_is_the_only_deletion_and_the_rest_still_verifies(pool: PgPool)
     // The archive file is never overwritten.
     assert!(audit::archive(&pool, &context, cut, &file).await.is_err());
 }
+
+/// The reconciler looks for what creation stores, not what was typed: a user typed
+/// "  Alice " is created as "alice", and an interrupted create of it is settled as done.
+#[sqlx::test(migrations = false)]
+async fn an_interrupted_create_typed_in_capitals_is_found(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let context = app::audit::ssr::AuditContext::system("test");
+    for (action, params) in [
+        (&app::users::actions::CREATE, serde_json::json!({ "username": "  Alice " })),
+        (&app::connections::actions::ADD, serde_json::json!({ "name": " Main " })),
+    ] {
+        let intent = app::audit::ssr::NewEvent::intent(action, serde_json::json!([]), params);
+        app::audit::ssr::append(&pool, &context, intent).await.unwrap();
+    }
+    add_user(&pool, "alice", Role::Support).await;
+    sqlx::query(
+        "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
+         VALUES (gen_random_uuid(), 'Main', 'api_key', 'https://api.voximplant.com/platform_api/', 1, 'x', 'x', 'x', 'x', '', '', '', '')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert_eq!(app::registry::reconcile(&server.backend, 0).await.unwrap(), 2);
+    for action in ["user.create", "connection.add"] {
+        let settled = audit_events(&pool, action).await.pop().unwrap();
+        assert_eq!(settled.outcome.as_deref(), Some("ok"), "{action}: {settled:?}");
+    }
+}

@@ -351,6 +351,7 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
     ] {
         let headers = response.headers();
         assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers.get("strict-transport-security").is_none(), "no HSTS over plain http on loopback");
         assert_eq!(headers["referrer-policy"], "no-referrer");
         assert_eq!(headers["cache-control"], "no-store");
         assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
@@ -599,4 +600,17 @@ async fn a_forwarded_for_header_is_ignored_unless_the_proxy_is_trusted(pool: PgP
         login_via_proxy(&server, &format!("203.0.113.{n}"), &format!("name{n}"), "guess").await;
     }
     assert_eq!(login_via_proxy(&server, "198.51.100.20", "grace", PASSWORD).await, StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Served for an https public URL, browsers are told to keep to https (HSTS).
+#[sqlx::test(migrations = false)]
+async fn https_deployments_send_hsts(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let backend = app::backend::Backend::new(pool.clone(), Default::default(), app::vault::Keyring::generate());
+    let state = app::backend::AppState { leptos_options: common::leptos_options(), backend };
+    let policy = server::http::SessionPolicy { secure_cookie: true, idle_timeout: time::Duration::minutes(30) };
+    let (addr, _task) = common::serve(server::http::router(state, policy, Default::default())).await;
+    let response = client().get(format!("http://{addr}/healthz")).send().await.unwrap();
+    let hsts = response.headers()["strict-transport-security"].to_str().unwrap().to_string();
+    assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
 }

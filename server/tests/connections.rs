@@ -291,3 +291,19 @@ async fn demo_mode_points_its_connection_at_the_sandbox_on_every_start(pool: PgP
         assert!(data.path().join("sandbox-credentials.json").exists());
     }
 }
+
+/// An upstream answering with a redirect gets no second request: following it would
+/// resend the form, api_key included, to wherever it points.
+#[tokio::test]
+async fn a_redirect_from_upstream_is_not_followed() {
+    let (evil, calls) = never_called().await;
+    let redirect = axum::Router::new().fallback(move || {
+        let evil = evil.clone();
+        async move { (reqwest::StatusCode::TEMPORARY_REDIRECT, [(axum::http::header::LOCATION, format!("{evil}GetAccountInfo"))]) }
+    });
+    let (addr, _task) = common::serve(redirect).await;
+    let secret = connections::SecretInput::ApiKey { account_id: 1, api_key: voximplant::Secret::new("the-key".to_string()) };
+    let refused = connections::check(&format!("http://{addr}/platform_api/"), &secret).await.unwrap_err();
+    assert!(matches!(refused, app::error::AppError::Unavailable { .. }), "{refused:?}");
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 0, "the redirect was not followed");
+}

@@ -210,6 +210,8 @@ pub type Http = reqwest::Client;
 pub fn http() -> Result<Http, Error> {
     reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
+        // A redirect would resend the form — api_key included — to wherever it points.
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("voxdesk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|error| Error::Transport(error.to_string()))
@@ -300,9 +302,19 @@ impl Client {
         if !status.is_success() {
             return Err(Error::Http { status: status.as_u16() });
         }
-        let body = response.bytes().await.map_err(transport_error)?;
-        if body.len() > MAX_RESPONSE_BYTES {
-            return Err(Error::Malformed(format!("answer of {} bytes is too large", body.len())));
+        // Read chunk by chunk and stopped at the limit: a hostile or broken upstream
+        // cannot make the portal hold an answer of any size in memory.
+        let too_large = |size: usize| Error::Malformed(format!("answer of {size} bytes or more is too large"));
+        if let Some(declared) = response.content_length().filter(|length| *length as usize > MAX_RESPONSE_BYTES) {
+            return Err(too_large(declared as usize));
+        }
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                return Err(too_large(body.len() + chunk.len()));
+            }
+            body.extend_from_slice(&chunk);
         }
         decode::<M::Response>(&body)
     }

@@ -28,8 +28,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::write(RemoveConnection::PATH, Permission::ManageConnections, &REMOVE),
 ];
 
-/// An interrupted add happened if a connection with that name exists.
+/// An interrupted add happened if a connection with that name exists — the name as
+/// it is stored (trimmed), not as it was typed.
 fn added<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
-    let name = intent.params["name"].as_str().unwrap_or_default().to_string();
+    let name = intent.params["name"].as_str().unwrap_or_default().trim().to_string();
     Box::pin(async move { row_exists(backend, "connections", "name", "connection", &name).await })
 }

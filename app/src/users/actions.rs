@@ -22,8 +22,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::write(ResetUserPassword::PATH, Permission::ManageUsers, &RESET_PASSWORD),
 ];
 
-/// An interrupted create happened if a user with that name exists.
+/// An interrupted create happened if a user with that name exists — the name as
+/// creation stores it (trimmed, lowercase), not as it was typed.
 fn created<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
-    let name = intent.params["username"].as_str().unwrap_or_default().to_string();
+    let name = intent.params["username"].as_str().unwrap_or_default().trim().to_lowercase();
     Box::pin(async move { row_exists(backend, "users", "username", "user", &name).await })
 }
