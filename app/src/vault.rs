@@ -95,6 +95,22 @@ impl Keyring {
     }
 
     pub fn load(path: &Path) -> Result<Self, VaultError> {
+        // A master key others can read is a leaked master key: refuse it, say how to fix it.
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(path)
+                .map_err(|e| VaultError::Keyring(format!("cannot read {}: {e}", path.display())))?
+                .permissions()
+                .mode();
+            if mode & 0o077 != 0 {
+                return Err(VaultError::Keyring(format!(
+                    "{} can be read by others (mode {:o}): run `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| VaultError::Keyring(format!("cannot read {}: {e}", path.display())))?;
         let file: KeyringFile = serde_json::from_str(&text)
@@ -314,6 +330,10 @@ mod tests {
         assert_eq!(loaded.active_id(), keyring.active_id());
         let sealed = keyring.seal(ROW, b"x");
         assert_eq!(loaded.open(ROW, &sealed).unwrap(), b"x");
+        // Made readable by others, the file is refused with the fix in the message.
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+        let refused = Keyring::load(&path).unwrap_err().to_string();
+        assert!(refused.contains("chmod 600"), "{refused}");
     }
 
     #[test]

@@ -198,8 +198,12 @@ impl Sandbox {
         }
         .map_err(|error| SandboxError::Save { path: path.clone(), detail: error.to_string() })?;
         let temporary = path.with_extension("tmp");
+        // The state holds API keys and private keys: readable by its owner only.
         let write = || -> std::io::Result<()> {
-            std::fs::write(&temporary, &json)?;
+            use std::{io::Write, os::unix::fs::OpenOptionsExt};
+            let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temporary)?;
+            file.write_all(&json)?;
+            file.sync_all()?;
             std::fs::rename(&temporary, path)
         };
         write().map_err(|error| SandboxError::Save { path: path.clone(), detail: error.to_string() })

@@ -35,7 +35,7 @@ pub async fn archive(
     before: DateTime<Utc>,
     out: &std::path::Path,
 ) -> Result<Option<Archived>, AppError> {
-    use std::io::Write;
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
     let candidate: Option<i64> = sqlx::query_scalar("SELECT max(seq) FROM audit_events WHERE occurred_at < $1")
         .bind(before)
         .fetch_one(pool)
@@ -62,9 +62,11 @@ pub async fn archive(
     let Some(last) = rows.last() else { return Ok(None) };
     let through_hash = last.row.hash.clone();
     let events = rows.len() as i64;
+    // Audit history names people and addresses: readable by its owner only.
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(out)
         .map_err(|e| AppError::invalid("out", format!("cannot create {}: {e}", out.display())))?;
     let mut digest = Sha256::new();
