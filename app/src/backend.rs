@@ -44,12 +44,14 @@ pub struct Backend {
     /// Voximplant clients already opened, by connection, with the sealed credentials
     /// they were opened from: reused while the row still holds exactly those.
     clients: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (Vec<u8>, voximplant::client::Client)>>>,
+    /// Which refusals anyone can cause are recorded (one a minute per source).
+    refusals: Arc<crate::refusals::RefusalSampler>,
 }
 
 impl Backend {
     pub fn new(pool: PgPool, auth: AuthConfig, keyring: Keyring) -> Self {
         let http = voximplant::client::http().inspect_err(|error| tracing::warn!(%error, "no shared HTTP client")).ok();
-        Backend { pool, auth, keyring: Arc::new(keyring), http, clients: Default::default() }
+        Backend { pool, auth, keyring: Arc::new(keyring), http, clients: Default::default(), refusals: Default::default() }
     }
 
     pub fn http(&self) -> Option<&voximplant::client::Http> {
@@ -65,6 +67,11 @@ impl Backend {
     pub(crate) fn keep_client(&self, connection: uuid::Uuid, sealed: Vec<u8>, client: voximplant::client::Client) {
         let mut clients = self.clients.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         clients.insert(connection, (sealed, client));
+    }
+
+    /// Decides which refusals anyone can cause go on record (see [`crate::refusals`]).
+    pub fn refusals(&self) -> &crate::refusals::RefusalSampler {
+        &self.refusals
     }
 
     /// The master keys that seal stored Voximplant credentials.

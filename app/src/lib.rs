@@ -20,6 +20,8 @@ pub mod action;
 pub mod submission;
 #[cfg(feature = "ssr")]
 pub mod read_cache;
+#[cfg(feature = "ssr")]
+pub mod refusals;
 pub mod ui;
 pub mod audit;
 pub mod auth;

@@ -44,7 +44,6 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies)
     let routes = generate_route_list(App);
     let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
 
-    let pool = state.backend.unguarded_pool().clone();
     Router::new()
         .route("/healthz", get(healthz))
         .route("/audit/export.csv", get(crate::audit_http::export_csv))
@@ -60,7 +59,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies)
         .layer(session_layer)
         .layer(axum::middleware::from_fn(error_status))
         .layer(axum::middleware::from_fn_with_state(sessions.secure_cookie, security_headers))
-        .layer(axum::middleware::from_fn_with_state(pool, refuse_cross_site))
+        .layer(axum::middleware::from_fn_with_state(state.backend.clone(), refuse_cross_site))
         .layer(axum::middleware::from_fn(limit_server_function_bodies))
         .layer(axum::middleware::from_fn_with_state(proxies, find_the_client))
         // Outermost: gives each request a fresh id (one sent by the client is
@@ -129,11 +128,16 @@ async fn remember_the_user(mut request: Request, next: axum::middleware::Next) -
 /// Refuses state-changing requests that a browser says come from another site
 /// (Fetch Metadata), or whose Origin is not this host. Requests without either
 /// header come from non-browser clients and pass: CSRF needs a browser.
-async fn refuse_cross_site(State(pool): State<PgPool>, request: Request, next: axum::middleware::Next) -> Response {
+async fn refuse_cross_site(State(backend): State<app::backend::Backend>, request: Request, next: axum::middleware::Next) -> Response {
     if is_cross_site_write(&request) {
         tracing::warn!(path = %request.uri().path(), "refused a cross-site request");
-        let (context, event) = crate::audit_http::cross_site_event(&request);
-        app::audit::ssr::record(&pool, &context, event).await;
+        let (context, mut event) = crate::audit_http::cross_site_event(&request);
+        // One row a minute per source, with the count left out since.
+        let source = context.client_ip.clone().unwrap_or_default();
+        if let Some(left_out) = backend.refusals().sampled("request.cross_site_refused", &source) {
+            event.params["left_out_since_last"] = serde_json::json!(left_out);
+            app::audit::ssr::record(backend.unguarded_pool(), &context, event).await;
+        }
         return (StatusCode::FORBIDDEN, "Cross-site requests are not allowed.").into_response();
     }
     next.run(request).await
