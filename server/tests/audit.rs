@@ -197,13 +197,14 @@ async fn denied_and_cross_site_requests_are_recorded(pool: PgPool) {
     support.post(server.url("/api/auth/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
     assert_eq!(events(&pool, "request.cross_site_refused").await.len(), 1);
 
-    // Anyone can cause these: a loop of them adds a row a minute per caller, not one each.
+    // Anyone can cause anonymous and cross-site refusals: a loop of them adds a row a
+    // minute per address, not one each. A signed-in user's are each on record.
     for _ in 0..100 {
-        support.post(server.url("/api/users/list")).send().await.unwrap();
         common::client().post(server.url("/api/users/list")).send().await.unwrap();
         common::client().post(server.url("/api/auth/logout")).header("sec-fetch-site", "cross-site").send().await.unwrap();
     }
-    assert_eq!(events(&pool, "access.denied").await.len(), 2, "the support user's first, and one anonymous");
+    support.post(server.url("/api/users/list")).send().await.unwrap();
+    assert_eq!(events(&pool, "access.denied").await.len(), 3, "the support user's two, and one anonymous");
     assert_eq!(events(&pool, "request.cross_site_refused").await.len(), 1);
 }
 
@@ -270,6 +271,16 @@ async fn the_application_role_appends_but_cannot_rewrite_the_log(pool: PgPool) {
     let error = sqlx::query("DELETE FROM audit_events").execute(&mut *connection).await.unwrap_err().to_string();
     assert!(error.contains("permission denied"), "{error}");
     drop(connection);
+    // Appending is allowed, but only as the next link: a skipped seq or another
+    // prev_hash is refused by the database itself.
+    for (seq, prev) in [("1000000000000000", "(SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1)"), ("(SELECT max(seq) + 1 FROM audit_events)", "'\\x00'::bytea")] {
+        let forged = format!(
+            "INSERT INTO audit_events (seq, occurred_at, kind, action, targets, params, prev_hash, hash)
+             VALUES ({seq}, now(), 'event', 'forged', '[]', '{{}}', {prev}, '\\xdeadbeef'::bytea)"
+        );
+        let error = sqlx::query(&forged).execute(&app_pool).await.expect_err(&forged).to_string();
+        assert!(error.contains("must chain on"), "{forged}: {error}");
+    }
     assert!(matches!(audit::verify(&app_pool).await.unwrap(), ChainCheck::Intact { .. }));
 }
 

@@ -127,13 +127,14 @@ async fn record_denial(backend: &Backend, user: Option<&SessionUser>, permission
     if let Some(user) = user {
         context = context.with_actor(user.id, &user.username, user.role.as_str());
     }
-    // Anyone can cause these: one row a minute per caller, with the count left out.
-    let source = match user {
-        Some(user) => user.id.to_string(),
-        None => context.client_ip.clone().unwrap_or_default(),
-    };
-    let Some(left_out) = backend.refusals().sampled(ACCESS_DENIED, &source) else { return };
-    let params = json!({ "path": request::path(), "permission": format!("{permission:?}"), "left_out_since_last": left_out });
+    let mut params = json!({ "path": request::path(), "permission": format!("{permission:?}") });
+    // A signed-in user's refusal is always recorded: it names someone. Anyone can cause
+    // an anonymous one, so those go on record once a minute per address, with a count.
+    if user.is_none() {
+        let address = context.client_ip.clone().unwrap_or_default();
+        let Some(left_out) = backend.refusals().sampled(ACCESS_DENIED, &address) else { return };
+        params["left_out_since_last"] = json!(left_out);
+    }
     let event = NewEvent::fact(ACCESS_DENIED, json!([]), params, Outcome::Denied);
     audit::record(backend.unguarded_pool(), &context, event).await;
 }
