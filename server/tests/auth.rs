@@ -113,6 +113,14 @@ async fn login_cycles_the_session_id(pool: PgPool) {
     let first = session_cookie(&server.login(&client, "grace", PASSWORD).await).unwrap();
     let second = session_cookie(&server.login(&client, "linus", PASSWORD).await).unwrap();
     assert_ne!(first, second, "a new login gets a new session id");
+    // The login event names the session the login opened, not the one before it.
+    let recorded: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT session_ref FROM audit_events WHERE action = 'user.login' AND outcome = 'ok' ORDER BY seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let reference = |cookie: &str| Some(app::audit::ssr::session_reference(cookie.trim_start_matches("voxdesk_session=")));
+    assert_eq!(recorded, [reference(&first), reference(&second)]);
     // The earlier id is dead: replaying it is anonymous.
     let replay = reqwest::Client::new()
         .post(server.url("/api/auth/me"))

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::{
     guard::public,
-    session::{authenticate, start_session, UserRow, USER_COLUMNS},
+    session::{abandon_session, authenticate, start_session, UserRow, USER_COLUMNS},
 };
 use crate::{
     access::Role,
@@ -61,10 +61,14 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
         return Err(AppError::invalid("login", "The username or password is incorrect."));
     };
     throttle::succeeded(pool, &name_scope, &address_scope).await?;
-    // A login that cannot be audited does not happen.
-    let context = context.with_actor(user.id, &user.username, &user.role);
-    audit::append(pool, &context, login_event(Outcome::Ok)).await?;
+    // The session first, so the login event names it; a login that cannot be audited
+    // does not happen, so the session ends again if the event cannot be written.
     start_session(&user).await?;
+    let context = AuditContext::from_request().await.with_actor(user.id, &user.username, &user.role);
+    if let Err(error) = audit::append(pool, &context, login_event(Outcome::Ok)).await {
+        abandon_session().await;
+        return Err(error);
+    }
     tracing::info!(username = %user.username, %address, "login");
     leptos_axum::redirect("/");
     user.to_session_user().map(|u| u.to_current())

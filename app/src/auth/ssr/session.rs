@@ -155,7 +155,20 @@ pub(super) async fn start_session(user: &UserRow) -> Result<(), AppError> {
     session.cycle_id().await.map_err(store_unavailable)?;
     let now = Utc::now().timestamp();
     let auth = SessionAuth { user_id: user.id, epoch: user.session_epoch, auth_at: now, last_seen: now };
-    session.insert(SESSION_AUTH, &auth).await.map_err(store_unavailable)
+    session.insert(SESSION_AUTH, &auth).await.map_err(store_unavailable)?;
+    // Stored now, not after the response: the new id exists, so what is recorded about
+    // this login names the session it opened, not the one before it.
+    session.save().await.map_err(store_unavailable)
+}
+
+/// Ends the session this request just started (its login could not be recorded).
+pub(super) async fn abandon_session() {
+    if let Ok(session) = request::session().await {
+        if let Err(error) = session.flush().await {
+            tracing::error!(%error, "a session whose login was not recorded could not be ended");
+        }
+    }
+    RequestUser::forget();
 }
 
 
