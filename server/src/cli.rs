@@ -289,3 +289,48 @@ mod tests {
         assert!(help.contains("serve") && help.contains("migrate"), "{help}");
     }
 }
+
+/// Who runs a command, for the audit log: the operating-system account of this
+/// process's uid (not `$USER`, which anyone can set). Run as root through sudo, the
+/// invoking user sudo names is added, marked as sudo's word.
+pub fn actor() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").map(|meta| meta.uid()).ok();
+    let mut actor = match uid {
+        Some(uid) => match account_name(uid) {
+            Some(name) => format!("cli:{name}"),
+            None => format!("cli:uid {uid}"),
+        },
+        None => "cli:unknown".to_string(),
+    };
+    if uid == Some(0) {
+        if let Ok(invoker) = std::env::var("SUDO_USER") {
+            let invoker: String = invoker.chars().take(32).collect();
+            actor.push_str(&format!(" (sudo from {invoker})"));
+        }
+    }
+    actor
+}
+
+/// The account with `uid` in /etc/passwd.
+fn account_name(uid: u32) -> Option<String> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|line| {
+        let mut fields = line.split(':');
+        let name = fields.next()?;
+        let id = fields.nth(1)?.parse::<u32>().ok()?;
+        (id == uid).then(|| name.to_string())
+    })
+}
+
+#[cfg(test)]
+mod actor_tests {
+    #[test]
+    fn the_actor_is_the_processs_account_whatever_user_says() {
+        let actor = super::actor();
+        assert!(actor.starts_with("cli:"), "{actor}");
+        // root is always uid 0 in /etc/passwd.
+        assert_eq!(super::account_name(0).as_deref(), Some("root"));
+    }
+}
+

@@ -67,8 +67,7 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
     let database = Database::open(args).await?;
     let result = async {
         database.prepare().await?;
-        let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
-        let context = AuditContext::system(&format!("cli:{who}"));
+        let context = AuditContext::system(&crate::cli::actor());
         let params = serde_json::json!({ "from": old, "to": new });
         audited(&database.pool, &context, &app::connections::actions::KEYS_ROTATE, serde_json::json!([]), params, || async {
             rewrap_all(&database.pool, &keyring).await.map(Performed::new)

@@ -77,8 +77,7 @@ async fn archive(pool: &sqlx::PgPool, before: Option<&str>, retention_days: Opti
         (None, Some(days)) => chrono::Utc::now() - chrono::Duration::days(i64::from(days)),
         (None, None) => anyhow::bail!("nothing to archive: retention is \"keep forever\" (give --before or --retention-days)"),
     };
-    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
-    let context = app::audit::ssr::AuditContext::system(&format!("cli:{who}"));
+    let context = app::audit::ssr::AuditContext::system(&server::cli::actor());
     match app::audit::ssr::archive(pool, &context, before, out).await.map_err(|e| anyhow::anyhow!("{e}"))? {
         Some(done) => println!(
             "archived {} events (through event {}) to {} (sha256 {})",

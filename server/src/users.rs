@@ -27,8 +27,7 @@ pub async fn run(args: UserArgs) -> anyhow::Result<()> {
 /// Every change from the command line is audited like one from the portal, with
 /// the operating-system user as the actor.
 fn cli_context() -> AuditContext {
-    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
-    AuditContext::system(&format!("cli:{who}"))
+    AuditContext::system(&crate::cli::actor())
 }
 
 async fn act(pool: &sqlx::PgPool, action: UserAction) -> anyhow::Result<()> {
