@@ -31,6 +31,7 @@ pub mod connections;
 pub mod children;
 pub mod account;
 pub mod billing;
+pub mod me;
 pub mod pages;
 pub mod frame;
 #[cfg(feature = "ssr")]
@@ -72,6 +73,7 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                     <BillingRoutes />
                     <AuditRoutes />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
+                    <Route path=path!("/me") view=crate::me::page::MyAccountPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
             <ToastRegion />

@@ -4,7 +4,7 @@
 
 use crate::{
     action::{Audited, Endpoint},
-    account, audit, auth, backend::Backend, billing, children, connections, error::AppError, frame, system, users,
+    account, audit, auth, backend::Backend, billing, children, connections, error::AppError, frame, me, system, users,
 };
 
 /// Each feature's server functions, in the order the README's table shows them.
@@ -13,6 +13,7 @@ const FEATURES: &[&[Endpoint]] = &[
     auth::actions::ENDPOINTS,
     system::actions::ENDPOINTS,
     users::actions::ENDPOINTS,
+    me::actions::ENDPOINTS,
     connections::actions::ENDPOINTS,
     children::actions::ENDPOINTS,
     account::actions::ENDPOINTS,

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { demoUser, gotoHydrated, signIn, type RoleName } from './support';
+import { addPerson, demoUser, gotoHydrated, signIn, signInWith, type RoleName } from './support';
 
 const sections: Record<string, string> = {
   Dashboard: '/',
@@ -66,24 +66,11 @@ test('logging out ends the session', async ({ page, context }) => {
 
 test('an admin adds a person, who can then sign in', async ({ page, browser }) => {
   await signIn(page, 'admin');
-  await gotoHydrated(page, '/admin');
-  await page.getByText('Add a person').click();
-  const name = `e2e-${Date.now()}`;
-  await page.getByLabel('Username').fill(name);
-  await page.getByLabel('Name', { exact: true }).fill('End To End');
-  await page.getByLabel('Email').fill(`${name}@voxdesk.example`);
-  await page.getByLabel('Role', { exact: true }).selectOption('support');
-  await page.getByRole('button', { name: 'Add person' }).click();
-  const password = await page.locator('[data-test="generated-password"]').textContent();
-  expect(password).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4})+$/);
-  await expect(page.locator(`[data-test="user-${name}"]`)).toContainText('End To End');
+  const person = await addPerson(page, 'support');
 
   const other = await browser.newContext();
   const newcomer = await other.newPage();
-  await gotoHydrated(newcomer, '/login');
-  await newcomer.getByLabel('Username').fill(name);
-  await newcomer.getByLabel('Password').fill(password!);
-  await newcomer.getByRole('button', { name: 'Log in' }).click();
+  await signInWith(newcomer, person);
   await expect(newcomer.locator('[data-test="user-role"]')).toHaveText('Support');
   await other.close();
 });

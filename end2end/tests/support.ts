@@ -29,13 +29,34 @@ export async function gotoHydrated(page: Page, path: string) {
 
 /** Signs in through the login form, as a person would. */
 export async function signIn(page: Page, role: RoleName) {
-  const user = demoUser(role);
+  return signInWith(page, demoUser(role));
+}
+
+/** Signs `user` in through the login form. */
+export async function signInWith(page: Page, user: { username: string; password: string }) {
   const result = await gotoHydrated(page, '/login');
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect(page.getByRole('navigation', { name: 'Primary' })).toBeVisible();
   return result;
+}
+
+/** As the admin signed in on `page`, adds a person with `role` on the Admin page and
+ * answers their name and the password Voxdesk generated for them. */
+export async function addPerson(page: Page, role: RoleName, displayName = 'End To End') {
+  await gotoHydrated(page, '/admin');
+  await page.getByText('Add a person').click();
+  const username = `e2e-${Date.now()}`;
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Name', { exact: true }).fill(displayName);
+  await page.getByLabel('Email').fill(`${username}@voxdesk.example`);
+  await page.getByLabel('Role', { exact: true }).selectOption(role);
+  await page.getByRole('button', { name: 'Add person' }).click();
+  const password = (await page.locator('[data-test="generated-password"]').textContent()) ?? '';
+  expect(password).toMatch(/^[0-9a-f]{4}(-[0-9a-f]{4})+$/);
+  await expect(page.locator(`[data-test="user-${username}"]`)).toContainText(displayName);
+  return { username, password };
 }
 
 /** Calls the demo sandbox directly as its parent account (a service-account JWT, as

@@ -59,7 +59,7 @@ async fn export(
     }
     let header_line = (format == "csv").then(|| Ok::<_, std::io::Error>(csv_header()));
     let rows = audit::export_stream(pool, filter).map(move |item| match item {
-        Ok(event) => Ok(if format == "csv" { csv_line(&event) } else { jsonl_line(&event) }),
+        Ok(exported) => Ok(if format == "csv" { csv_line(&exported.event) } else { jsonl_line(&exported.stored) }),
         Err(error) => Err(std::io::Error::other(error.to_string())),
     });
     let body = Body::from_stream(futures::stream::iter(header_line).chain(rows));
@@ -114,7 +114,9 @@ pub fn csv_line(event: &AuditEvent) -> String {
     app::csv::line(&fields)
 }
 
-fn jsonl_line(event: &AuditEvent) -> String {
+/// Every stored column, hashes included, so `voxdesk audit verify --file` can check
+/// the export without the database.
+fn jsonl_line(event: &audit::StoredEvent) -> String {
     serde_json::to_string(event).unwrap_or_default() + "\n"
 }
 

@@ -51,7 +51,15 @@ pub struct AuditArgs {
 pub enum AuditAction {
     /// Recompute every event's hash and link; report the first bad event, or the
     /// head hash to keep elsewhere. Exits 1 when the chain is broken.
-    Verify,
+    Verify {
+        /// Check this archive or JSON Lines export instead, on its own (no database):
+        /// every line's hash, and the links between consecutive events.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// The file is a filtered export: events may be left out between lines.
+        #[arg(long, requires = "file")]
+        allow_gaps: bool,
+    },
     /// Move old events to a JSON Lines file and out of the database (the only way
     /// events are ever deleted; the archival itself is audited). Keeps everything
     /// unless --before or a retention is given.

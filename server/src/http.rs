@@ -27,8 +27,17 @@ use tower_sessions_sqlx_store::PostgresStore;
 use sqlx::PgPool;
 use tracing::Level;
 
+/// How long a request may take once its head is read (its body, the handler, the
+/// upstream calls it makes): past it the answer is 408 and the work is dropped. Every
+/// Voximplant call has its own, shorter timeout, so this is only a backstop.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 pub const SESSION_COOKIE: &str = "voxdesk_session";
+/// The cookie's name over https: with the `__Host-` prefix a browser accepts it only
+/// `Secure`, with `Path=/` and no `Domain`, so no subdomain or plain-http page can set
+/// or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-voxdesk_session";
 
 /// How session cookies are issued.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +70,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies)
         .layer(axum::middleware::from_fn_with_state(sessions.secure_cookie, security_headers))
         .layer(axum::middleware::from_fn_with_state(state.backend.clone(), refuse_cross_site))
         .layer(axum::middleware::from_fn(limit_server_function_bodies))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
         .layer(axum::middleware::from_fn_with_state(proxies, find_the_client))
         // Outermost: gives each request a fresh id (one sent by the client is
         // replaced, so log lines cannot be forged), opens a span carrying it for
@@ -210,7 +220,8 @@ async fn security_headers(State(https): State<bool>, request: Request, next: axu
 /// Sessions in PostgreSQL; the cookie is out of reach of scripts and other sites.
 pub fn session_layer(pool: PgPool, policy: SessionPolicy) -> SessionManagerLayer<PostgresStore> {
     SessionManagerLayer::new(PostgresStore::new(pool))
-        .with_name(SESSION_COOKIE)
+        .with_name(if policy.secure_cookie { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
+        .with_path("/")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(policy.secure_cookie)

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod embedded_pg;
 pub mod http;
 pub mod keys;
+pub mod listen;
 pub mod sandbox;
 pub mod serve;
 pub mod telemetry;

@@ -47,6 +47,9 @@ async fn migrate(args: server::cli::DatabaseArgs) -> anyhow::Result<()> {
 
 async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
     use app::audit::ChainCheck;
+    if let server::cli::AuditAction::Verify { file: Some(file), allow_gaps } = &args.action {
+        return verify_file(file, *allow_gaps);
+    }
     let database = Database::open(&args.database).await?;
     let result = async {
         database.prepare().await?;
@@ -64,6 +67,23 @@ async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
             Ok(())
         }
         ChainCheck::Broken { seq, reason } => anyhow::bail!("the audit chain is broken at event {seq}: {reason}"),
+    }
+}
+
+/// `voxdesk audit verify --file`: an archive or export, checked without the database.
+fn verify_file(path: &std::path::Path, allow_gaps: bool) -> anyhow::Result<()> {
+    use app::audit::ssr::{genesis_hex, verify_file, FileCheck};
+    let file = std::fs::File::open(path).map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    match verify_file(std::io::BufReader::new(file), allow_gaps) {
+        FileCheck::Intact { events, first_seq, last_seq, starts_after, head_hash, gaps } => {
+            let start = if starts_after == genesis_hex() { "the start of the log".to_string() } else { format!("hash {starts_after}") };
+            println!("intact: {events} events, {first_seq} to {last_seq}, chained on from {start}; last hash {head_hash}");
+            if gaps > 0 {
+                println!("{gaps} gaps where events are left out (a filtered export): each event still checks against its own hash");
+            }
+            Ok(())
+        }
+        FileCheck::Broken { line, reason } => anyhow::bail!("{} is not intact: line {line}: {reason}", path.display()),
     }
 }
 

@@ -81,9 +81,7 @@ async fn run(
     tracing::info!(url = %public_url.url, "Voxdesk is serving");
     // Printed as well as logged: `make run` users look for this line.
     println!("Voxdesk is running at {}  (Ctrl-C to stop)", public_url.url);
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let served = crate::listen::serve(listener, app, crate::listen::Timeouts::default(), shutdown_signal()).await;
     cleanup.abort();
     reconciler.abort();
     served.map_err(|error| anyhow::anyhow!("server error: {error}"))

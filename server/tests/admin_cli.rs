@@ -103,4 +103,12 @@ async fn audit_verify_and_archive_from_the_command_line(pool: PgPool) {
     assert!(ok && out.contains("archived 2 events") && out.contains("intact"), "{out}");
     let archived: Vec<String> = std::fs::read_to_string(&file).unwrap().lines().map(str::to_string).collect();
     assert_eq!(archived.len(), 2);
+    // The archive verifies on its own, and a changed line is named.
+    let (ok, out) = voxdesk(&pool, dir.path(), &["audit", "verify", "--file", file.to_str().unwrap()]);
+    assert!(ok && out.contains("intact: 2 events, 1 to 2, chained on from the start of the log"), "{out}");
+    let tampered = archived.join("\n").replacen("ops@voxdesk.example", "eve@voxdesk.example", 1);
+    assert_ne!(tampered, archived.join("\n"));
+    std::fs::write(&file, tampered).unwrap();
+    let (ok, out) = voxdesk(&pool, dir.path(), &["audit", "verify", "--file", file.to_str().unwrap()]);
+    assert!(!ok && out.contains("line 1") && out.contains("do not match its hash"), "{out}");
 }

@@ -11,7 +11,7 @@ use app::{
     account::{profile::ProfileChanges, UpdateProfile},
     billing::{ChangePlan, Charge, ChargeMode, ChargeOrder, PlanChoice},
     audit::{
-        ssr::{self as audit, AuditContext, NewEvent},
+        ssr::{self as audit, AuditContext, FileCheck, NewEvent},
         ChainCheck, Outcome,
     },
     auth::SetupFirstAdmin,
@@ -122,6 +122,14 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     };
     portal.call(admin, rotate).await.unwrap();
     portal.call(admin, RemoveConnection { id: connection.clone() }).await.unwrap();
+    let new_password = "lantern quiet orchard 58".to_string();
+    let own = app::me::ChangeMyPassword {
+        current_password: common::PASSWORD.into(),
+        new_password: new_password.clone(),
+        new_password_again: new_password,
+    };
+    portal.call(Role::Auditor, own).await.unwrap();
+    portal.call(Role::Auditor, app::me::SignOutElsewhere {}).await.unwrap();
     // First-run setup is refused now, before anything is recorded (its audited success
     // is checked in auth.rs, where the database starts empty).
     let setup = SetupFirstAdmin {
@@ -650,6 +658,55 @@ async fn archival_is_the_only_deletion_and_the_rest_still_verifies(pool: PgPool)
     }
     // The archive file is never overwritten.
     assert!(audit::archive(&pool, &context, cut, &file).await.is_err());
+
+    // The file checks out on its own: every column is in it, hashes recompute, links hold.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let check = audit::verify_file(text.as_bytes(), false);
+    let FileCheck::Intact { events: 7, first_seq: 1, last_seq: 7, starts_after, gaps: 0, .. } = &check else { panic!("{check:?}") };
+    assert_eq!(*starts_after, audit::genesis_hex());
+    // One changed value, a removed line, lines swapped: each is found, at its line.
+    let lines: Vec<&str> = text.lines().collect();
+    let changed = text.replacen("\"targets\":\"[2]\"", "\"targets\":\"[9]\"", 1);
+    assert_ne!(changed, text);
+    assert!(matches!(audit::verify_file(changed.as_bytes(), false), FileCheck::Broken { line: 3, .. }), "{:?}", audit::verify_file(changed.as_bytes(), false));
+    let without_third = [&lines[..2], &lines[3..]].concat().join("\n");
+    let check = audit::verify_file(without_third.as_bytes(), false);
+    assert!(matches!(&check, FileCheck::Broken { line: 3, reason } if reason.contains("event 3 is missing")), "{check:?}");
+    // A filtered export may leave events out; what is there still checks out.
+    assert!(matches!(audit::verify_file(without_third.as_bytes(), true), FileCheck::Intact { events: 6, gaps: 1, .. }));
+    let mut swapped = lines.clone();
+    swapped.swap(1, 2);
+    assert!(matches!(audit::verify_file(swapped.join("\n").as_bytes(), false), FileCheck::Broken { line: 2, .. }));
+    // Re-hashing a changed line does not help: the next line's link gives it away.
+    let mut forged: audit::StoredEvent = serde_json::from_str(lines[2]).unwrap();
+    forged.record.params = "{\"n\":99}".into();
+    forged.hash = forged.record.hash();
+    let mut rewritten = lines.iter().map(|l| l.to_string()).collect::<Vec<_>>();
+    rewritten[2] = serde_json::to_string(&forged).unwrap();
+    let check = audit::verify_file(rewritten.join("\n").as_bytes(), false);
+    assert!(matches!(&check, FileCheck::Broken { line: 4, reason } if reason.contains("link")), "{check:?}");
+}
+
+/// An intent with no outcome yet is never archived, nor anything after it: its outcome,
+/// written later by the reconciler or the action itself, must still find it.
+#[sqlx::test(migrations = false)]
+async fn archival_stops_before_an_intent_still_waiting_for_its_outcome(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("test");
+    let fact = |n: i32| NewEvent::fact("test.old", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+    audit::append(&pool, &context, fact(1)).await.unwrap();
+    audit::append(&pool, &context, fact(2)).await.unwrap();
+    let open = NewEvent::intent(&app::action::Audited::new("test.running"), serde_json::json!([]), serde_json::json!({}));
+    let open_seq = audit::append(&pool, &context, open).await.unwrap();
+    audit::append(&pool, &context, fact(4)).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cut = chrono::Utc::now() + chrono::Duration::days(1);
+    let archived = audit::archive(&pool, &context, cut, &dir.path().join("a.jsonl")).await.unwrap().unwrap();
+    assert_eq!((archived.through_seq, archived.events), (open_seq - 1, 2));
+    // The outcome comes later, and lands.
+    let outcome = NewEvent::outcome(open_seq, "test.running", None, serde_json::json!([]), Outcome::Ok);
+    audit::append(&pool, &context, outcome).await.unwrap();
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { .. }));
 }
 
 /// The reconciler looks for what creation stores, not what was typed: a user typed
@@ -678,4 +735,28 @@ async fn an_interrupted_create_typed_in_capitals_is_found(pool: PgPool) {
         let settled = audit_events(&pool, action).await.pop().unwrap();
         assert_eq!(settled.outcome.as_deref(), Some("ok"), "{action}: {settled:?}");
     }
+}
+
+/// The JSON Lines export holds every stored column, so it verifies without the
+/// database: the whole log as a chain, a filtered one event by event.
+#[sqlx::test(migrations = false)]
+async fn a_json_lines_export_verifies_on_its_own(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "ada", Role::Admin).await;
+    add_user(&pool, "bob", Role::Support).await;
+    let admin = server.signed_in("ada").await;
+    let export = |query: &'static str| {
+        let (admin, url) = (admin.clone(), server.url(&format!("/audit/export.jsonl{query}")));
+        async move { admin.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let everything = export("").await;
+    let check = audit::verify_file(everything.as_bytes(), false);
+    assert!(matches!(check, FileCheck::Intact { events: 2, gaps: 0, .. }), "the login and the export itself: {check:?}");
+    server.signed_in("bob").await;
+    let filtered = export("?action=user.login").await;
+    let check = audit::verify_file(filtered.as_bytes(), true);
+    assert!(matches!(check, FileCheck::Intact { events: 2, gaps: 1, .. }), "two logins, the export between them left out: {check:?}");
+    assert!(matches!(audit::verify_file(filtered.as_bytes(), false), FileCheck::Broken { line: 2, .. }));
+    let tampered = filtered.replacen("bob", "eve", 1);
+    assert!(matches!(audit::verify_file(tampered.as_bytes(), true), FileCheck::Broken { .. }));
 }

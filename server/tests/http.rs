@@ -5,6 +5,7 @@ mod common;
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
+use std::time::Duration;
 
 use common::client;
 
@@ -19,6 +20,7 @@ async fn every_section_renders_on_the_server(pool: PgPool) {
         ("/billing", "Billing"),
         ("/audit", "Audit log"),
         ("/admin", "Admin"),
+        ("/me", "Your account"),
     ] {
         let response = client.get(format!("{}{path}", server.base)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
@@ -123,4 +125,32 @@ async fn anonymous_visitors_are_sent_to_login_without_a_session(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(rows, 0);
+}
+
+/// A client that connects and sends its request head slowly (or never) is cut off
+/// after the header-read timeout; one that sends a request in time is answered.
+#[tokio::test]
+async fn a_slow_request_head_cannot_hold_a_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
+    let timeouts = server::listen::Timeouts { header_read: Duration::from_millis(800), drain: Duration::from_secs(1) };
+    tokio::spawn(server::listen::serve(listener, app, timeouts, std::future::pending()));
+
+    let answered = reqwest::get(format!("http://{address}/")).await.unwrap();
+    assert_eq!(answered.text().await.unwrap(), "hello");
+
+    for opening in ["", "GET / HTTP/1.1\r\nHost: x\r\n"] {
+        let started = std::time::Instant::now();
+        let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+        stream.write_all(opening.as_bytes()).await.unwrap();
+        let mut buffer = Vec::new();
+        // The server closes the connection (perhaps after a 408); it never waits for good.
+        let read = tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut buffer)).await;
+        assert!(read.is_ok(), "still open after 5 s with {opening:?}");
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(700), "closed before the timeout ({waited:?})");
+        println!("{opening:?}: closed after {waited:?}: {:?}", String::from_utf8_lossy(&buffer));
+    }
 }

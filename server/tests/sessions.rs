@@ -2,7 +2,7 @@
 
 use axum::{routing::get, Router};
 use reqwest::header::SET_COOKIE;
-use server::http::{session_layer, SessionPolicy, SESSION_COOKIE};
+use server::http::{session_layer, SessionPolicy, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use sqlx::PgPool;
 use tower_sessions::Session;
 
@@ -26,8 +26,12 @@ async fn serve(pool: PgPool, secure_cookie: bool) -> String {
 }
 
 fn cookie_attributes(response: &reqwest::Response) -> Vec<String> {
+    cookie_named(response, SESSION_COOKIE)
+}
+
+fn cookie_named(response: &reqwest::Response, name: &str) -> Vec<String> {
     let cookie = response.headers()[SET_COOKIE].to_str().unwrap();
-    assert!(cookie.starts_with(&format!("{SESSION_COOKIE}=")), "{cookie}");
+    assert!(cookie.starts_with(&format!("{name}=")), "{cookie}");
     cookie.split(';').skip(1).map(|part| part.trim().to_ascii_lowercase()).collect()
 }
 
@@ -46,7 +50,11 @@ async fn cookie_is_http_only_strict_and_idle_limited(pool: PgPool) {
 async fn cookie_is_secure_when_served_over_https(pool: PgPool) {
     let url = serve(pool, true).await;
     let response = reqwest::get(&url).await.unwrap();
-    assert!(cookie_attributes(&response).contains(&"secure".to_string()));
+    // The __Host- prefix: browsers keep it only Secure, Path=/ and without a Domain.
+    let attributes = cookie_named(&response, SECURE_SESSION_COOKIE);
+    assert!(attributes.contains(&"secure".to_string()), "{attributes:?}");
+    assert!(attributes.contains(&"path=/".to_string()), "{attributes:?}");
+    assert!(!attributes.iter().any(|a| a.starts_with("domain")), "{attributes:?}");
 }
 
 #[sqlx::test(migrations = false)]

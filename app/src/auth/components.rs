@@ -14,7 +14,7 @@ pub fn UserMenu(user: CurrentUser) -> impl IntoView {
     view! {
         <div class="user-menu">
             <div class="user-identity">
-                <span class="user-name">{user.display_name.clone()}</span>
+                <a class="user-name" href="/me" title="Your account: password and sessions">{user.display_name.clone()}</a>
                 <span class="user-role" data-test="user-role">{user.role.label()}</span>
             </div>
             <ActionForm action=logout>

@@ -11,7 +11,7 @@ use super::{actions, CreatedUser, UserView};
 use crate::{
     action::Audited,
     auth::{
-        password, rules,
+        password,
         ssr::{cap, create_user, Authorized, NewUser, OnlyIfNoUsers, Service},
         Role,
     },
@@ -231,7 +231,8 @@ pub async fn set_active(pool: &PgPool, id: Uuid, active: bool) -> Result<UserVie
 /// Sets a new password (generated when `None`) and returns it.
 pub async fn reset_password(pool: &PgPool, id: Uuid, new_password: Option<String>) -> Result<String, AppError> {
     let password_text = new_password.unwrap_or_else(generate_password);
-    rules::password(&password_text).map_err(|m| AppError::invalid("password", m))?;
+    let user = find(pool, id).await?;
+    password::acceptable(&password_text, &[&user.username, &user.email]).map_err(|m| AppError::invalid("password", m))?;
     let hash = password::hash(password_text.clone()).await?;
     update(
         pool,
@@ -251,7 +252,7 @@ mod tests {
     fn generated_passwords_pass_the_rules_and_differ() {
         let (a, b) = (generate_password(), generate_password());
         assert_ne!(a, b);
-        assert!(rules::password(&a).is_ok(), "{a}");
+        assert!(crate::auth::rules::password(&a).is_ok(), "{a}");
         assert_eq!(a.len(), 49);
     }
 }

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 
 use super::{
     chain::COLUMNS,
-    query::{view, RowWithStatus, SETTLED},
+    query::{RowWithStatus, SETTLED},
     unavailable, audited, AuditContext, Performed,
 };
 use crate::{action::Audited, error::AppError};
@@ -42,6 +42,19 @@ pub async fn archive(
         .await
         .map_err(unavailable)?;
     let Some(mut through) = candidate else { return Ok(None) };
+    // An intent with no outcome yet stays, and everything after it: its outcome (from
+    // the reconciler, or the action still running) must find it in the log.
+    let open: Option<i64> = sqlx::query_scalar(
+        "SELECT min(i.seq) FROM audit_events i WHERE i.kind = 'intent' AND i.seq <= $1
+           AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.intent_seq = i.seq)",
+    )
+    .bind(through)
+    .fetch_one(pool)
+    .await
+    .map_err(unavailable)?;
+    if let Some(open) = open {
+        through = open - 1;
+    }
     // Keep intents whose outcomes stay behind.
     loop {
         let split: Option<i64> = sqlx::query_scalar("SELECT min(intent_seq) FROM audit_events WHERE seq > $1 AND intent_seq <= $1")
@@ -71,7 +84,8 @@ pub async fn archive(
         .map_err(|e| AppError::invalid("out", format!("cannot create {}: {e}", out.display())))?;
     let mut digest = Sha256::new();
     for row in rows {
-        let line = serde_json::to_string(&view(row.row, row.settled)).map_err(AppError::internal)? + "\n";
+        // Every column, hashes included: the file can be verified on its own.
+        let line = serde_json::to_string(&row.row).map_err(AppError::internal)? + "\n";
         digest.update(line.as_bytes());
         file.write_all(line.as_bytes()).map_err(AppError::internal)?;
     }

@@ -2,6 +2,7 @@
 //! inserted under the chain lock, and the verification that recomputes it.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -14,8 +15,8 @@ pub(super) const AUDIT_LOCK: i64 = 0x5644_4155_4449_54; // "VDAUDIT"
 pub(super) const GENESIS: [u8; 32] = [0; 32];
 
 /// Every stored field of an event but its own hash: exactly what the hash covers.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(super) struct Record {
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
+pub struct Record {
     pub seq: i64,
     pub occurred_at: DateTime<Utc>,
     pub kind: String,
@@ -37,6 +38,7 @@ pub(super) struct Record {
     pub outcome: Option<String>,
     pub outcome_detail: Option<String>,
     pub latency_ms: Option<f64>,
+    #[serde(with = "hex_bytes")]
     pub prev_hash: Vec<u8>,
 }
 
@@ -79,12 +81,27 @@ impl Record {
     }
 }
 
-/// A stored event.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub(super) struct Row {
+/// A stored event, every column: what archives and the JSON Lines export write (hashes
+/// in hex), so that a file can be checked on its own ([`verify_file`]).
+#[derive(Debug, Clone, sqlx::FromRow, Serialize, Deserialize)]
+pub struct Row {
     #[sqlx(flatten)]
+    #[serde(flatten)]
     pub record: Record,
+    #[serde(with = "hex_bytes")]
     pub hash: Vec<u8>,
+}
+
+mod hex_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&hex::encode(bytes))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Error> {
+        hex::decode(String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
 }
 
 pub(super) const COLUMNS: &str = "seq, occurred_at, kind, intent_seq, actor_id, actor_name, actor_role, client_ip, user_agent,
@@ -169,4 +186,78 @@ pub async fn verify(pool: &PgPool) -> Result<ChainCheck, AppError> {
         count += 1;
     }
     Ok(ChainCheck::Intact { events: count, head_seq: expected_seq - 1, head_hash: hex::encode(previous) })
+}
+
+/// What checking an archive or export file found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileCheck {
+    /// Every line's hash recomputes, and every event links to the one before it when
+    /// both are in the file. `gaps`: places where events are left out (a filtered
+    /// export); an archive has none.
+    Intact { events: u64, first_seq: i64, last_seq: i64, starts_after: String, head_hash: String, gaps: u64 },
+    /// The first line that does not check out (1-based), and why.
+    Broken { line: u64, reason: String },
+}
+
+/// Checks a JSON Lines file of [`Row`]s (an archive or a JSON Lines export) without the
+/// database: each line's hash is recomputed from its fields, and consecutive events
+/// must link (`prev_hash` = the previous event's hash). A changed, removed or inserted
+/// line is found. `allow_gaps`: a filtered export, where events are left out; each one
+/// left is still checked against its own hash, but a removed line then cannot be told
+/// from a filtered one.
+pub fn verify_file(reader: impl std::io::BufRead, allow_gaps: bool) -> FileCheck {
+    let mut previous: Option<(i64, Vec<u8>)> = None;
+    let (mut events, mut gaps, mut first) = (0u64, 0u64, None::<(i64, Vec<u8>)>);
+    for (index, line) in reader.lines().enumerate() {
+        let number = index as u64 + 1;
+        let broken = |reason: String| FileCheck::Broken { line: number, reason };
+        let line = match line {
+            Ok(line) => line,
+            Err(error) => return broken(format!("cannot be read: {error}")),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let row: Row = match serde_json::from_str(&line) {
+            Ok(row) => row,
+            Err(error) => return broken(format!("is not a stored event: {error}")),
+        };
+        let seq = row.record.seq;
+        if row.record.hash() != row.hash {
+            return broken(format!("event {seq}: its contents do not match its hash"));
+        }
+        if let Some((previous_seq, previous_hash)) = &previous {
+            if seq <= *previous_seq {
+                return broken(format!("event {seq} comes after event {previous_seq}"));
+            }
+            if seq == previous_seq + 1 && row.record.prev_hash != *previous_hash {
+                return broken(format!("event {seq}: its link to event {previous_seq} does not match"));
+            }
+            if seq > previous_seq + 1 {
+                if !allow_gaps {
+                    return broken(format!("event {} is missing (next is {seq})", previous_seq + 1));
+                }
+                gaps += 1;
+            }
+        }
+        first.get_or_insert((seq, row.record.prev_hash.clone()));
+        previous = Some((seq, row.hash));
+        events += 1;
+    }
+    match (first, previous) {
+        (Some((first_seq, starts_after)), Some((last_seq, head))) => FileCheck::Intact {
+            events,
+            first_seq,
+            last_seq,
+            starts_after: hex::encode(starts_after),
+            head_hash: hex::encode(head),
+            gaps,
+        },
+        _ => FileCheck::Broken { line: 0, reason: "the file holds no events".into() },
+    }
+}
+
+/// The hash an empty log starts from, in hex (a file starting there is the log's start).
+pub fn genesis_hex() -> String {
+    hex::encode(GENESIS)
 }

@@ -18,9 +18,9 @@ mod synthetic;
 mod write;
 
 pub use archive::{archive, Archived, ARCHIVE};
-pub use chain::verify;
+pub use chain::{genesis_hex, verify, verify_file, FileCheck, Row as StoredEvent};
 pub use context::{session_reference, AuditContext};
-pub use query::{activity, event, export_stream, page, PAGE_SIZE};
+pub use query::{activity, event, export_stream, page, Exported, PAGE_SIZE};
 pub use reconcile::{found, read_back, reconcile};
 #[cfg(feature = "bench")]
 pub use synthetic::generate_synthetic;

@@ -131,12 +131,19 @@ pub async fn activity(pool: &PgPool, filter: &AuditFilter) -> Result<Vec<DayCoun
     Ok(rows.into_iter().map(|(day, outcome, count)| DayCount { day, outcome, count }).collect())
 }
 
+/// One exported event: as people read it (CSV) and every stored column (JSON Lines,
+/// which `voxdesk audit verify --file` can check).
+pub struct Exported {
+    pub event: AuditEvent,
+    pub stored: Row,
+}
+
 /// Streams every event matching `filter`, oldest first, in pages of 1000 (constant
 /// memory, any size).
 pub fn export_stream(
     pool: PgPool,
     filter: AuditFilter,
-) -> impl futures::Stream<Item = Result<AuditEvent, AppError>> + Send + 'static {
+) -> impl futures::Stream<Item = Result<Exported, AppError>> + Send + 'static {
     use futures::TryStreamExt;
     futures::stream::try_unfold((pool, filter, 0i64, false), |(pool, filter, after, done)| async move {
         if done {
@@ -148,7 +155,8 @@ pub fn export_stream(
         let rows: Vec<RowWithStatus> = query.build_query_as().fetch_all(&pool).await.map_err(unavailable)?;
         let last = rows.last().map(|r| r.row.record.seq);
         let finished = rows.len() < 1000;
-        let events: Vec<Result<AuditEvent, AppError>> = rows.into_iter().map(|r| Ok(view(r.row, r.settled))).collect();
+        let events: Vec<Result<Exported, AppError>> =
+            rows.into_iter().map(|r| Ok(Exported { stored: r.row.clone(), event: view(r.row, r.settled) })).collect();
         Ok(Some((futures::stream::iter(events), (pool, filter, last.unwrap_or(after), finished || last.is_none()))))
     })
     .try_flatten()

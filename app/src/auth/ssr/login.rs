@@ -63,7 +63,7 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
     throttle::succeeded(pool, &name_scope, &address_scope).await?;
     // The session first, so the login event names it; a login that cannot be audited
     // does not happen, so the session ends again if the event cannot be written.
-    start_session(&user).await?;
+    start_session(user.id, user.session_epoch).await?;
     let context = AuditContext::from_request().await.with_actor(user.id, &user.username, &user.role);
     if let Err(error) = audit::append(pool, &context, login_event(Outcome::Ok)).await {
         abandon_session().await;
@@ -82,6 +82,9 @@ pub async fn logout() -> Result<(), AppError> {
         audit::record(backend.unguarded_pool(), &context, event).await;
     }
     let session = request::session().await?;
+    if let Some(id) = session.id() {
+        super::session::signed_in::ended(backend.unguarded_pool(), &id.to_string()).await?;
+    }
     session.flush().await.map_err(|e| AppError::unavailable("The session store", e))?;
     super::session::RequestUser::forget();
     leptos_axum::redirect("/login");
@@ -122,7 +125,7 @@ pub async fn setup_first_admin(
         .bind(id)
         .fetch_one(access.db())
         .await?;
-    start_session(&row).await?;
+    start_session(row.id, row.session_epoch).await?;
     tracing::info!(username = %row.username, "first admin created");
     leptos_axum::redirect("/");
     row.to_session_user().map(|u| u.to_current())
@@ -144,7 +147,7 @@ impl NewUser {
             ("username", rules::username(&self.username)),
             ("email", rules::email(&self.email)),
             ("display_name", rules::display_name(&self.display_name)),
-            ("password", rules::password(&self.password)),
+            ("password", password::acceptable(&self.password, &[&self.username, &self.email])),
         ];
         AppError::check_all(checks.into_iter().filter_map(|(field, rule)| Some((field.to_string(), rule.err()?))).collect())
     }

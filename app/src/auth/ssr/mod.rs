@@ -14,4 +14,5 @@ mod session;
 
 pub use guard::{cap, public, require, require_session, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
 pub use login::{create_user, login, logout, setup_first_admin, setup_needed, NewUser, OnlyIfNoUsers};
-pub use session::{authenticate, authenticate_session, RequestUser, SessionUser};
+pub use session::{authenticate, authenticate_session, signed_in, RequestUser, SessionUser};
+pub(crate) use session::start_session;
