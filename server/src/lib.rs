@@ -1,6 +1,7 @@
 //! The `voxdesk` binary's library half: everything `main` wires together, public so
 //! integration tests can start the real router against a real database.
 
+pub mod audit_head;
 pub mod audit_http;
 pub mod children_http;
 pub mod cli;

@@ -57,17 +57,33 @@ async fn audit(args: server::cli::AuditArgs) -> anyhow::Result<()> {
             // Deleting archived events is the owner's alone.
             archive(database.owner_pool(), before.as_deref(), *retention_days, out).await?;
         }
-        app::audit::ssr::verify(&database.pool).await.map_err(|e| anyhow::anyhow!("{e}"))
+        let chain = app::audit::ssr::verify(&database.pool).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        // The heads this data directory's server signed, when it has any.
+        let heads = match args.database.data_dir.join(server::audit_head::HEADS_FILE).exists() {
+            true => Some(server::audit_head::HeadSigner::open(&args.database.data_dir)?.check(&database.pool).await?),
+            false => None,
+        };
+        anyhow::Ok((chain, heads))
     }
     .await;
     database.close().await;
-    match result? {
+    let (chain, heads) = result?;
+    match chain {
         ChainCheck::Intact { events, head_seq, head_hash } => {
             println!("intact: {events} events; head is event {head_seq} with hash {head_hash}");
-            Ok(())
         }
         ChainCheck::Broken { seq, reason } => anyhow::bail!("the audit chain is broken at event {seq}: {reason}"),
     }
+    match heads {
+        None => println!("no signed heads in this data directory yet"),
+        Some(check) => {
+            if let Some(problem) = check.problem {
+                anyhow::bail!("a signed head does not match the log: {problem}");
+            }
+            println!("signed heads: {} match the log, {} are of archived events", check.matched, check.archived);
+        }
+    }
+    Ok(())
 }
 
 /// `voxdesk audit verify --file`: an archive or export, checked without the database.

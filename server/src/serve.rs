@@ -71,6 +71,8 @@ async fn run(
     };
     // After the demo sandbox is up: settling a Voximplant action asks Voximplant.
     let reconciler = tokio::spawn(crate::audit_http::reconcile_forever(backend.clone()));
+    let signer = crate::audit_head::HeadSigner::open(&args.database.data_dir)?;
+    let heads = tokio::spawn(crate::audit_head::publish_forever(signer.clone(), pool.clone()));
     let state = AppState { leptos_options, backend };
     let sessions = SessionPolicy {
         secure_cookie: public_url.https,
@@ -84,6 +86,11 @@ async fn run(
     let served = crate::listen::serve(listener, app, crate::listen::Timeouts::default(), shutdown_signal()).await;
     cleanup.abort();
     reconciler.abort();
+    heads.abort();
+    // The last head too, so what this instance wrote is covered.
+    if let Err(error) = signer.publish(pool, None).await {
+        tracing::error!(%error, "the audit head could not be signed at shutdown");
+    }
     served.map_err(|error| anyhow::anyhow!("server error: {error}"))
 }
 

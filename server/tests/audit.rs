@@ -760,3 +760,64 @@ async fn a_json_lines_export_verifies_on_its_own(pool: PgPool) {
     let tampered = filtered.replacen("bob", "eve", 1);
     assert!(matches!(audit::verify_file(tampered.as_bytes(), true), FileCheck::Broken { .. }));
 }
+
+/// Whoever owns the database can change an event and recompute every hash after it:
+/// the chain then verifies, but the head signed before (with a key outside the
+/// database) no longer matches.
+#[sqlx::test(migrations = false)]
+async fn a_rewritten_history_is_caught_by_the_signed_head(pool: PgPool) {
+    use server::audit_head::HeadSigner;
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("test");
+    let fact = |n: i32| NewEvent::fact("test.signed", serde_json::json!([n]), serde_json::json!({ "n": n }), Outcome::Ok);
+    for n in 1..=3 {
+        audit::append(&pool, &context, fact(n)).await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let signer = HeadSigner::open(dir.path()).unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.path().join("audit-head.key")).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600, "the signing key is its owner's alone");
+    let signed = signer.publish(&pool, None).await.unwrap();
+    assert_eq!(signed, Some(3));
+    assert_eq!(signer.publish(&pool, signed).await.unwrap(), signed, "an unchanged head is not signed again");
+    audit::append(&pool, &context, fact(4)).await.unwrap();
+    assert_eq!(signer.publish(&pool, signed).await.unwrap(), Some(4));
+    assert_eq!(std::fs::read_to_string(signer.heads_file()).unwrap().lines().count(), 2);
+    let check = signer.check(&pool).await.unwrap();
+    assert_eq!((check.matched, check.problem), (2, None));
+
+    // The rewrite: event 2 says something else, and every hash from it on is recomputed.
+    let rows: Vec<audit::StoredEvent> =
+        sqlx::query_as(&format!("SELECT {} FROM audit_events ORDER BY seq", audit::COLUMNS)).fetch_all(&pool).await.unwrap();
+    let mut transaction = pool.begin().await.unwrap();
+    sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_no_update_or_delete").execute(&mut *transaction).await.unwrap();
+    let mut previous = rows[0].hash.clone();
+    for mut row in rows.into_iter().skip(1) {
+        if row.record.seq == 2 {
+            row.record.params = "{\"n\":200}".into();
+        }
+        row.record.prev_hash = previous;
+        row.hash = row.record.hash();
+        previous = row.hash.clone();
+        sqlx::query("UPDATE audit_events SET params = $1, prev_hash = $2, hash = $3 WHERE seq = $4")
+            .bind(&row.record.params)
+            .bind(&row.record.prev_hash)
+            .bind(&row.hash)
+            .bind(row.record.seq)
+            .execute(&mut *transaction)
+            .await
+            .unwrap();
+    }
+    sqlx::query("ALTER TABLE audit_events ENABLE ALWAYS TRIGGER audit_no_update_or_delete").execute(&mut *transaction).await.unwrap();
+    transaction.commit().await.unwrap();
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { events: 4, .. }), "the chain alone cannot tell");
+    let check = signer.check(&pool).await.unwrap();
+    let problem = check.problem.expect("the signed head catches the rewrite");
+    assert!(problem.contains("event 3 is not the one signed") && problem.contains("rewritten"), "{problem}");
+
+    // A head file signed with another key is not taken on trust.
+    let other = tempfile::tempdir().unwrap();
+    std::fs::copy(signer.heads_file(), other.path().join("audit-heads.jsonl")).unwrap();
+    let stranger = HeadSigner::open(other.path()).unwrap();
+    assert!(stranger.check(&pool).await.unwrap().problem.unwrap().contains("not signed with this key"));
+}

@@ -104,7 +104,8 @@ mod hex_bytes {
     }
 }
 
-pub(super) const COLUMNS: &str = "seq, occurred_at, kind, intent_seq, actor_id, actor_name, actor_role, client_ip, user_agent,
+/// Every column of `audit_events`, in the order [`Row`] reads them.
+pub const COLUMNS: &str = "seq, occurred_at, kind, intent_seq, actor_id, actor_name, actor_role, client_ip, user_agent,
     request_id, session_ref, connection_id, connection_name, action, method, targets, params, changes, outcome,
     outcome_detail, latency_ms, prev_hash, hash";
 
@@ -260,4 +261,42 @@ pub fn verify_file(reader: impl std::io::BufRead, allow_gaps: bool) -> FileCheck
 /// The hash an empty log starts from, in hex (a file starting there is the log's start).
 pub fn genesis_hex() -> String {
     hex::encode(GENESIS)
+}
+
+/// The newest event's sequence number and hash (hex); `None` while the log is empty.
+pub async fn current_head(pool: &PgPool) -> Result<Option<(i64, String)>, AppError> {
+    let mut connection = pool.acquire().await.map_err(unavailable)?;
+    let (seq, hash) = head(&mut connection).await?;
+    Ok((seq > 0).then(|| (seq, hex::encode(hash))))
+}
+
+/// What the log holds for event `seq` now: its hash, or that it was archived (with the
+/// checkpoint's hash when `seq` is the last archived event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredHash {
+    InLog(String),
+    Archived { checkpoint_hash: Option<String> },
+    Missing,
+}
+
+pub async fn stored_hash(pool: &PgPool, seq: i64) -> Result<StoredHash, AppError> {
+    let in_log: Option<Vec<u8>> = sqlx::query_scalar("SELECT hash FROM audit_events WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(pool)
+        .await
+        .map_err(unavailable)?;
+    if let Some(hash) = in_log {
+        return Ok(StoredHash::InLog(hex::encode(hash)));
+    }
+    let checkpoint: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT through_seq, through_hash FROM audit_checkpoints WHERE through_seq >= $1 ORDER BY through_seq LIMIT 1",
+    )
+    .bind(seq)
+    .fetch_optional(pool)
+    .await
+    .map_err(unavailable)?;
+    Ok(match checkpoint {
+        Some((through, hash)) => StoredHash::Archived { checkpoint_hash: (through == seq).then(|| hex::encode(hash)) },
+        None => StoredHash::Missing,
+    })
 }

@@ -18,7 +18,7 @@ mod synthetic;
 mod write;
 
 pub use archive::{archive, Archived, ARCHIVE};
-pub use chain::{genesis_hex, verify, verify_file, FileCheck, Row as StoredEvent};
+pub use chain::{current_head, genesis_hex, stored_hash, verify, verify_file, FileCheck, Row as StoredEvent, StoredHash, COLUMNS};
 pub use context::{session_reference, AuditContext};
 pub use query::{activity, event, export_stream, page, Exported, PAGE_SIZE};
 pub use reconcile::{found, read_back, reconcile};
