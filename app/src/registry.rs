@@ -44,8 +44,14 @@ pub fn audited_actions() -> Vec<&'static Audited> {
     actions
 }
 
-/// Settles intents older than `older_than_seconds` that have no outcome, each with
-/// its action's declared check (see `audit::ssr::reconcile`).
+/// Settles every intent older than `older_than_seconds` that has no outcome, whoever
+/// wrote it, each with its action's declared check (see `audit::ssr::reconcile`).
 pub async fn reconcile(backend: &Backend, older_than_seconds: i64) -> Result<usize, AppError> {
-    audit::ssr::reconcile(backend, &audited_actions(), older_than_seconds).await
+    audit::ssr::reconcile(backend, &audited_actions(), audit::ssr::Sweep::OlderThan(older_than_seconds)).await
+}
+
+/// What the server runs: settles the open intents whose process is gone (and any open
+/// for long), never another running instance's action in flight.
+pub async fn reconcile_orphaned(backend: &Backend) -> Result<usize, AppError> {
+    audit::ssr::reconcile(backend, &audited_actions(), audit::ssr::Sweep::Orphaned).await
 }

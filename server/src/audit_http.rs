@@ -140,15 +140,22 @@ pub fn request_context(request: &Request, session: Option<&Session>) -> AuditCon
 
 /// Settles unsettled intents at start, then every minute those older than five.
 pub async fn reconcile_forever(backend: Backend) {
-    let mut older_than = 0;
+    // A heartbeat every 20 s tells other instances this one is alive; every third beat
+    // (and at start) the intents whose process is gone are settled.
+    let mut beat: u64 = 0;
     loop {
-        match app::registry::reconcile(&backend, older_than).await {
-            Ok(0) => {}
-            Ok(count) => tracing::warn!(count, "settled audit intents whose outcome was never recorded"),
-            Err(error) => tracing::error!(%error, "audit reconciliation failed"),
+        if let Err(error) = app::audit::ssr::heartbeat(backend.unguarded_pool()).await {
+            tracing::error!(%error, "the instance heartbeat could not be written");
         }
-        older_than = 300;
-        tokio::time::sleep(Duration::from_secs(60)).await;
+        if beat % 3 == 0 {
+            match app::registry::reconcile_orphaned(&backend).await {
+                Ok(0) => {}
+                Ok(count) => tracing::warn!(count, "settled audit intents whose outcome was never recorded"),
+                Err(error) => tracing::error!(%error, "audit reconciliation failed"),
+            }
+        }
+        beat += 1;
+        tokio::time::sleep(Duration::from_secs(20)).await;
     }
 }
 

@@ -821,3 +821,58 @@ async fn a_rewritten_history_is_caught_by_the_signed_head(pool: PgPool) {
     let stranger = HeadSigner::open(other.path()).unwrap();
     assert!(stranger.check(&pool).await.unwrap().problem.unwrap().contains("not signed with this key"));
 }
+
+/// With two instances, the server's pass settles only intents whose process is gone:
+/// never another instance's action in flight, nor its own.
+#[sqlx::test(migrations = false)]
+async fn the_reconciler_leaves_a_running_instances_action_alone(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    let context = AuditContext::system("test");
+    let this = audit::this_instance();
+    // An open intent, and who wrote it: (id, host, pid, seconds since its heartbeat).
+    let open_by = |host: String, pid: i32, silent_for: i64| {
+        let pool = pool.clone();
+        let context = context.clone();
+        async move {
+            let intent = NewEvent::intent(&app::action::Audited::new("test.inflight"), serde_json::json!([]), serde_json::json!({}));
+            let seq = audit::append(&pool, &context, intent).await.unwrap();
+            let owner = uuid::Uuid::new_v4();
+            sqlx::query("INSERT INTO portal_instances (id, host, pid, heartbeat_at) VALUES ($1, $2, $3, now() - make_interval(secs => $4))")
+                .bind(owner)
+                .bind(host)
+                .bind(pid)
+                .bind(silent_for as f64)
+                .execute(&pool)
+                .await
+                .unwrap();
+            sqlx::query("UPDATE audit_intent_owners SET instance_id = $1 WHERE intent_seq = $2").bind(owner).bind(seq).execute(&pool).await.unwrap();
+            seq
+        }
+    };
+    let settled_intents = || async {
+        let seqs: Vec<Option<i64>> = sqlx::query_scalar("SELECT intent_seq FROM audit_events WHERE kind = 'outcome' ORDER BY intent_seq")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        seqs.into_iter().flatten().collect::<Vec<i64>>()
+    };
+    // Alive elsewhere (a fresh heartbeat), alive here (pid 1 always runs), and this process.
+    let elsewhere = open_by("other-host/boot".into(), 4242, 5).await;
+    let here_alive = open_by(this.host.clone(), 1, 5).await;
+    let own = audit::append(&pool, &context, NewEvent::intent(&app::action::Audited::new("test.inflight"), serde_json::json!([]), serde_json::json!({}))).await.unwrap();
+    // Gone: elsewhere with no heartbeat for 10 minutes, and here with a pid that is not running.
+    let elsewhere_silent = open_by("other-host/boot".into(), 4242, 600).await;
+    let dead_pid = (900_000..4_000_000).find(|pid| !audit::pid_running(*pid)).unwrap();
+    let here_dead = open_by(this.host.clone(), dead_pid, 5).await;
+
+    assert_eq!(app::registry::reconcile_orphaned(&server.backend).await.unwrap(), 2);
+    assert_eq!(settled_intents().await, vec![elsewhere_silent, here_dead]);
+    // The others stay open, as their actions are still running; "settle everything" takes them.
+    assert_eq!(app::registry::reconcile(&server.backend, 0).await.unwrap(), 3);
+    let mut all = vec![elsewhere, here_alive, own, elsewhere_silent, here_dead];
+    all.sort();
+    assert_eq!(settled_intents().await, all);
+    let owners: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_intent_owners").fetch_one(&pool).await.unwrap();
+    assert_eq!(owners, 0, "an outcome removes its intent's owner row");
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { .. }));
+}

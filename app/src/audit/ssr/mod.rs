@@ -11,6 +11,7 @@
 mod archive;
 mod chain;
 mod context;
+mod instance;
 mod query;
 mod reconcile;
 #[cfg(feature = "bench")]
@@ -21,7 +22,8 @@ pub use archive::{archive, Archived, ARCHIVE};
 pub use chain::{current_head, genesis_hex, stored_hash, verify, verify_file, FileCheck, Row as StoredEvent, StoredHash, COLUMNS};
 pub use context::{session_reference, AuditContext};
 pub use query::{activity, event, export_stream, page, Exported, PAGE_SIZE};
-pub use reconcile::{found, read_back, reconcile};
+pub use instance::{heartbeat, pid_running, this_instance, Instance, HEARTBEAT_STALE_SECONDS};
+pub use reconcile::{found, read_back, reconcile, Sweep, STUCK_SECONDS};
 #[cfg(feature = "bench")]
 pub use synthetic::generate_synthetic;
 pub use write::{append, audited, outcome_of, record, redact, NewEvent, Performed};

@@ -5,7 +5,11 @@
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
-use super::{append, unavailable, AuditContext, NewEvent};
+use super::{
+    append,
+    instance::{Owner, HEARTBEAT_STALE_SECONDS},
+    unavailable, AuditContext, NewEvent,
+};
 use crate::{
     action::{Audited, PendingIntent},
     audit::Outcome,
@@ -13,23 +17,80 @@ use crate::{
     error::AppError,
 };
 
-/// Settles every intent older than `older_than_seconds` without an outcome: asks,
-/// through its action's declared check, what actually happened, and records what it
-/// found. `actions` are every declared action (see `crate::registry`).
-pub async fn reconcile(backend: &Backend, actions: &[&Audited], older_than_seconds: i64) -> Result<usize, AppError> {
+/// Which open intents a pass settles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sweep {
+    /// Every open intent older than this many seconds, whoever wrote it (the tests and
+    /// a deliberate "settle everything").
+    OlderThan(i64),
+    /// What the server runs, at start and then every minute: intents whose writing
+    /// process is gone (see [`Owner::gone`]) or that predate owners, and any intent
+    /// open for longer than [`STUCK_SECONDS`] (Voximplant gave no clear answer).
+    /// Another instance's actions in flight are left alone.
+    Orphaned,
+}
+
+/// An intent open this long is settled even while its process runs.
+pub const STUCK_SECONDS: f64 = 300.0;
+
+#[derive(sqlx::FromRow)]
+struct Open {
+    seq: i64,
+    action: String,
+    targets: String,
+    params: String,
+    connection_id: Option<Uuid>,
+    connection_name: Option<String>,
+    age_seconds: f64,
+    #[sqlx(flatten)]
+    owner: OptionalOwner,
+}
+
+#[derive(sqlx::FromRow)]
+struct OptionalOwner {
+    owner_id: Option<Uuid>,
+    owner_host: Option<String>,
+    owner_pid: Option<i32>,
+    owner_stale: Option<bool>,
+}
+
+impl OptionalOwner {
+    fn get(&self) -> Option<Owner> {
+        Some(Owner { id: self.owner_id?, host: self.owner_host.clone()?, pid: self.owner_pid?, stale: self.owner_stale? })
+    }
+}
+
+/// Settles the open intents `sweep` picks: asks, through each action's declared
+/// check, what actually happened, and records what it found. `actions` are every
+/// declared action (see `crate::registry`).
+pub async fn reconcile(backend: &Backend, actions: &[&Audited], sweep: Sweep) -> Result<usize, AppError> {
     let pool = backend.unguarded_pool();
-    let pending: Vec<(i64, String, String, String, Option<Uuid>, Option<String>)> = sqlx::query_as(
-        "SELECT e.seq, e.action, e.targets, e.params, e.connection_id, e.connection_name FROM audit_events e
-         WHERE e.kind = 'intent' AND e.occurred_at < now() - make_interval(secs => $1)
+    let open: Vec<Open> = sqlx::query_as(
+        "SELECT e.seq, e.action, e.targets, e.params, e.connection_id, e.connection_name,
+                extract(epoch FROM now() - e.occurred_at)::float8 AS age_seconds,
+                i.id AS owner_id, i.host AS owner_host, i.pid AS owner_pid,
+                i.heartbeat_at < now() - make_interval(secs => $1) AS owner_stale
+         FROM audit_events e
+         LEFT JOIN audit_intent_owners w ON w.intent_seq = e.seq
+         LEFT JOIN portal_instances i ON i.id = w.instance_id
+         WHERE e.kind = 'intent'
            AND NOT EXISTS (SELECT 1 FROM audit_events o WHERE o.kind = 'outcome' AND o.intent_seq = e.seq)
          ORDER BY e.seq",
     )
-    .bind(older_than_seconds as f64)
+    .bind(HEARTBEAT_STALE_SECONDS as f64)
     .fetch_all(pool)
     .await
     .map_err(unavailable)?;
+    let pending: Vec<Open> = open
+        .into_iter()
+        .filter(|intent| match sweep {
+            Sweep::OlderThan(seconds) => intent.age_seconds > seconds as f64,
+            // No owner: written before owners were recorded, by a process long gone.
+            Sweep::Orphaned => intent.age_seconds > STUCK_SECONDS || intent.owner.get().is_none_or(|owner| owner.gone()),
+        })
+        .collect();
     let mut settled = 0;
-    for (seq, action, targets, params, connection_id, connection_name) in pending {
+    for Open { seq, action, targets, params, connection_id, connection_name, .. } in pending {
         let mut context = AuditContext::system("reconciler");
         if let (Some(id), Some(name)) = (connection_id, &connection_name) {
             context = context.with_connection(id, name);

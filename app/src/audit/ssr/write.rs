@@ -132,6 +132,26 @@ pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> R
         prev_hash,
     };
     chain::insert(&mut tx, vec![record]).await?;
+    // Who is performing an intent's action, while it is open (see `instance`).
+    match (event.kind, event.intent_seq) {
+        ("intent", _) => {
+            super::instance::heartbeat_on(&mut tx).await?;
+            sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) VALUES ($1, $2)")
+                .bind(seq)
+                .bind(super::instance::this_instance().id)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        ("outcome", Some(intent_seq)) => {
+            sqlx::query("DELETE FROM audit_intent_owners WHERE intent_seq = $1")
+                .bind(intent_seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+        }
+        _ => {}
+    }
     tx.commit().await.map_err(unavailable)?;
     Ok(seq)
 }
