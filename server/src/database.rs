@@ -68,7 +68,11 @@ impl Database {
                 .execute(&owner)
                 .await
                 .map_err(|error| anyhow::anyhow!("cannot create the application role: {error}"))?;
-                let pool = connect(cluster.connect_options().username(EMBEDDED_APP_ROLE), 16).await?;
+                cluster
+                    .set_password(&owner, EMBEDDED_APP_ROLE)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("cannot set the application role's password: {error}"))?;
+                let pool = connect(cluster.connect_options_as(EMBEDDED_APP_ROLE), 16).await?;
                 Ok(Database { pool, owner: Some(owner), embedded: Some(cluster) })
             }
         }

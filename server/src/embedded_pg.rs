@@ -62,8 +62,14 @@ type Result<T> = std::result::Result<T, EmbeddedPgError>;
 pub struct EmbeddedPostgres {
     cluster_dir: PathBuf,
     socket_dir: PathBuf,
+    /// The secret the roles' passwords derive from (`postgres-secret` in the data
+    /// directory): the cluster asks for a password (SCRAM) on its socket too.
+    secret: String,
     child: Option<Child>,
 }
+
+/// The file in the data directory holding the cluster's password secret.
+pub const SECRET_FILE: &str = "postgres-secret";
 
 /// Who owns and runs the cluster.
 #[derive(Clone, Copy)]
@@ -82,20 +88,22 @@ impl EmbeddedPostgres {
         // but not list it; what is inside protects itself.
         create_dir(&data_dir, None, 0o711)?;
 
+        let secret = load_or_create_secret(&data_dir)?;
         let cluster_dir = cluster_dir_for(&data_dir, owner).await?;
         if !cluster_dir.join("PG_VERSION").exists() {
             tracing::info!(dir = %cluster_dir.display(), "initialising the embedded PostgreSQL cluster");
-            init_cluster(&bin_dir, &cluster_dir, owner).await?;
+            init_cluster(&bin_dir, &cluster_dir, owner, &role_password(&secret, ROLE)).await?;
         }
         // After initdb, which wants an empty directory.
         let socket_dir = socket_dir_for(&cluster_dir);
-        create_dir(&socket_dir, owner, 0o700)?;
+        private_dir(&socket_dir, owner)?;
         stop_orphan(&cluster_dir).await;
 
         let log = cluster_dir.join("postgres.log");
         let child = spawn_postgres(&bin_dir, &cluster_dir, &socket_dir, &log, owner)?;
-        let mut cluster = EmbeddedPostgres { cluster_dir, socket_dir, child: Some(child) };
+        let mut cluster = EmbeddedPostgres { cluster_dir, socket_dir, secret, child: Some(child) };
         cluster.wait_until_ready(&log).await?;
+        cluster.require_passwords().await?;
         cluster.ensure_database().await?;
         tracing::info!(
             socket = %cluster.socket_dir.display(),
@@ -118,7 +126,50 @@ impl EmbeddedPostgres {
             .socket(&self.socket_dir)
             .port(PORT)
             .username(ROLE)
+            .password(&role_password(&self.secret, ROLE))
             .database(database)
+    }
+
+    /// Connection options for `role` (one [`EmbeddedPostgres::set_password`] gave a password).
+    pub fn connect_options_as(&self, role: &str) -> PgConnectOptions {
+        self.connect_options().username(role).password(&role_password(&self.secret, role))
+    }
+
+    /// Gives `role` its password (derived from the secret), as the superuser.
+    pub async fn set_password(&self, owner: &sqlx::PgPool, role: &str) -> std::result::Result<(), sqlx::Error> {
+        // Hex only, so it can be written into the statement (ALTER ROLE takes no parameters).
+        let password = role_password(&self.secret, role);
+        sqlx::query(&format!("ALTER ROLE \"{role}\" PASSWORD '{password}'")).execute(owner).await.map(|_| ())
+    }
+
+    /// Clusters made before passwords were required trusted every local connection:
+    /// the superuser gets its password, `pg_hba.conf` asks for it (SCRAM), and the
+    /// server rereads it. New clusters are made that way by `initdb`.
+    async fn require_passwords(&self) -> Result<()> {
+        let hba = self.cluster_dir.join("pg_hba.conf");
+        let text = std::fs::read_to_string(&hba).map_err(|source| EmbeddedPgError::Filesystem { path: hba.clone(), source })?;
+        if !text.lines().any(|line| !line.trim_start().starts_with('#') && line.split_whitespace().last() == Some("trust")) {
+            return Ok(());
+        }
+        use sqlx::Connection;
+        let mut connection =
+            sqlx::ConnectOptions::connect(&self.options_for("postgres")).await.map_err(EmbeddedPgError::CreateDatabase)?;
+        let password = role_password(&self.secret, ROLE);
+        sqlx::query(&format!("ALTER ROLE {ROLE} PASSWORD '{password}'"))
+            .execute(&mut connection)
+            .await
+            .map_err(EmbeddedPgError::CreateDatabase)?;
+        let rewritten: Vec<String> = text
+            .lines()
+            .map(|line| match line.trim_start().starts_with('#') || line.split_whitespace().last() != Some("trust") {
+                true => line.to_string(),
+                false => format!("{} scram-sha-256", line.trim_end().trim_end_matches("trust").trim_end()),
+            })
+            .collect();
+        std::fs::write(&hba, rewritten.join("\n") + "\n").map_err(|source| EmbeddedPgError::Filesystem { path: hba.clone(), source })?;
+        sqlx::query("SELECT pg_reload_conf()").execute(&mut connection).await.map_err(EmbeddedPgError::CreateDatabase)?;
+        tracing::warn!(file = %hba.display(), "the embedded PostgreSQL cluster trusted local connections; it now requires passwords");
+        connection.close().await.map_err(EmbeddedPgError::CreateDatabase)
     }
 
     async fn wait_until_ready(&mut self, log: &Path) -> Result<()> {
@@ -287,16 +338,69 @@ async fn can_enter(dir: &Path, owner: Owner) -> bool {
     matches!(test.status().await, Ok(status) if status.success())
 }
 
-async fn init_cluster(bin_dir: &Path, cluster_dir: &Path, owner: Option<Owner>) -> Result<()> {
+async fn init_cluster(bin_dir: &Path, cluster_dir: &Path, owner: Option<Owner>, password: &str) -> Result<()> {
+    // initdb reads the superuser's password from a file, which its user must read: a
+    // private one beside the cluster (the cluster directory itself must be empty).
+    let password_file = cluster_dir.with_extension("initdb-password");
+    write_private_file(&password_file, password.as_bytes(), owner)?;
     let mut initdb = Command::new(bin_dir.join("initdb"));
     initdb
         .arg("--pgdata")
         .arg(cluster_dir)
-        .args(["--username", ROLE, "--auth", "trust", "--encoding", "UTF8", "--locale", "C.UTF-8"])
+        .args(["--username", ROLE, "--auth", "scram-sha-256", "--encoding", "UTF8", "--locale", "C.UTF-8"])
+        .arg(format!("--pwfile={}", password_file.display()))
         .args(["--no-instructions"])
         .current_dir(cluster_dir);
     as_owner(initdb.as_std_mut(), owner);
-    run(initdb).await
+    let result = run(initdb).await;
+    let _ = std::fs::remove_file(&password_file);
+    result
+}
+
+/// The cluster's secret: read from the data directory, or created there (mode 0600).
+fn load_or_create_secret(data_dir: &Path) -> Result<String> {
+    use std::os::unix::fs::MetadataExt;
+    let path = data_dir.join(SECRET_FILE);
+    let fs_error = |source| EmbeddedPgError::Filesystem { path: path.clone(), source };
+    match std::fs::read_to_string(&path) {
+        Ok(text) if !text.trim().is_empty() => {
+            let mode = std::fs::metadata(&path).map_err(fs_error)?.mode();
+            if mode & 0o077 != 0 {
+                let why = format!("others can read it (mode {:o}): run `chmod 600 {}`", mode & 0o777, path.display());
+                return Err(fs_error(std::io::Error::other(why)));
+            }
+            Ok(text.trim().to_string())
+        }
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(fs_error(error)),
+        _ => {
+            let secret = hex_encode(&rand::random::<[u8; 32]>());
+            write_private_file(&path, secret.as_bytes(), None)?;
+            Ok(secret)
+        }
+    }
+}
+
+/// A role's password: SHA-256 of the secret and the role's name, in hex.
+fn role_password(secret: &str, role: &str) -> String {
+    use sha2::Digest;
+    hex_encode(&sha2::Sha256::digest(format!("voxdesk-embedded-postgres|{secret}|{role}").as_bytes()))
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Creates `path` (mode 0600, replacing it), owned by `owner` when given.
+fn write_private_file(path: &Path, bytes: &[u8], owner: Option<Owner>) -> Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let fs_error = |source| EmbeddedPgError::Filesystem { path: path.into(), source };
+    let _ = std::fs::remove_file(path);
+    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(fs_error)?;
+    file.write_all(bytes).map_err(fs_error)?;
+    if let Some(owner) = owner {
+        chown(path, Some(owner.uid), Some(owner.gid)).map_err(|e| fs_error(e.into()))?;
+    }
+    Ok(())
 }
 
 fn spawn_postgres(
@@ -411,6 +515,40 @@ fn create_dir(path: &Path, owner: Option<Owner>, mode: u32) -> Result<()> {
     Ok(())
 }
 
+/// A directory only `owner` (else this process's user) may use, checked without
+/// following links: created mode 0700, or, when it exists (the socket directory under
+/// `$TMPDIR` is reused across restarts), refused unless it is a real directory owned by
+/// that user with no access for anyone else. Someone who planted a symlink or a
+/// directory of their own there gets no socket of ours.
+fn private_dir(path: &Path, owner: Option<Owner>) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+    let fs_error = |source| EmbeddedPgError::Filesystem { path: path.into(), source };
+    let refuse = |why: String| {
+        fs_error(std::io::Error::other(format!("{why}; refusing to put the database socket there (remove it, or use a shorter data directory path)")))
+    };
+    match std::fs::DirBuilder::new().mode(0o700).create(path) {
+        Ok(()) => {
+            if let Some(owner) = owner {
+                chown(path, Some(owner.uid), Some(owner.gid)).map_err(|e| fs_error(e.into()))?;
+            }
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(error) => return Err(fs_error(error)),
+    }
+    let metadata = std::fs::symlink_metadata(path).map_err(fs_error)?;
+    let expected = owner.map(|o| o.uid.as_raw()).unwrap_or_else(|| nix::unistd::geteuid().as_raw());
+    if metadata.file_type().is_symlink() || !metadata.is_dir() {
+        return Err(refuse("it is not a directory of its own (a symlink?)".into()));
+    }
+    if metadata.uid() != expected {
+        return Err(refuse(format!("it belongs to uid {}, not {expected}", metadata.uid())));
+    }
+    if metadata.mode() & 0o077 != 0 {
+        return Err(refuse(format!("others may use it (mode {:o})", metadata.mode() & 0o777)));
+    }
+    Ok(())
+}
+
 fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(|source| EmbeddedPgError::Filesystem { path: path.into(), source })
 }
@@ -426,4 +564,38 @@ fn log_tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_socket_directory_someone_else_prepared_is_refused() {
+        let base = tempfile::tempdir().unwrap();
+        let fresh = base.path().join("fresh");
+        private_dir(&fresh, None).expect("created");
+        assert_eq!(std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777, 0o700);
+        private_dir(&fresh, None).expect("ours, reused");
+
+        let elsewhere = base.path().join("elsewhere");
+        std::fs::create_dir(&elsewhere).unwrap();
+        let planted = base.path().join("planted");
+        std::os::unix::fs::symlink(&elsewhere, &planted).unwrap();
+        let error = private_dir(&planted, None).unwrap_err().to_string();
+        assert!(error.contains("not a directory of its own"), "{error}");
+
+        let open = base.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let error = private_dir(&open, None).unwrap_err().to_string();
+        assert!(error.contains("others may use it (mode 777)"), "{error}");
+    }
+
+    #[test]
+    fn each_role_gets_its_own_password() {
+        assert_ne!(role_password("s", "voxdesk"), role_password("s", "voxdesk_app"));
+        assert_ne!(role_password("s", "voxdesk"), role_password("t", "voxdesk"));
+        assert_eq!(role_password("s", "voxdesk").len(), 64);
+    }
 }

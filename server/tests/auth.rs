@@ -480,6 +480,12 @@ fn sample_body(path: &str) -> String {
             order: app::billing::ChargeOrder { mode: app::billing::ChargeMode::Ids, ids: "1".into(), ..Default::default() },
             key: FormKey::random(),
         }),
+        // A wrong current password: allowed roles get "invalid", nobody's password changes.
+        p if p == app::me::ChangeMyPassword::PATH => encode(&app::me::ChangeMyPassword {
+            current_password: "not the password".into(),
+            new_password: "lantern quiet orchard 58".into(),
+            new_password_again: "lantern quiet orchard 58".into(),
+        }),
         _ => String::new(),
     }
 }

@@ -166,3 +166,43 @@ async fn the_private_cluster_application_role_cannot_rewrite_the_audit_log() {
     }
     database.close().await;
 }
+
+/// The cluster asks for a password on its own socket too (SCRAM): a local process
+/// that can reach the socket but lacks the secret in the data directory is refused.
+/// A cluster made when local connections were trusted is switched over at its next start.
+#[tokio::test]
+async fn the_private_cluster_requires_a_password() {
+    let dir = data_dir();
+    let data = dir.path().join("data");
+    let cluster = EmbeddedPostgres::start(&data).await.expect("start");
+    let cluster_dir = cluster.cluster_dir().to_path_buf();
+    let hba = cluster_dir.join("pg_hba.conf");
+    let methods = |text: &str| -> Vec<String> {
+        text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()).filter_map(|l| l.split_whitespace().last().map(str::to_string)).collect()
+    };
+    assert!(methods(&std::fs::read_to_string(&hba).unwrap()).iter().all(|m| m == "scram-sha-256"));
+    let without_password = |cluster: &EmbeddedPostgres| {
+        let options = cluster.connect_options();
+        let options = sqlx::postgres::PgConnectOptions::new()
+            .socket(cluster_dir.join("run"))
+            .port(options.get_port())
+            .username("voxdesk")
+            .database("voxdesk");
+        async move { options.connect().await }
+    };
+    let refused = without_password(&cluster).await.expect_err("no password, no connection");
+    assert!(refused.to_string().contains("password"), "{refused}");
+    let secret = data.join(server::embedded_pg::SECRET_FILE);
+    assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+    cluster.stop().await;
+
+    // As clusters were made before: every local connection trusted.
+    let trusting = std::fs::read_to_string(&hba).unwrap().replace("scram-sha-256", "trust");
+    std::fs::write(&hba, trusting).unwrap();
+    let cluster = EmbeddedPostgres::start(&data).await.expect("start after the switch");
+    assert!(methods(&std::fs::read_to_string(&hba).unwrap()).iter().all(|m| m == "scram-sha-256"));
+    assert!(without_password(&cluster).await.is_err(), "trust is gone after the switch");
+    let mut connection = cluster.connect_options().connect().await.expect("the secret still works");
+    connection.close().await.unwrap();
+    cluster.stop().await;
+}
