@@ -24,6 +24,73 @@ pub struct Database {
     /// The tables' owner, when it is a different role than the application's.
     owner: Option<PgPool>,
     pub embedded: Option<EmbeddedPostgres>,
+    /// The data directory's lock, while this process runs its private cluster.
+    _lock: Option<std::fs::File>,
+}
+
+/// The file every `voxdesk` process using a data directory's private cluster locks:
+/// the one holding it started the cluster and stops it; the others use it as it is.
+pub const LOCK_FILE: &str = "voxdesk.lock";
+
+/// Held (shared) by every `voxdesk serve` on a database for as long as it serves; a
+/// command that must not run beside a server (rotating the master key) takes it
+/// exclusively, on whatever host the servers are.
+const SERVING_LOCK: i64 = 0x5644_5345_5256_45; // "VDSERVE"
+
+/// The data directory's lock: taken, or held by another process (its pid, if it wrote one).
+enum DataDirLock {
+    Taken(std::fs::File),
+    HeldBy(String),
+}
+
+impl DataDirLock {
+    fn take(data_dir: &std::path::Path) -> anyhow::Result<DataDirLock> {
+        use std::{io::Write, os::unix::fs::OpenOptionsExt};
+        std::fs::create_dir_all(data_dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", data_dir.display()))?;
+        let path = data_dir.join(LOCK_FILE);
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => {
+                file.set_len(0)?;
+                write!(file, "{}", std::process::id())?;
+                Ok(DataDirLock::Taken(file))
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path).unwrap_or_default().trim().to_string();
+                Ok(DataDirLock::HeldBy(if pid.is_empty() { "unknown".into() } else { pid }))
+            }
+            Err(std::fs::TryLockError::Error(error)) => Err(anyhow::anyhow!("cannot lock {}: {error}", path.display())),
+        }
+    }
+}
+
+/// Marks this process as serving the database until the returned connection is
+/// dropped (see [`SERVING_LOCK`]).
+pub async fn hold_serving_lock(pool: &PgPool) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+    let mut connection = pool.acquire().await?;
+    sqlx::query("SELECT pg_advisory_lock_shared($1)").bind(SERVING_LOCK).execute(&mut *connection).await?;
+    Ok(connection)
+}
+
+/// Proof that no `voxdesk serve` uses the database, until dropped; refused with what
+/// to do while one does.
+pub async fn no_server_running(pool: &PgPool, what: &str) -> anyhow::Result<sqlx::pool::PoolConnection<sqlx::Postgres>> {
+    let mut connection = pool.acquire().await?;
+    let alone: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)").bind(SERVING_LOCK).fetch_one(&mut *connection).await?;
+    if !alone {
+        anyhow::bail!(
+            "a `voxdesk serve` is using this database: stop every instance before you {what} \
+             (a running server keeps its keys in memory, so credentials it seals meanwhile would be lost)"
+        );
+    }
+    Ok(connection)
 }
 
 async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPool> {
@@ -41,10 +108,22 @@ fn parse_url(url: &str, name: &str) -> anyhow::Result<PgConnectOptions> {
 }
 
 impl Database {
-    /// Connects to DATABASE_URL (and the owner's URL, when given), or starts the
-    /// private cluster when it is unset; the private cluster's application connects
-    /// as its own role, [`EMBEDDED_APP_ROLE`].
+    /// For a command: connects to DATABASE_URL (and the owner's URL, when given), or
+    /// to the private cluster — the running one when another `voxdesk` (a server) holds
+    /// the data directory, which is then used as it is and never stopped; else one this
+    /// process starts and stops. The private cluster's application connects as its own
+    /// role, [`EMBEDDED_APP_ROLE`].
     pub async fn open(args: &DatabaseArgs) -> anyhow::Result<Self> {
+        Self::open_as(args, false).await
+    }
+
+    /// For `voxdesk serve`: as [`Database::open`], but a data directory another
+    /// `voxdesk` holds is refused (two servers must not share one private cluster).
+    pub async fn open_to_serve(args: &DatabaseArgs) -> anyhow::Result<Self> {
+        Self::open_as(args, true).await
+    }
+
+    async fn open_as(args: &DatabaseArgs, serving: bool) -> anyhow::Result<Self> {
         match &args.database_url {
             Some(url) => {
                 let options = parse_url(url, "DATABASE_URL")?;
@@ -53,10 +132,23 @@ impl Database {
                     Some(url) => Some(connect(parse_url(url, "VOXDESK_OWNER_DATABASE_URL")?, 2).await?),
                     None => None,
                 };
-                Ok(Database { pool: connect(options, 16).await?, owner, embedded: None })
+                Ok(Database { pool: connect(options, 16).await?, owner, embedded: None, _lock: None })
             }
             None => {
-                let cluster = EmbeddedPostgres::start(&args.data_dir).await?;
+                let (cluster, lock) = match DataDirLock::take(&args.data_dir)? {
+                    DataDirLock::Taken(file) => (EmbeddedPostgres::start(&args.data_dir).await?, Some(file)),
+                    DataDirLock::HeldBy(pid) if serving => anyhow::bail!(
+                        "another voxdesk (pid {pid}) is using {}: stop it first, or give this server its own --data-dir",
+                        args.data_dir.display()
+                    ),
+                    DataDirLock::HeldBy(pid) => {
+                        tracing::info!(%pid, "using the private PostgreSQL of the voxdesk that holds the data directory");
+                        let cluster = EmbeddedPostgres::attach(&args.data_dir).await.map_err(|error| {
+                            anyhow::anyhow!("voxdesk (pid {pid}) holds {} but its database cannot be reached: {error}", args.data_dir.display())
+                        })?;
+                        (cluster, None)
+                    }
+                };
                 let owner = connect(cluster.connect_options(), 2).await?;
                 sqlx::query(&format!(
                     "DO $$ BEGIN
@@ -73,7 +165,7 @@ impl Database {
                     .await
                     .map_err(|error| anyhow::anyhow!("cannot set the application role's password: {error}"))?;
                 let pool = connect(cluster.connect_options_as(EMBEDDED_APP_ROLE), 16).await?;
-                Ok(Database { pool, owner: Some(owner), embedded: Some(cluster) })
+                Ok(Database { pool, owner: Some(owner), embedded: Some(cluster), _lock: lock })
             }
         }
     }

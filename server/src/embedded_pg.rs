@@ -112,6 +112,21 @@ impl EmbeddedPostgres {
         Ok(cluster)
     }
 
+    /// The cluster another `voxdesk` process started for `data_dir` (it holds the data
+    /// directory's lock): connected to as it is, and never stopped by this process.
+    pub async fn attach(data_dir: &Path) -> Result<Self> {
+        let owner = service_owner()?;
+        let data_dir = absolute(data_dir)?;
+        let secret = load_or_create_secret(&data_dir)?;
+        let cluster_dir = cluster_dir_for(&data_dir, owner).await?;
+        let socket_dir = socket_dir_for(&cluster_dir);
+        let cluster = EmbeddedPostgres { cluster_dir, socket_dir, secret, child: None };
+        use sqlx::Connection;
+        let connection = sqlx::ConnectOptions::connect(&cluster.options_for("postgres")).await.map_err(EmbeddedPgError::CreateDatabase)?;
+        connection.close().await.map_err(EmbeddedPgError::CreateDatabase)?;
+        Ok(cluster)
+    }
+
     /// Connection options for the `voxdesk` database over the private socket.
     pub fn connect_options(&self) -> PgConnectOptions {
         self.options_for(DATABASE)

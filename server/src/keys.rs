@@ -48,9 +48,10 @@ pub async fn run(database_args: DatabaseArgs, action: KeysAction) -> anyhow::Res
     }
 }
 
-/// Adds a new master key, re-seals every stored data key under it, then retires the
-/// old keys. The key file is written before and after, so a crash in between
-/// leaves a file that still opens everything.
+/// Adds a new master key, re-seals every stored data key under it, checks that every
+/// row opens under the new key alone, and only then retires the old keys. Refused
+/// while a server runs (it keeps the old keyring in memory). The key file is written
+/// before and after, so a crash in between leaves a file that still opens everything.
 async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
     if std::env::var_os("VOXDESK_MASTER_KEY").is_some() {
         anyhow::bail!(
@@ -59,28 +60,40 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
         );
     }
     let path = key_file(&args.data_dir);
-    let mut keyring = Keyring::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let old = keyring.key_ids();
-    let new = keyring.add_active_key();
-    keyring.save(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
-
     let database = Database::open(args).await?;
     let result = async {
+        let _alone = crate::database::no_server_running(&database.pool, "rotate the master key").await?;
         database.prepare().await?;
+        let mut keyring = Keyring::load(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let old = keyring.key_ids();
+        let new = keyring.add_active_key();
+        keyring.save(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
         let context = AuditContext::system(&crate::cli::actor());
         let params = serde_json::json!({ "from": old, "to": new });
-        audited(&database.pool, &context, &app::connections::actions::KEYS_ROTATE, serde_json::json!([]), params, || async {
+        let count = audited(&database.pool, &context, &app::connections::actions::KEYS_ROTATE, serde_json::json!([]), params, || async {
             rewrap_all(&database.pool, &keyring).await.map(Performed::new)
         })
         .await
-        .map_err(|e| anyhow::anyhow!("{e}"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Retire only what nothing needs: every row must open under the new key alone.
+        let mut new_only = keyring.clone();
+        new_only.retire_inactive();
+        let unopened = app::connections::ssr::unopenable(&database.pool, &new_only).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if !unopened.is_empty() {
+            anyhow::bail!(
+                "{} connection(s) do not open under the new key ({}); the old keys stay in {} until they do",
+                unopened.len(),
+                unopened.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                path.display()
+            );
+        }
+        keyring = new_only;
+        keyring.save(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+        anyhow::Ok((old, new, count))
     }
     .await;
     database.close().await;
-    let count = result?;
-
-    keyring.retire_inactive();
-    keyring.save(&path).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (old, new, count) = result?;
     println!("rotated the master key: {} -> {new}; re-sealed {count} connection(s)", old.join(", "));
     Ok(())
 }

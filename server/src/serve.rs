@@ -30,7 +30,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|error| anyhow::anyhow!("cannot listen on {}: {error}", args.listen))?;
 
-    let database = Database::open(&args.database).await?;
+    let database = Database::open_to_serve(&args.database).await?;
     let result = match database.prepare().await {
         Ok(()) => run(listener, &database.pool, leptos_options, &public_url, &args, proxies).await,
         Err(error) => Err(error),
@@ -47,6 +47,9 @@ async fn run(
     args: &ServeArgs,
     proxies: app::request::TrustedProxies,
 ) -> anyhow::Result<()> {
+    // Held until this function returns: commands that must not run beside a server
+    // (rotating the master key) see it, on whatever host they run.
+    let _serving = crate::database::hold_serving_lock(pool).await?;
     let keyring = crate::keys::load_or_create(&args.database.data_dir)?;
     // Credentials sealed by an older Voxdesk get bound to where they are sent.
     for (id, base_url) in app::connections::ssr::reseal_legacy(pool, &keyring).await? {

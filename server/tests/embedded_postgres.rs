@@ -202,7 +202,62 @@ async fn the_private_cluster_requires_a_password() {
     let cluster = EmbeddedPostgres::start(&data).await.expect("start after the switch");
     assert!(methods(&std::fs::read_to_string(&hba).unwrap()).iter().all(|m| m == "scram-sha-256"));
     assert!(without_password(&cluster).await.is_err(), "trust is gone after the switch");
-    let mut connection = cluster.connect_options().connect().await.expect("the secret still works");
+    let connection = cluster.connect_options().connect().await.expect("the secret still works");
     connection.close().await.unwrap();
     cluster.stop().await;
+}
+
+/// `voxdesk <command>` on the data directory of a running server.
+fn voxdesk_command(data: &Path, args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_voxdesk"))
+        .arg(args[0])
+        .arg("--data-dir")
+        .arg(data)
+        .args(&args[1..])
+        .env_remove("DATABASE_URL")
+        .env_remove("VOXDESK_MASTER_KEY")
+        .env("VOXDESK_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    (output.status.success(), format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+}
+
+/// A command run beside a server uses the server's private cluster and leaves it
+/// running; rotating the master key waits for the server to stop; a second server on
+/// the same data directory is refused.
+#[test]
+fn commands_beside_a_running_server_use_its_database_and_leave_it_running() {
+    let dir = data_dir();
+    let (mut server, health) = start_voxdesk(dir.path());
+    let healthy = || Command::new("curl").args(["-fsS", "-o", "/dev/null", &health]).status().is_ok_and(|s| s.success());
+
+    let add = ["user", "add", "--username", "ops", "--email", "ops@voxdesk.example", "--display-name", "Ops", "--role", "admin"];
+    let (ok, out) = voxdesk_command(dir.path(), &add);
+    assert!(ok, "{out}");
+    assert!(healthy(), "the server's database survived the command");
+    assert!(postgres_running_in(&dir.path().join("postgres")));
+    let (ok, out) = voxdesk_command(dir.path(), &["audit", "verify"]);
+    assert!(ok && out.contains("intact"), "{out}");
+
+    let (ok, out) = voxdesk_command(dir.path(), &["keys", "rotate"]);
+    assert!(!ok && out.contains("stop every instance before you rotate the master key"), "{out}");
+    assert!(healthy());
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let second = Command::new(env!("CARGO_BIN_EXE_voxdesk"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("LEPTOS_OUTPUT_NAME", "voxdesk")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success() && said.contains(&format!("another voxdesk (pid {})", server.id())), "{said}");
+    assert!(healthy());
+
+    // With the server stopped, the rotation goes through, and its new key opens everything.
+    signal_and_wait(&mut server, nix::sys::signal::Signal::SIGTERM);
+    let (ok, out) = voxdesk_command(dir.path(), &["keys", "rotate"]);
+    assert!(ok && out.contains("rotated the master key"), "{out}");
 }

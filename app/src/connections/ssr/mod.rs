@@ -10,7 +10,7 @@ use uuid::Uuid;
 use voximplant::client::Client;
 
 pub use credentials::{check, check_base_url, SecretInput, VOXIMPLANT_TIMEOUT};
-pub use store::{add, client_for, list, parse_id, reseal_legacy, rewrap_all, rotate, upsert_unchecked};
+pub use store::{add, client_for, list, parse_id, reseal_legacy, rewrap_all, rotate, unopenable, upsert_unchecked};
 pub(crate) use crate::auth::ssr::service;
 
 use super::{actions, AccountCheck, ConnectionView, Connections};

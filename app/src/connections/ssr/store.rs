@@ -380,6 +380,16 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize
     Ok(count)
 }
 
+/// The connections whose secret `keyring` cannot open (none, after a good rotation).
+pub async fn unopenable(pool: &PgPool, keyring: &vault::Keyring) -> Result<Vec<Uuid>, AppError> {
+    let rows: Vec<SealedRow> = sqlx::query_as(
+        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM connections",
+    )
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().filter(|row| keyring.open(&row.binding(), &row.sealed()).is_err()).map(|row| row.id).collect())
+}
+
 /// Re-seals rows sealed when only their id was bound, now bound to their destination
 /// too; run at start. Returns each re-sealed row's id and base URL (for the log).
 pub async fn reseal_legacy(pool: &PgPool, keyring: &vault::Keyring) -> Result<Vec<(Uuid, String)>, AppError> {
