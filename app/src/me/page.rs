@@ -41,21 +41,24 @@ fn MyAccountView() -> impl IntoView {
                 <h1>"Your account"</h1>
                 <p class="lede">"Your sign-in to Voxdesk: your password and where you are signed in."</p>
             </header>
-            <Suspense fallback=|| view! { <Loading what="Loading your account…" /> }>
-                {move || Suspend::new(async move {
-                    match account.await {
-                        Ok(me) => view! {
-                            <div class="grid-2">
-                                <Identity me=me.clone() />
-                                <PasswordForm change />
-                            </div>
-                            <Sessions me sign_out />
+            // The password form stays outside the Suspense: refreshing the sessions after
+            // a change must not wipe what the user typed.
+            <div class="grid-2">
+                <Transition fallback=|| view! { <Loading what="Loading your account…" /> }>
+                    {move || Suspend::new(async move {
+                        match account.await {
+                            Ok(me) => view! { <Identity me /> }.into_any(),
+                            Err(error) => view! { <ErrorState error retry=move |_| account.refetch() /> }.into_any(),
                         }
-                        .into_any(),
-                        Err(error) => view! { <ErrorState error retry=move |_| account.refetch() /> }.into_any(),
-                    }
+                    })}
+                </Transition>
+                <PasswordForm change />
+            </div>
+            <Transition fallback=|| view! { <Loading what="Loading your sessions…" /> }>
+                {move || Suspend::new(async move {
+                    account.await.ok().map(|me| view! { <Sessions me sign_out /> })
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
