@@ -107,7 +107,26 @@ PY
   fi
 fi
 
+# What failed, by name, last: CI keeps only the tail of this output.
+failures() {
+  grep -E '^test .* \.\.\. FAILED$' "$work/cargo-test.log" 2>/dev/null | sed 's/^test /  rust: /; s/ \.\.\. FAILED$//'
+  if [ -f end2end/test-results/results.json ]; then
+    node -e '
+      const walk = (suite, file) => {
+        for (const spec of suite.specs ?? []) for (const t of spec.tests ?? [])
+          if (t.status === "unexpected") {
+            const r = t.results[t.results.length - 1] ?? {};
+            const why = ((r.error && r.error.message) || r.status || "").split("\n")[0].replace(/\x1b\[[0-9;]*m/g, "");
+            console.log(`  e2e: ${spec.file ?? file}:${spec.line} ${spec.title} -- ${why.slice(0, 200)}`);
+          }
+        for (const s of suite.suites ?? []) walk(s, suite.file ?? file);
+      };
+      for (const s of require("./end2end/test-results/results.json").suites) walk(s, s.file);' 2>/dev/null
+  fi
+}
+failed_names="$(failures)"
 echo
+if [ -n "$failed_names" ]; then echo "failed:"; echo "$failed_names"; fi
 echo "rust: $rust_passed passed, $rust_failed failed"
 echo "official-clients: $official_passed passed, $official_failed failed"
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
