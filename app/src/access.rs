@@ -87,6 +87,9 @@ macro_rules! permissions {
 }
 
 permissions! {
+    /// Any logged-in user, on their own account only (`/me`): the one thing left to
+    /// someone whose role requires two-step sign-in before they have set it up.
+    OwnAccount,
     /// Any logged-in user: the dashboard, choosing a connection.
     SignedIn,
     /// The parent account's dashboard, profile and documents.
@@ -107,7 +110,7 @@ impl Permission {
     pub const fn roles(self) -> &'static [Role] {
         use Role::*;
         match self {
-            Permission::SignedIn | Permission::ViewAccount | Permission::ViewChildren | Permission::ViewBilling => {
+            Permission::OwnAccount | Permission::SignedIn | Permission::ViewAccount | Permission::ViewChildren | Permission::ViewBilling => {
                 &[Admin, Reseller, Support, Auditor]
             }
             Permission::EditChildNotifications => &[Admin, Reseller, Support],

@@ -24,11 +24,14 @@ pub struct AuthConfig {
     pub idle_timeout: Duration,
     /// Lifetime of a session however active it is.
     pub absolute_timeout: Duration,
+    /// Served over https: cookies set outside the session layer (the remembered
+    /// device) are `Secure` and `__Host-` too.
+    pub secure_cookies: bool,
 }
 
 impl Default for AuthConfig {
     fn default() -> Self {
-        AuthConfig { idle_timeout: Duration::from_secs(30 * 60), absolute_timeout: Duration::from_secs(12 * 3600) }
+        AuthConfig { idle_timeout: Duration::from_secs(30 * 60), absolute_timeout: Duration::from_secs(12 * 3600), secure_cookies: false }
     }
 }
 

@@ -27,6 +27,10 @@ pub enum AppError {
     /// Refused because of the current state (a name already taken, say).
     #[error("{0}")]
     Conflict(String),
+    /// The role requires two-step sign-in and this user has not set it up yet: only
+    /// their own account page answers until they do.
+    #[error("Your role requires two-step sign-in. Set it up on Your account first.")]
+    TwoStepSetupRequired,
     /// Too many attempts; try again later.
     #[error("Too many attempts. Please wait {retry_after_minutes} minute(s) and try again.")]
     RateLimited { retry_after_minutes: u32 },
@@ -111,7 +115,7 @@ impl AppError {
     pub fn status(&self) -> u16 {
         match self {
             AppError::Unauthenticated => 401,
-            AppError::Forbidden => 403,
+            AppError::Forbidden | AppError::TwoStepSetupRequired => 403,
             AppError::Invalid(_) => 422,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,

@@ -67,6 +67,7 @@ fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
                 <Routes fallback=|| view! { <NotFoundPage /> }>
                     <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/two-step") view=crate::auth::components::SecondStepPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
                     <ChildrenRoutes />
                     <AccountRoutes />

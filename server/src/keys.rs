@@ -71,17 +71,22 @@ async fn rotate(args: &DatabaseArgs) -> anyhow::Result<()> {
         let context = AuditContext::system(&crate::cli::actor());
         let params = serde_json::json!({ "from": old, "to": new });
         let count = audited(&database.pool, &context, &app::connections::actions::KEYS_ROTATE, serde_json::json!([]), params, || async {
-            rewrap_all(&database.pool, &keyring).await.map(Performed::new)
+            let connections = rewrap_all(&database.pool, &keyring).await?;
+            let secrets = app::auth::ssr::mfa::rewrap_all(&database.pool, &keyring).await?;
+            Ok(Performed::new(connections).with_changes(serde_json::json!({ "two_step_secrets": secrets })))
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         // Retire only what nothing needs: every row must open under the new key alone.
         let mut new_only = keyring.clone();
         new_only.retire_inactive();
-        let unopened = app::connections::ssr::unopenable(&database.pool, &new_only).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut unopened: Vec<String> =
+            app::connections::ssr::unopenable(&database.pool, &new_only).await.map_err(|e| anyhow::anyhow!("{e}"))?.iter().map(|id| format!("connection {id}")).collect();
+        let secrets = app::auth::ssr::mfa::unopenable(&database.pool, &new_only).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        unopened.extend(secrets.iter().map(|user| format!("two-step secret of user {user}")));
         if !unopened.is_empty() {
             anyhow::bail!(
-                "{} connection(s) do not open under the new key ({}); the old keys stay in {} until they do",
+                "{} stored secret(s) do not open under the new key ({}); the old keys stay in {} until they do",
                 unopened.len(),
                 unopened.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
                 path.display()

@@ -62,6 +62,7 @@ async fn run(
     let auth = AuthConfig {
         idle_timeout: Duration::from_secs(u64::from(args.session_idle_minutes) * 60),
         absolute_timeout: Duration::from_secs(u64::from(args.session_absolute_hours) * 3600),
+        secure_cookies: public_url.https,
     };
     let backend = Backend::new(pool.clone(), auth, keyring);
     // Demo mode: users per role and the sandbox as a connection. Kept alive by the

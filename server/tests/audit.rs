@@ -242,6 +242,7 @@ async fn the_log_cannot_be_updated_deleted_or_truncated(pool: PgPool) {
 #[sqlx::test(migrations = false)]
 async fn the_application_role_appends_but_cannot_rewrite_the_log(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
+    common::two_step_optional_for_every_role(&pool).await;
     let role = format!("voxdesk_app_{}", std::process::id() ^ rand_suffix());
     sqlx::query(&format!("CREATE ROLE {role} LOGIN")).execute(&pool).await.unwrap();
     server::database::grant_app_role(&pool, &role).await.unwrap();

@@ -481,6 +481,14 @@ fn sample_body(path: &str) -> String {
             key: FormKey::random(),
         }),
         // A wrong current password: allowed roles get "invalid", nobody's password changes.
+        p if p == SecondStep::PATH => encode(&SecondStep { code: "000000".into(), remember: None }),
+        p if p == app::me::ConfirmTwoStep::PATH => encode(&app::me::ConfirmTwoStep { code: "000000".into() }),
+        p if p == app::me::NewRecoveryCodes::PATH => encode(&app::me::NewRecoveryCodes { code: "000000".into() }),
+        p if p == app::me::TurnOffTwoStep::PATH => {
+            encode(&app::me::TurnOffTwoStep { current_password: "not the password".into(), code: "000000".into() })
+        }
+        p if p == ResetTwoStep::PATH => encode(&ResetTwoStep { id: some_id() }),
+        p if p == SetTwoStepRequired::PATH => encode(&SetTwoStepRequired { role: "auditor".into(), required: false }),
         p if p == app::me::ChangeMyPassword::PATH => encode(&app::me::ChangeMyPassword {
             current_password: "not the password".into(),
             new_password: "lantern quiet orchard 58".into(),

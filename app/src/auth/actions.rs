@@ -2,7 +2,7 @@
 
 use leptos::server_fn::ServerFn;
 
-use super::{Login, Logout, SetupFirstAdmin, SetupNeeded};
+use super::{Login, Logout, SecondStep, SetupFirstAdmin, SetupNeeded};
 use crate::action::{Audited, Endpoint};
 
 /// Creating the first admin (the only audited public action).
@@ -10,10 +10,13 @@ pub const SETUP: Audited = Audited::new("user.setup");
 /// Facts: recorded once, not written ahead.
 pub const LOGIN: &str = "user.login";
 pub const LOGOUT: &str = "user.logout";
+/// A wrong (or throttled) second step of a login; the right one is the login itself.
+pub const SECOND_STEP: &str = "user.login_second_step";
 pub use super::ssr::ACCESS_DENIED;
 
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::public(Login::PATH),
+    Endpoint::public(SecondStep::PATH),
     Endpoint::public(Logout::PATH),
     Endpoint::public(SetupNeeded::PATH),
     Endpoint::public_write(SetupFirstAdmin::PATH, &SETUP),

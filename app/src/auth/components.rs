@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use super::{setup_needed, CurrentUser, Login, Logout, SetupFirstAdmin};
+use super::{setup_needed, CurrentUser, Login, Logout, SecondStep, SetupFirstAdmin};
 use crate::ui::FormField;
 
 /// Name, role and the logout button, at the bottom of the navigation.
@@ -61,6 +61,41 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The second step of a login: a code from the authenticator app, or a recovery code.
+#[component]
+pub fn SecondStepPage() -> impl IntoView {
+    let second = ServerAction::<SecondStep>::new();
+    let error = move || second.value().get().and_then(|result| result.err());
+    let code_error = move || error().and_then(|e| e.for_field("code"));
+    let general_error = move || error().and_then(|e| e.general());
+    let pending = second.pending();
+    view! {
+        <Title text="Two-step sign-in" />
+        <section class="auth-card" aria-labelledby="second-step-title">
+            <h1 id="second-step-title">"Two-step sign-in"</h1>
+            <p class="muted">"Your password was right. Now enter the 6-digit code your authenticator app shows for Voxdesk."</p>
+            <ActionForm action=second attr:class="form" attr:novalidate=true>
+                <FormField name="code" label="Code from your app, or a recovery code" autocomplete="one-time-code" error=code_error />
+                <label class="check" for="remember-device">
+                    <input id="remember-device" name="remember" type="checkbox" value="on" />
+                    <span>"Remember this browser for 30 days (only on a device you alone use)"</span>
+                </label>
+                <Show when=move || general_error().is_some()>
+                    <p class="alert alert-error" role="alert">{general_error}</p>
+                </Show>
+                <button type="submit" class="button button-block" disabled=pending>
+                    {move || if pending.get() { "Checking…" } else { "Verify and sign in" }}
+                </button>
+            </ActionForm>
+            <p class="muted small">
+                "Lost your phone? Type one of the recovery codes you saved when you set this up. "
+                "Out of those too: an administrator can reset your two-step sign-in. "
+                <a href="/login">"Start again"</a>
+            </p>
         </section>
     }
 }

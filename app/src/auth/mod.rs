@@ -18,6 +18,8 @@ pub mod password;
 pub mod ssr;
 #[cfg(feature = "ssr")]
 pub mod throttle;
+#[cfg(feature = "ssr")]
+pub mod totp;
 
 /// The logged-in user as the browser sees them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,13 +28,32 @@ pub struct CurrentUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// Their role requires two-step sign-in and they have not set it up: every page
+    /// but their own account sends them there.
+    pub must_set_up_two_step: bool,
+}
+
+/// Where a login got to: signed in, or the password was right and a code from the
+/// user's app (or a recovery code) is needed next, at `/login/two-step`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SignIn {
+    Done(CurrentUser),
+    SecondStepNeeded,
 }
 
 /// Logs in. The same answer, after the same work, for an unknown name and a wrong
 /// password; failures are throttled per name and per client address.
 #[server(endpoint = "auth/login")]
-pub async fn login(username: String, password: String) -> Result<CurrentUser, AppError> {
+pub async fn login(username: String, password: String) -> Result<SignIn, AppError> {
     ssr::login(username, password).await
+}
+
+/// The second step of a login: a code from the user's authenticator app, or one of
+/// their recovery codes (each works once). Throttled with the password step; with
+/// `remember`, this browser skips the step for 30 days.
+#[server(endpoint = "auth/second-step")]
+pub async fn second_step(code: String, remember: Option<String>) -> Result<CurrentUser, AppError> {
+    ssr::second_step(code, remember.is_some()).await
 }
 
 /// Ends the session on the server, not just in the browser.

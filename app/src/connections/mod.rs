@@ -29,7 +29,7 @@ pub struct ConnectionView {
 }
 
 /// The connections, and the one the current user works on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Connections {
     pub list: Vec<ConnectionView>,
     pub selected: Option<String>,

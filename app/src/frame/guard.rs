@@ -20,6 +20,11 @@ pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.user.await {
+                        // Until a required two-step sign-in is set up, only their own
+                        // account page: that is where it is set up.
+                        Ok(Some(me)) if me.user.must_set_up_two_step && permission != Permission::OwnAccount => {
+                            view! { <Redirect path="/me?set_up=two-step" /> }.into_any()
+                        }
                         Ok(Some(me)) if me.user.role.can(permission) => children().into_any(),
                         Ok(Some(me)) => view! { <AccessDenied user=me.user /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),

@@ -2,7 +2,7 @@
 
 use leptos::server_fn::ServerFn;
 
-use super::{ChangeMyPassword, GetMyAccount, SignOutElsewhere};
+use super::{BeginTwoStep, ChangeMyPassword, ConfirmTwoStep, GetMyAccount, NewRecoveryCodes, SignOutElsewhere, TurnOffTwoStep};
 use crate::{
     access::Permission,
     action::{Audited, Endpoint},
@@ -10,9 +10,17 @@ use crate::{
 
 pub const CHANGE_PASSWORD: Audited = Audited::new("user.change_own_password");
 pub const SIGN_OUT_ELSEWHERE: Audited = Audited::new("user.sign_out_elsewhere");
+pub const TWO_STEP_BEGIN: Audited = Audited::new("user.two_step_begin");
+pub const TWO_STEP_ON: Audited = Audited::new("user.two_step_on");
+pub const TWO_STEP_OFF: Audited = Audited::new("user.two_step_off");
+pub const RECOVERY_CODES: Audited = Audited::new("user.two_step_recovery_codes");
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(GetMyAccount::PATH, Permission::SignedIn),
-    Endpoint::write(ChangeMyPassword::PATH, Permission::SignedIn, &CHANGE_PASSWORD),
-    Endpoint::write(SignOutElsewhere::PATH, Permission::SignedIn, &SIGN_OUT_ELSEWHERE),
+    Endpoint::read(GetMyAccount::PATH, Permission::OwnAccount),
+    Endpoint::write(ChangeMyPassword::PATH, Permission::OwnAccount, &CHANGE_PASSWORD),
+    Endpoint::write(SignOutElsewhere::PATH, Permission::OwnAccount, &SIGN_OUT_ELSEWHERE),
+    Endpoint::write(BeginTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_BEGIN),
+    Endpoint::write(ConfirmTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_ON),
+    Endpoint::write(TurnOffTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_OFF),
+    Endpoint::write(NewRecoveryCodes::PATH, Permission::OwnAccount, &RECOVERY_CODES),
 ];

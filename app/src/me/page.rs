@@ -3,7 +3,13 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::{get_my_account, ChangeMyPassword, MyAccount, SignOutElsewhere};
+use leptos_router::hooks::use_query_map;
+
+use super::{
+    get_my_account,
+    two_step::{TwoStepActions, TwoStepShownOnce, TwoStepStatusLine},
+    ChangeMyPassword, MyAccount, SignOutElsewhere,
+};
 use crate::{
     access::Permission,
     auth::rules,
@@ -15,7 +21,7 @@ use crate::{
 pub fn MyAccountPage() -> impl IntoView {
     view! {
         <Title text="Your account" />
-        <Guarded permission=Permission::SignedIn>
+        <Guarded permission=Permission::OwnAccount>
             <MyAccountView />
         </Guarded>
     }
@@ -25,7 +31,10 @@ pub fn MyAccountPage() -> impl IntoView {
 fn MyAccountView() -> impl IntoView {
     let change = ServerAction::<ChangeMyPassword>::new();
     let sign_out = ServerAction::<SignOutElsewhere>::new();
-    let account = Resource::new(move || (change.version().get(), sign_out.version().get()), |_| get_my_account());
+    let two_step = TwoStepActions::new();
+    let account = Resource::new(move || (change.version().get(), sign_out.version().get(), two_step.version()), |_| get_my_account());
+    // Sent here by the frame: the role requires two-step sign-in before anything else.
+    let sent_to_set_up = move || use_query_map().get().get("set_up").as_deref() == Some("two-step");
     let toasts = use_toasts();
     Effect::new(move |_| {
         if let Some(Ok(ended)) = sign_out.value().get() {
@@ -39,8 +48,13 @@ fn MyAccountView() -> impl IntoView {
         <section class="page">
             <header class="page-header">
                 <h1>"Your account"</h1>
-                <p class="lede">"Your sign-in to Voxdesk: your password and where you are signed in."</p>
+                <p class="lede">"Your sign-in to Voxdesk: your password, two-step sign-in and where you are signed in."</p>
             </header>
+            <Show when=sent_to_set_up>
+                <p class="alert alert-info" role="alert">
+                    "Your role requires two-step sign-in. Set it up below; the rest of Voxdesk opens once it is on."
+                </p>
+            </Show>
             // The password form stays outside the Suspense: refreshing the sessions after
             // a change must not wipe what the user typed.
             <div class="grid-2">
@@ -54,6 +68,18 @@ fn MyAccountView() -> impl IntoView {
                 </Transition>
                 <PasswordForm change />
             </div>
+            <section class="card section" aria-labelledby="two-step-title">
+                <div class="section-header">
+                    <h2 id="two-step-title">"Two-step sign-in"</h2>
+                    <p class="muted">"A code from an app on your phone, asked for after your password."</p>
+                </div>
+                <Transition fallback=|| view! { <Loading what="Loading…" /> }>
+                    {move || Suspend::new(async move {
+                        account.await.ok().map(|me| view! { <TwoStepStatusLine me actions=two_step /> })
+                    })}
+                </Transition>
+                <TwoStepShownOnce actions=two_step />
+            </section>
             <Transition fallback=|| view! { <Loading what="Loading your sessions…" /> }>
                 {move || Suspend::new(async move {
                     account.await.ok().map(|me| view! { <Sessions me sign_out /> })

@@ -6,12 +6,12 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{actions, MyAccount, MySession};
+use super::{actions, MyAccount, MySession, TwoStepSetup, TwoStepStatus};
 use crate::{
     audit::ssr::{session_reference, Performed},
     auth::{
         password,
-        ssr::{cap, signed_in, start_session, Authorized, Service},
+        ssr::{cap, mfa, signed_in, start_session, Authorized, Service},
         throttle,
     },
     error::AppError,
@@ -21,11 +21,11 @@ use crate::{
 pub(crate) use crate::auth::ssr::service;
 
 /// The signed-in user, on their own account only.
-pub struct Myself(Authorized<cap::SignedIn>);
+pub struct Myself(Authorized<cap::OwnAccount>);
 
 impl Service for Myself {
-    type Capability = cap::SignedIn;
-    fn grant(access: Authorized<cap::SignedIn>) -> Self {
+    type Capability = cap::OwnAccount;
+    fn grant(access: Authorized<cap::OwnAccount>) -> Self {
         Myself(access)
     }
 }
@@ -70,7 +70,95 @@ impl Myself {
                 last_seen: minute(row.last_seen),
             })
             .collect();
-        Ok(MyAccount { username: me.username, display_name: me.display_name, email: me.email, role: self.0.user().role, sessions })
+        let two_step = TwoStepStatus {
+            on: mfa::enrolled(self.db(), self.id()).await?,
+            required: mfa::required_for(self.db(), self.0.user().role).await?,
+            recovery_codes_left: mfa::recovery_codes_left(self.db(), self.id()).await?,
+        };
+        Ok(MyAccount { username: me.username, display_name: me.display_name, email: me.email, role: self.0.user().role, sessions, two_step })
+    }
+
+    pub async fn begin_two_step(&self) -> Result<TwoStepSetup, AppError> {
+        let me = self.me().await?;
+        let keyring = self.0.backend().keyring();
+        self.0
+            .audited(&actions::TWO_STEP_BEGIN, json!([me.username, self.id()]), json!({}), || async {
+                let shown = mfa::begin(self.db(), keyring, self.id(), &me.username).await?;
+                Ok(Performed::new(TwoStepSetup { secret_text: shown.secret_text, qr_svg: shown.qr_svg }))
+            })
+            .await
+    }
+
+    pub async fn confirm_two_step(&self, code: String) -> Result<Vec<String>, AppError> {
+        let me = self.me().await?;
+        let keyring = self.0.backend().keyring();
+        self.guess_allowed(&me).await?;
+        let codes = self
+            .0
+            .audited(&actions::TWO_STEP_ON, json!([me.username, self.id()]), json!({}), || async {
+                let codes = mfa::confirm(self.db(), keyring, self.id(), &code).await?;
+                Ok(Performed::new(codes).with_changes(json!({ "two_step": { "before": "off", "after": "on" } })))
+            })
+            .await?;
+        self.guess_succeeded(&me).await?;
+        Ok(codes)
+    }
+
+    pub async fn turn_off_two_step(&self, current: String, code: String) -> Result<(), AppError> {
+        let me = self.me().await?;
+        let mut problems = Vec::new();
+        if current.is_empty() {
+            problems.push(("current_password".to_string(), "Enter your current password.".to_string()));
+        }
+        if code.trim().is_empty() {
+            problems.push(("code".to_string(), "Enter the code your app shows now, or a recovery code.".to_string()));
+        }
+        AppError::check_all(problems)?;
+        self.guess_allowed(&me).await?;
+        let keyring = self.0.backend().keyring();
+        self.0
+            .audited(&actions::TWO_STEP_OFF, json!([me.username, self.id()]), json!({}), || async {
+                if !password::verify(current, me.password_hash.clone()).await? {
+                    return Err(AppError::invalid("current_password", "This is not your current password."));
+                }
+                if mfa::verify(self.db(), keyring, self.id(), &code).await?.is_none() {
+                    return Err(AppError::invalid("code", "This code is not right. Enter the 6 digits your app shows now, or an unused recovery code."));
+                }
+                mfa::remove(self.db(), self.id()).await?;
+                Ok(Performed::new(()).with_changes(json!({ "two_step": { "before": "on", "after": "off" } })))
+            })
+            .await?;
+        self.guess_succeeded(&me).await
+    }
+
+    pub async fn new_recovery_codes(&self, code: String) -> Result<Vec<String>, AppError> {
+        let me = self.me().await?;
+        self.guess_allowed(&me).await?;
+        let keyring = self.0.backend().keyring();
+        let codes = self
+            .0
+            .audited(&actions::RECOVERY_CODES, json!([me.username, self.id()]), json!({}), || async {
+                if mfa::verify(self.db(), keyring, self.id(), &code).await?.is_none() {
+                    return Err(AppError::invalid("code", "This code is not right. Enter the 6 digits your app shows now."));
+                }
+                Ok(Performed::new(mfa::new_recovery_codes(self.db(), self.id()).await?))
+            })
+            .await?;
+        self.guess_succeeded(&me).await?;
+        Ok(codes)
+    }
+
+    /// Guessing a password or code from a stolen session is throttled like a login:
+    /// the attempt is counted before it is checked.
+    async fn guess_allowed(&self, me: &Me) -> Result<(), AppError> {
+        let (name_scope, address_scope) = guess_scopes(me).await;
+        let scopes = [(name_scope, throttle::MAX_FAILURES_PER_NAME), (address_scope, throttle::MAX_FAILURES_PER_ADDRESS)];
+        throttle::reserve(self.db(), &scopes, Utc::now()).await?.map_err(|refused| refused.error)
+    }
+
+    async fn guess_succeeded(&self, me: &Me) -> Result<(), AppError> {
+        let (name_scope, address_scope) = guess_scopes(me).await;
+        throttle::succeeded(self.db(), &name_scope, &address_scope).await
     }
 
     pub async fn change_password(&self, current: String, new: String, again: String) -> Result<(), AppError> {
@@ -85,13 +173,7 @@ impl Myself {
             problems.push(("new_password_again".into(), "This is not the same as the new password.".into()));
         }
         AppError::check_all(problems)?;
-        // Guessing the current password from a stolen session is throttled like a login.
-        let name_scope = throttle::name_scope(&me.username);
-        let address_scope = throttle::address_scope(&request::client_address().await);
-        let scopes = [(name_scope.clone(), throttle::MAX_FAILURES_PER_NAME), (address_scope.clone(), throttle::MAX_FAILURES_PER_ADDRESS)];
-        if let Err(refused) = throttle::reserve(self.db(), &scopes, Utc::now()).await? {
-            return Err(refused.error);
-        }
+        self.guess_allowed(&me).await?;
         let targets = json!([me.username, self.id()]);
         let epoch = self
             .0
@@ -99,7 +181,7 @@ impl Myself {
                 if !password::verify(current, me.password_hash.clone()).await? {
                     return Err(AppError::invalid("current_password", "This is not your current password."));
                 }
-                if password::verify(new.clone(), me.password_hash).await? {
+                if password::verify(new.clone(), me.password_hash.clone()).await? {
                     return Err(AppError::invalid("new_password", "Choose a password different from your current one."));
                 }
                 let hash = password::hash(new).await?;
@@ -107,7 +189,7 @@ impl Myself {
                 Ok(Performed::new(epoch).with_changes(json!({ "password": { "before": "[redacted]", "after": "[redacted]" } })))
             })
             .await?;
-        throttle::succeeded(self.db(), &name_scope, &address_scope).await?;
+        self.guess_succeeded(&me).await?;
         self.go_on_alone(epoch).await.map(|_| ())
     }
 
@@ -147,6 +229,10 @@ impl Myself {
             .await?;
         Ok(ended.rows_affected() as usize)
     }
+}
+
+async fn guess_scopes(me: &Me) -> (String, String) {
+    (throttle::name_scope(&me.username), throttle::address_scope(&request::client_address().await))
 }
 
 async fn current_session_ref() -> Option<String> {

@@ -5,7 +5,7 @@ use crate::{
     access::Permission,
     connections::page::ConnectionsPanel,
     frame::Guarded,
-    users::page::UsersPanel,
+    users::page::{TwoStepPolicyPanel, UsersPanel},
 };
 
 #[component]
@@ -16,10 +16,11 @@ pub fn AdminPage() -> impl IntoView {
             <section class="page">
                 <header class="page-header">
                     <h1>"Admin"</h1>
-                    <p class="lede">"People, roles and the Voximplant parent accounts Voxdesk works with."</p>
+                    <p class="lede">"People, roles, two-step sign-in and the Voximplant parent accounts Voxdesk works with."</p>
                 </header>
                 <ConnectionsPanel />
                 <UsersPanel />
+                <TwoStepPolicyPanel />
             </section>
         </Guarded>
     }

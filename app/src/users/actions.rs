@@ -2,7 +2,7 @@
 
 use leptos::server_fn::ServerFn;
 
-use super::{CreateUser, ListUsers, ResetUserPassword, SetUserActive, SetUserRole};
+use super::{CreateUser, ListUsers, ResetTwoStep, ResetUserPassword, SetTwoStepRequired, SetUserActive, SetUserRole, TwoStepPolicy};
 use crate::{
     access::Permission,
     action::{row_exists, Audited, BoxFuture, Endpoint, PendingIntent, Settlement},
@@ -13,6 +13,8 @@ pub const CREATE: Audited = Audited::new("user.create").checked_by(created);
 pub const SET_ROLE: Audited = Audited::new("user.set_role");
 pub const SET_ACTIVE: Audited = Audited::new("user.set_active");
 pub const RESET_PASSWORD: Audited = Audited::new("user.reset_password");
+pub const RESET_TWO_STEP: Audited = Audited::new("user.two_step_reset");
+pub const SET_TWO_STEP_POLICY: Audited = Audited::new("two_step.policy");
 
 pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::read(ListUsers::PATH, Permission::ManageUsers),
@@ -20,6 +22,9 @@ pub const ENDPOINTS: &[Endpoint] = &[
     Endpoint::write(SetUserRole::PATH, Permission::ManageUsers, &SET_ROLE),
     Endpoint::write(SetUserActive::PATH, Permission::ManageUsers, &SET_ACTIVE),
     Endpoint::write(ResetUserPassword::PATH, Permission::ManageUsers, &RESET_PASSWORD),
+    Endpoint::write(ResetTwoStep::PATH, Permission::ManageUsers, &RESET_TWO_STEP),
+    Endpoint::read(TwoStepPolicy::PATH, Permission::ManageUsers),
+    Endpoint::write(SetTwoStepRequired::PATH, Permission::ManageUsers, &SET_TWO_STEP_POLICY),
 ];
 
 /// An interrupted create happened if a user with that name exists — the name as

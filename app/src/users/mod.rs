@@ -21,6 +21,15 @@ pub struct UserView {
     pub role: Role,
     pub active: bool,
     pub created_at: String,
+    /// Signs in with a code from an app too.
+    pub two_step: bool,
+}
+
+/// Whether a role must use two-step sign-in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleTwoStep {
+    pub role: Role,
+    pub required: bool,
 }
 
 /// A new user, with the password generated for them when none was chosen.
@@ -60,4 +69,22 @@ pub async fn set_user_active(id: String, active: bool) -> Result<UserView, AppEr
 #[server(endpoint = "users/reset-password")]
 pub async fn reset_user_password(id: String) -> Result<String, AppError> {
     ssr::service::<ssr::UserAdmin>().await?.reset_password(&id).await
+}
+
+/// Turns someone's two-step sign-in off and ends their sessions (a lost phone).
+#[server(endpoint = "users/reset-two-step")]
+pub async fn reset_two_step(id: String) -> Result<UserView, AppError> {
+    ssr::service::<ssr::UserAdmin>().await?.reset_two_step(&id).await
+}
+
+#[server(endpoint = "users/two-step-policy")]
+pub async fn two_step_policy() -> Result<Vec<RoleTwoStep>, AppError> {
+    ssr::service::<ssr::UserAdmin>().await?.two_step_policy().await
+}
+
+/// Requires two-step sign-in for a role, or stops requiring it. Someone of that role
+/// without it can open only their own account page until they set it up.
+#[server(endpoint = "users/set-two-step-required")]
+pub async fn set_two_step_required(role: String, required: bool) -> Result<Vec<RoleTwoStep>, AppError> {
+    ssr::service::<ssr::UserAdmin>().await?.set_two_step_required(&role, required).await
 }

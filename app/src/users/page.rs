@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{list_users, CreateUser, ResetUserPassword, SetUserActive, SetUserRole, UserView};
+use super::{list_users, two_step_policy, CreateUser, ResetTwoStep, ResetUserPassword, SetTwoStepRequired, SetUserActive, SetUserRole, UserView};
 use crate::{
     access::Role,
     error::AppError,
@@ -15,9 +15,10 @@ pub fn UsersPanel() -> impl IntoView {
     let set_role = ServerAction::<SetUserRole>::new();
     let set_active = ServerAction::<SetUserActive>::new();
     let reset = ServerAction::<ResetUserPassword>::new();
+    let reset_two_step = ServerAction::<ResetTwoStep>::new();
     // Any finished change reloads the list.
     let users = Resource::new(
-        move || (create.version().get(), set_role.version().get(), set_active.version().get()),
+        move || (create.version().get(), set_role.version().get(), set_active.version().get(), reset_two_step.version().get()),
         |_| list_users(),
     );
     let row_error = move || {
@@ -27,6 +28,7 @@ pub fn UsersPanel() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| set_active.value().get().and_then(Result::err))
             .or_else(|| reset.value().get().and_then(Result::err))
+            .or_else(|| reset_two_step.value().get().and_then(Result::err))
     };
     view! {
         <section class="card section" aria-labelledby="people-title">
@@ -47,7 +49,7 @@ pub fn UsersPanel() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match users.await {
                         Ok(list) if list.is_empty() => view! { <EmptyState title="No one yet." /> }.into_any(),
-                        Ok(list) => view! { <UsersTable list set_role set_active reset /> }.into_any(),
+                        Ok(list) => view! { <UsersTable list set_role set_active reset reset_two_step /> }.into_any(),
                         Err(error) => view! { <ErrorState error retry=move || users.refetch() /> }.into_any(),
                     }
                 })}
@@ -63,6 +65,7 @@ fn UsersTable(
     set_role: ServerAction<SetUserRole>,
     set_active: ServerAction<SetUserActive>,
     reset: ServerAction<ResetUserPassword>,
+    reset_two_step: ServerAction<ResetTwoStep>,
 ) -> impl IntoView {
     view! {
         <TableWrap caption="People with access to Voxdesk">
@@ -72,13 +75,14 @@ fn UsersTable(
                         <th scope="col">"Email"</th>
                         <th scope="col">"Role"</th>
                         <th scope="col">"Status"</th>
+                        <th scope="col">"Two-step"</th>
                         <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                     </tr>
                 </thead>
                 <tbody>
                     {list
                         .into_iter()
-                        .map(|user| view! { <UserRow user set_role set_active reset /> })
+                        .map(|user| view! { <UserRow user set_role set_active reset reset_two_step /> })
                         .collect_view()}
                 </tbody>
         </TableWrap>
@@ -91,8 +95,10 @@ fn UserRow(
     set_role: ServerAction<SetUserRole>,
     set_active: ServerAction<SetUserActive>,
     reset: ServerAction<ResetUserPassword>,
+    reset_two_step: ServerAction<ResetTwoStep>,
 ) -> impl IntoView {
     let id = user.id.clone();
+    let two_step = user.two_step;
     let role_id = format!("role-{}", user.username);
     let active = user.active;
     let name = user.display_name.clone();
@@ -123,7 +129,28 @@ fn UserRow(
                     view! { <span class="badge badge-muted">"Disabled"</span> }.into_any()
                 }}
             </td>
+            <td>
+                {if two_step {
+                    view! { <span class="badge badge-ok">"On"</span> }.into_any()
+                } else {
+                    view! { <span class="badge badge-muted">"Off"</span> }.into_any()
+                }}
+            </td>
             <td class="actions">
+                {two_step.then(|| {
+                    let id = id.clone();
+                    view! {
+                        <ConfirmDialog
+                            id=format!("reset-two-step-{}", user.username)
+                            open_label="Reset two-step"
+                            title=format!("Turn off {name}'s two-step sign-in?")
+                            message=format!("For a lost phone: {name}'s authenticator app and recovery codes stop working and their sessions end. They sign in with their password, and set up two-step sign-in again if their role requires it.")
+                            confirm_label="Reset two-step sign-in"
+                            danger=true
+                            on_confirm=move |_| { reset_two_step.dispatch(ResetTwoStep { id: id.clone() }); }
+                        />
+                    }
+                })}
                 <ConfirmDialog
                     id=format!("reset-{}", user.username)
                     open_label="Reset password"
@@ -199,5 +226,63 @@ fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                 })}
             </p>
         })}
+    }
+}
+
+/// Which roles must sign in with a code from an app too.
+#[component]
+pub fn TwoStepPolicyPanel() -> impl IntoView {
+    let set = ServerAction::<SetTwoStepRequired>::new();
+    let policy = Resource::new(move || set.version().get(), |_| two_step_policy());
+    let error = move || set.value().get().and_then(Result::err).map(|e| e.to_string());
+    view! {
+        <section class="card section" aria-labelledby="two-step-policy-title">
+            <div class="section-header">
+                <h2 id="two-step-policy-title">"Two-step sign-in"</h2>
+                <p class="muted">"Roles that must sign in with a code from an app as well as their password. Someone without it can only open their own account page, to set it up."</p>
+            </div>
+            <Show when=move || error().is_some()>
+                <p class="alert alert-error" role="alert">{error}</p>
+            </Show>
+            <Transition fallback=|| view! { <Loading what="Loading…" /> }>
+                {move || Suspend::new(async move {
+                    match policy.await {
+                        Ok(roles) => view! {
+                            <TableWrap caption="Two-step sign-in by role">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Role"</th>
+                                        <th scope="col">"Two-step sign-in"</th>
+                                        <th scope="col"><span class="visually-hidden">"Change"</span></th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {roles.into_iter().map(|entry| view! {
+                                        <tr data-test=format!("two-step-role-{}", entry.role.as_str())>
+                                            <td>{entry.role.label()}</td>
+                                            <td>{if entry.required {
+                                                view! { <span class="badge badge-ok">"Required"</span> }.into_any()
+                                            } else {
+                                                view! { <span class="badge badge-muted">"Optional"</span> }.into_any()
+                                            }}</td>
+                                            <td>
+                                                <ActionForm action=set attr:class="inline-form">
+                                                    <input type="hidden" name="role" value=entry.role.as_str() />
+                                                    <input type="hidden" name="required" value=(!entry.required).to_string() />
+                                                    <button type="submit" class="button button-small button-secondary">
+                                                        {if entry.required { "Make optional" } else { "Require" }}
+                                                    </button>
+                                                </ActionForm>
+                                            </td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </TableWrap>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorState error retry=move || policy.refetch() /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use serde_json::{json, Value};
 
-use super::{actions, CreatedUser, UserView};
+use super::{actions, CreatedUser, RoleTwoStep, UserView};
 use crate::{
     action::Audited,
     auth::{
@@ -88,6 +88,42 @@ impl UserAdmin {
         .await
     }
 
+    /// Turns a user's two-step sign-in off (they lost their phone and their recovery
+    /// codes) and ends their sessions; if their role requires it, they set it up again
+    /// at their next sign-in.
+    pub async fn reset_two_step(&self, id: &str) -> Result<UserView, AppError> {
+        let id = parse_id(id)?;
+        self.change(&actions::RESET_TWO_STEP, id, json!({ "id": id }), |before| async move {
+            crate::auth::ssr::mfa::remove(self.0.db(), id).await?;
+            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1")
+                .bind(id)
+                .execute(self.0.db())
+                .await?;
+            let after = find(self.0.db(), id).await?;
+            Ok((json!({ "two_step": { "before": on_off(before.two_step), "after": on_off(after.two_step) } }), after))
+        })
+        .await
+    }
+
+    /// Every role and whether it must use two-step sign-in.
+    pub async fn two_step_policy(&self) -> Result<Vec<RoleTwoStep>, AppError> {
+        let policy = crate::auth::ssr::mfa::policy(self.0.db()).await?;
+        Ok(policy.into_iter().map(|(role, required)| RoleTwoStep { role, required }).collect())
+    }
+
+    pub async fn set_two_step_required(&self, role: &str, required: bool) -> Result<Vec<RoleTwoStep>, AppError> {
+        let role = parse_role(role)?;
+        let before = crate::auth::ssr::mfa::required_for(self.0.db(), role).await?;
+        let params = json!({ "role": role, "required": required });
+        self.0
+            .audited(&actions::SET_TWO_STEP_POLICY, json!([role]), params, || async {
+                crate::auth::ssr::mfa::set_required(self.0.db(), role, required).await?;
+                Ok(Performed::new(()).with_changes(json!({ "required": { "before": before, "after": required } })))
+            })
+            .await?;
+        self.two_step_policy().await
+    }
+
     /// `id`, unless it is the admin's own account.
     fn someone_else(&self, id: &str, refusal: &str) -> Result<Uuid, AppError> {
         let id = parse_id(id)?;
@@ -116,6 +152,10 @@ impl UserAdmin {
     }
 }
 
+fn on_off(on: bool) -> &'static str {
+    if on { "on" } else { "off" }
+}
+
 fn parse_role(text: &str) -> Result<Role, AppError> {
     Role::parse(text).ok_or_else(|| AppError::invalid("role", "Choose a role."))
 }
@@ -129,6 +169,7 @@ struct Row {
     role: String,
     active: bool,
     created_at: chrono::DateTime<chrono::Utc>,
+    two_step: bool,
 }
 
 impl Row {
@@ -141,11 +182,13 @@ impl Row {
             role: Role::parse(&self.role).unwrap_or(Role::Auditor),
             active: self.active,
             created_at: self.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            two_step: self.two_step,
         }
     }
 }
 
-const COLUMNS: &str = "id, username, email, display_name, role::text AS role, active, created_at";
+const COLUMNS: &str = "id, username, email, display_name, role::text AS role, active, created_at,
+    EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = users.id AND m.enrolled_at IS NOT NULL) AS two_step";
 
 pub fn parse_id(text: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(text).map_err(|_| AppError::NotFound("The user".into()))

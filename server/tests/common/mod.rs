@@ -78,7 +78,17 @@ pub async fn start(pool: PgPool) -> TestServer {
 
 pub async fn start_with(pool: PgPool, auth: AuthConfig) -> TestServer {
     server::database::migrate(&pool).await.expect("migrations apply");
+    two_step_optional_for_every_role(&pool).await;
     start_migrated(pool, auth).await
+}
+
+/// The test portal's users sign in with a password only, as most tests need; the
+/// two-step tests require it again for the roles they test (the default requires it
+/// for admins and resellers).
+pub async fn two_step_optional_for_every_role(pool: &PgPool) {
+    for role in Role::ALL {
+        app::auth::ssr::mfa::set_required(pool, role, false).await.expect("policy set");
+    }
 }
 
 /// Serves the full router on `pool` as it is (its role may be unable to migrate).
@@ -89,6 +99,7 @@ pub async fn start_migrated(pool: PgPool, auth: AuthConfig) -> TestServer {
 /// As [`start`], behind reverse proxies at `proxies` (`--trusted-proxy`).
 pub async fn start_behind(pool: PgPool, proxies: &[&str]) -> TestServer {
     server::database::migrate(&pool).await.expect("migrations apply");
+    two_step_optional_for_every_role(&pool).await;
     let proxies = TrustedProxies::parse(proxies).expect("valid networks");
     serve_backend(Backend::new(pool, AuthConfig::default(), app::vault::Keyring::generate()), proxies).await
 }

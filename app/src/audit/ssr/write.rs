@@ -168,7 +168,7 @@ pub async fn record(pool: &PgPool, context: &AuditContext, event: NewEvent) {
 /// How an error ends up in the log.
 pub fn outcome_of(error: &AppError) -> (Outcome, Value) {
     let outcome = match error {
-        AppError::Unauthenticated | AppError::Forbidden | AppError::RateLimited { .. } => Outcome::Denied,
+        AppError::Unauthenticated | AppError::Forbidden | AppError::TwoStepSetupRequired | AppError::RateLimited { .. } => Outcome::Denied,
         AppError::Invalid(_) | AppError::NotFound(_) | AppError::Conflict(_) => Outcome::Invalid,
         AppError::Upstream { .. } => Outcome::UpstreamError,
         _ => Outcome::Error,

@@ -81,6 +81,15 @@ impl Public {
     pub(crate) fn db(&self) -> &PgPool {
         self.backend.unguarded_pool()
     }
+
+    /// Opens the second step's secrets at login.
+    pub(crate) fn keyring(&self) -> &crate::vault::Keyring {
+        self.backend.keyring()
+    }
+
+    pub(crate) fn secure_cookies(&self) -> bool {
+        self.backend.auth.secure_cookies
+    }
 }
 
 pub fn public() -> Result<Public, AppError> {
@@ -100,6 +109,7 @@ pub async fn require<C: Capability>() -> Result<Authorized<C>, AppError> {
         record_denial(&backend, Some(&user), C::PERMISSION).await;
         return Err(AppError::Forbidden);
     }
+    two_step_set_up_if_required::<C>(&user)?;
     Ok(Authorized { user, backend, _capability: PhantomData })
 }
 
@@ -118,7 +128,18 @@ pub async fn require_session<C: Capability>(
         tracing::warn!(user = %user.username, role = %user.role, permission = ?C::PERMISSION, "denied: role lacks permission");
         return Err(AppError::Forbidden);
     }
+    two_step_set_up_if_required::<C>(&user)?;
     Ok(Authorized { user, backend: backend.clone(), _capability: PhantomData })
+}
+
+/// Someone whose role requires two-step sign-in may use their own account only, to
+/// set it up, until they have.
+fn two_step_set_up_if_required<C: Capability>(user: &SessionUser) -> Result<(), AppError> {
+    if user.must_set_up_two_step && C::PERMISSION != Permission::OwnAccount {
+        tracing::info!(user = %user.username, permission = ?C::PERMISSION, "denied: two-step sign-in not set up");
+        return Err(AppError::TwoStepSetupRequired);
+    }
+    Ok(())
 }
 
 /// A refused server-function call, in the audit log. Denied either way.

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use super::{
     guard::public,
-    session::{abandon_session, authenticate, start_session, UserRow, USER_COLUMNS},
+    mfa,
+    session::{abandon_session, authenticate, begin_second_step, pending_second_step, start_session, UserRow, USER_COLUMNS},
 };
 use crate::{
     access::Role,
@@ -16,13 +17,13 @@ use crate::{
         ssr::{self as audit, AuditContext, NewEvent, Performed},
         Outcome,
     },
-    auth::{actions, password, rules, throttle, CurrentUser},
+    auth::{actions, password, rules, throttle, CurrentUser, SignIn},
     backend,
     error::AppError,
     request,
 };
 
-pub async fn login(username: String, password: String) -> Result<CurrentUser, AppError> {
+pub async fn login(username: String, password: String) -> Result<SignIn, AppError> {
     let access = public()?;
     let pool = access.db();
     // Names are at most 32 characters: a longer one is cut for the throttle and the log.
@@ -60,18 +61,114 @@ pub async fn login(username: String, password: String) -> Result<CurrentUser, Ap
         audit::record(pool, &context, login_event(Outcome::Invalid)).await;
         return Err(AppError::invalid("login", "The username or password is incorrect."));
     };
-    throttle::succeeded(pool, &name_scope, &address_scope).await?;
+    // With two-step sign-in the attempt stays counted until the code is right too:
+    // knowing the password buys no extra guesses at the code.
+    if mfa::enrolled(pool, user.id).await? {
+        let remembered = match remembered_device_token() {
+            Some(token) => mfa::remembered(pool, user.id, &token).await?,
+            None => false,
+        };
+        if !remembered {
+            begin_second_step(user.id, user.session_epoch).await?;
+            tracing::info!(username = %user.username, %address, "password accepted; second step next");
+            leptos_axum::redirect("/login/two-step");
+            return Ok(SignIn::SecondStepNeeded);
+        }
+        return finish_login(pool, &user, &name_scope, &address_scope, json!({ "second_step": "remembered_device" })).await.map(SignIn::Done);
+    }
+    finish_login(pool, &user, &name_scope, &address_scope, json!({})).await.map(SignIn::Done)
+}
+
+/// The second step: a code from the app or a recovery code, for the user whose
+/// password this browser gave in the last five minutes.
+pub async fn second_step(code: String, remember: bool) -> Result<CurrentUser, AppError> {
+    let access = public()?;
+    let pool = access.db();
+    let Some(pending) = pending_second_step().await? else {
+        leptos_axum::redirect("/login");
+        return Err(AppError::Conflict("Enter your username and password first (the code is asked for afterwards, within 5 minutes).".into()));
+    };
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(pending.user_id)
+        .fetch_optional(pool)
+        .await?
+        .filter(|user| user.active && user.session_epoch == pending.epoch)
+        .ok_or(AppError::Unauthenticated)?;
+    let address = request::client_address().await;
+    let (name_scope, address_scope) = (throttle::name_scope(&row.username), throttle::address_scope(&address));
+    let context = AuditContext::from_request().await.with_actor(row.id, &row.username, &row.role);
+    let event = |outcome| NewEvent::fact(actions::SECOND_STEP, json!([]), json!({ "username": row.username }), outcome);
+    let scopes = [(name_scope.clone(), throttle::MAX_FAILURES_PER_NAME), (address_scope.clone(), throttle::MAX_FAILURES_PER_ADDRESS)];
+    if let Err(refused) = throttle::reserve(pool, &scopes, Utc::now()).await? {
+        if throttle::worth_recording(refused.refused_so_far) {
+            audit::record(pool, &context, event(Outcome::Denied)).await;
+        }
+        return Err(refused.error);
+    }
+    let Some(kind) = mfa::verify(pool, access.keyring(), row.id, &code).await? else {
+        tracing::warn!(username = %row.username, %address, "second step failed");
+        audit::record(pool, &context, event(Outcome::Invalid)).await;
+        return Err(AppError::invalid("code", "This code is not right. Enter the 6 digits your app shows now, or an unused recovery code."));
+    };
+    let how = match kind {
+        mfa::SecondFactor::Code => "code",
+        mfa::SecondFactor::RecoveryCode => "recovery_code",
+    };
+    let user = finish_login(pool, &row, &name_scope, &address_scope, json!({ "second_step": how })).await?;
+    if remember {
+        let token = mfa::remember_device(pool, row.id).await?;
+        set_remembered_device_cookie(&token, access.secure_cookies());
+    }
+    Ok(user)
+}
+
+/// The password (and second step, if any) were right: the throttle forgets the
+/// failures, a fresh session starts, the login is recorded, and the browser goes home.
+async fn finish_login(
+    pool: &PgPool,
+    user: &UserRow,
+    name_scope: &str,
+    address_scope: &str,
+    detail: serde_json::Value,
+) -> Result<CurrentUser, AppError> {
+    throttle::succeeded(pool, name_scope, address_scope).await?;
     // The session first, so the login event names it; a login that cannot be audited
     // does not happen, so the session ends again if the event cannot be written.
     start_session(user.id, user.session_epoch).await?;
     let context = AuditContext::from_request().await.with_actor(user.id, &user.username, &user.role);
-    if let Err(error) = audit::append(pool, &context, login_event(Outcome::Ok)).await {
+    let event = NewEvent::fact(actions::LOGIN, json!([]), json!({ "username": user.username }), Outcome::Ok).with_detail(detail);
+    if let Err(error) = audit::append(pool, &context, event).await {
         abandon_session().await;
         return Err(error);
     }
-    tracing::info!(username = %user.username, %address, "login");
+    tracing::info!(username = %user.username, "login");
     leptos_axum::redirect("/");
     user.to_session_user().map(|u| u.to_current())
+}
+
+/// The cookie of a browser remembered for two-step sign-in.
+fn remembered_device_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-voxdesk_device" } else { "voxdesk_device" }
+}
+
+fn remembered_device_token() -> Option<String> {
+    let cookies = request::header("cookie", 8192)?;
+    cookies.split(';').find_map(|pair| {
+        let (name, value) = pair.trim().split_once('=')?;
+        (name == remembered_device_cookie_name(true) || name == remembered_device_cookie_name(false))
+            .then(|| value.chars().take(128).collect())
+    })
+}
+
+fn set_remembered_device_cookie(token: &str, secure: bool) {
+    let max_age = mfa::REMEMBER_DAYS * 24 * 3600;
+    let mut cookie = format!("{}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax", remembered_device_cookie_name(secure));
+    if secure {
+        cookie.push_str("; Secure");
+    }
+    if let (Some(response), Ok(value)) = (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&cookie)) {
+        response.append_header(http::header::SET_COOKIE, value);
+    }
 }
 
 pub async fn logout() -> Result<(), AppError> {

@@ -26,6 +26,19 @@ struct SessionAuth {
 }
 
 const SESSION_AUTH: &str = "auth";
+/// A password accepted, the second step still to come (two-step sign-in).
+const SESSION_PENDING: &str = "pending_second_step";
+/// How long the second step may take after the password.
+const SECOND_STEP_WINDOW: i64 = 5 * 60;
+
+/// A login half done: the password was right; a code is still needed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSecondStep {
+    pub user_id: Uuid,
+    pub epoch: i32,
+    /// Unix seconds of the password step.
+    pub at: i64,
+}
 /// How stale `last_seen` may get before a request refreshes it (and the cookie).
 const LAST_SEEN_GRANULARITY: i64 = 60;
 
@@ -37,6 +50,9 @@ pub struct SessionUser {
     pub display_name: String,
     pub role: Role,
     pub selected_connection: Option<Uuid>,
+    /// The role requires two-step sign-in and it is not set up: only their own
+    /// account answers until it is.
+    pub must_set_up_two_step: bool,
 }
 
 impl SessionUser {
@@ -46,6 +62,7 @@ impl SessionUser {
             username: self.username.clone(),
             display_name: self.display_name.clone(),
             role: self.role,
+            must_set_up_two_step: self.must_set_up_two_step,
         }
     }
 }
@@ -60,10 +77,16 @@ pub(super) struct UserRow {
     pub password_hash: String,
     pub session_epoch: i32,
     pub selected_connection: Option<Uuid>,
+    pub must_set_up_two_step: bool,
 }
 
+/// Read from `users` (unaliased); whether two-step sign-in is owed is worked out in
+/// the same query, so a policy change or a reset counts from the next request.
 pub(super) const USER_COLUMNS: &str =
-    "id, username, display_name, role::text AS role, active, password_hash, session_epoch, selected_connection";
+    "id, username, display_name, role::text AS role, active, password_hash, session_epoch, selected_connection,
+     coalesce((SELECT p.required FROM mfa_policy p WHERE p.role = users.role), false)
+       AND NOT EXISTS (SELECT 1 FROM user_mfa m WHERE m.user_id = users.id AND m.enrolled_at IS NOT NULL)
+       AS must_set_up_two_step";
 
 impl UserRow {
     pub(super) fn to_session_user(&self) -> Result<SessionUser, AppError> {
@@ -73,6 +96,7 @@ impl UserRow {
             display_name: self.display_name.clone(),
             role: Role::parse(&self.role).ok_or_else(|| AppError::internal(format!("unknown role {}", self.role)))?,
             selected_connection: self.selected_connection,
+            must_set_up_two_step: self.must_set_up_two_step,
         })
     }
 }
@@ -164,6 +188,7 @@ pub(crate) async fn start_session(user_id: Uuid, epoch: i32) -> Result<(), AppEr
         signed_in::ended(&pool, &old.to_string()).await?;
     }
     session.cycle_id().await.map_err(store_unavailable)?;
+    session.remove_value(SESSION_PENDING).await.map_err(store_unavailable)?;
     let now = Utc::now().timestamp();
     let auth = SessionAuth { user_id, epoch, auth_at: now, last_seen: now };
     session.insert(SESSION_AUTH, &auth).await.map_err(store_unavailable)?;
@@ -173,6 +198,29 @@ pub(crate) async fn start_session(user_id: Uuid, epoch: i32) -> Result<(), AppEr
     let id = session.id().ok_or_else(|| AppError::internal("a saved session has no id"))?;
     let browser = signed_in::browser_label(&request::header("user-agent", 400).unwrap_or_default());
     signed_in::started(&pool, &id.to_string(), user_id, epoch, &browser, &request::client_address().await).await
+}
+
+/// The password was right and a second step is owed: a fresh session id holding only
+/// that (not signed in), for [`pending_second_step`] to find.
+pub(crate) async fn begin_second_step(user_id: Uuid, epoch: i32) -> Result<(), AppError> {
+    let session = request::session().await?;
+    RequestUser::forget();
+    if let Some(old) = session.id() {
+        signed_in::ended(crate::backend::current()?.unguarded_pool(), &old.to_string()).await?;
+    }
+    session.cycle_id().await.map_err(store_unavailable)?;
+    session.remove_value(SESSION_AUTH).await.map_err(store_unavailable)?;
+    let pending = PendingSecondStep { user_id, epoch, at: Utc::now().timestamp() };
+    session.insert(SESSION_PENDING, &pending).await.map_err(store_unavailable)?;
+    Ok(())
+}
+
+/// The half-done login of this browser, if its password step was in the last five
+/// minutes.
+pub(crate) async fn pending_second_step() -> Result<Option<PendingSecondStep>, AppError> {
+    let session = request::session().await?;
+    let pending: Option<PendingSecondStep> = session.get(SESSION_PENDING).await.map_err(store_unavailable)?;
+    Ok(pending.filter(|pending| Utc::now().timestamp() - pending.at <= SECOND_STEP_WINDOW))
 }
 
 /// Ends the session this request just started (its login could not be recorded).
