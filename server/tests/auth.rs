@@ -157,7 +157,7 @@ async fn logout_ends_the_session_on_the_server(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn idle_sessions_expire(pool: PgPool) {
-    let auth = AuthConfig { idle_timeout: Duration::from_secs(1), absolute_timeout: Duration::from_secs(3600) };
+    let auth = AuthConfig { idle_timeout: Duration::from_secs(1), absolute_timeout: Duration::from_secs(3600), ..Default::default() };
     let server = common::start_with(pool.clone(), auth).await;
     add_user(&pool, "grace", Role::Reseller).await;
     let client = server.signed_in("grace").await;
@@ -168,7 +168,7 @@ async fn idle_sessions_expire(pool: PgPool) {
 
 #[sqlx::test(migrations = false)]
 async fn sessions_end_at_the_absolute_limit_however_active(pool: PgPool) {
-    let auth = AuthConfig { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2) };
+    let auth = AuthConfig { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2), ..Default::default() };
     let server = common::start_with(pool.clone(), auth).await;
     add_user(&pool, "grace", Role::Reseller).await;
     let client = server.signed_in("grace").await;

@@ -76,16 +76,16 @@ fn OnForms(actions: TwoStepActions) -> impl IntoView {
             <ActionForm action=actions.new_codes attr:class="form" attr:novalidate=true>
                 <h3>"New recovery codes"</h3>
                 <p class="small muted">"The old ones stop working. Prove it is you with a code from your app."</p>
-                <FormField name="code" label="Code from your app" autocomplete="one-time-code" error=move || codes_error()?.for_field("code") />
+                <FormField name="code" id="field-renew-code" label="Code from your app" autocomplete="one-time-code" error=move || codes_error()?.for_field("code") />
                 <GeneralError error=Signal::derive(codes_error) />
                 <button type="submit" class="button button-secondary" disabled=actions.new_codes.pending()>"Make new recovery codes"</button>
             </ActionForm>
             <ActionForm action=actions.turn_off attr:class="form" attr:novalidate=true>
                 <h3>"Turn off"</h3>
                 <p class="small muted">"Signing in will ask for your password only. If your role requires two-step sign-in, you will have to set it up again at once."</p>
-                <FormField name="current_password" label="Current password" input_type="password" autocomplete="current-password"
+                <FormField name="current_password" id="field-off-current_password" label="Current password" input_type="password" autocomplete="current-password"
                     error=move || off_error()?.for_field("current_password") />
-                <FormField name="code" label="Code from your app, or a recovery code" autocomplete="one-time-code"
+                <FormField name="code" id="field-off-code" label="Code from your app, or a recovery code" autocomplete="one-time-code"
                     error=move || off_error()?.for_field("code") />
                 <GeneralError error=Signal::derive(off_error) />
                 <button type="submit" class="button button-danger" disabled=actions.turn_off.pending()>"Turn off two-step sign-in"</button>
@@ -138,7 +138,7 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
                 <div class="qr" role="img" aria-label="QR code holding your two-step sign-in key" inner_html=setup.qr_svg></div>
                 <p>"Key: " <code data-test="two-step-secret">{setup.secret_text}</code></p>
                 <ActionForm action=actions.confirm attr:class="form" attr:novalidate=true>
-                    <FormField name="code" label="Code from your app" autocomplete="one-time-code" error=move || confirm_error()?.for_field("code") />
+                    <FormField name="code" id="field-confirm-code" label="Code from your app" autocomplete="one-time-code" error=move || confirm_error()?.for_field("code") />
                     <GeneralError error=Signal::derive(confirm_error) />
                     <button type="submit" class="button" disabled=actions.confirm.pending()>"Turn on two-step sign-in"</button>
                 </ActionForm>

@@ -7,9 +7,12 @@ use leptos::prelude::*;
 /// A labelled input with its hint and its error right below it.
 #[component]
 pub fn Field<E>(
-    /// The input's `name`; its id is `field-{name}`.
+    /// The input's `name`; its id is `field-{name}` unless `id` is given.
     name: &'static str,
     label: &'static str,
+    /// The input's id, for a page with two forms that share a field name.
+    #[prop(optional)]
+    id: Option<&'static str>,
     /// What the field is for or what it accepts (optional).
     #[prop(optional)]
     hint: &'static str,
@@ -36,7 +39,7 @@ pub fn Field<E>(
 where
     E: Fn() -> Option<String> + Send + Sync + Clone + 'static,
 {
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = if hint.is_empty() { error_id.clone() } else { format!("{hint_id} {error_id}") };
@@ -93,12 +96,18 @@ pub fn FormField<E>(
     #[prop(default = "text")] input_type: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional, into)] value: String,
+    /// See [`Field`]'s `id`.
+    #[prop(optional)]
+    id: Option<&'static str>,
     error: E,
 ) -> impl IntoView
 where
     E: Fn() -> Option<String> + Send + Sync + Clone + 'static,
 {
-    view! { <Field name label input_type autocomplete initial=value error /> }
+    match id {
+        Some(id) => view! { <Field name id label input_type autocomplete initial=value error /> }.into_any(),
+        None => view! { <Field name label input_type autocomplete initial=value error /> }.into_any(),
+    }
 }
 
 /// A labelled checkbox bound to a signal.
