@@ -130,6 +130,20 @@ async fn every_state_changing_server_function_leaves_an_intent_and_an_outcome(po
     };
     portal.call(Role::Auditor, own).await.unwrap();
     portal.call(Role::Auditor, app::me::SignOutElsewhere {}).await.unwrap();
+    // Two-step sign-in: set up, new recovery codes and turned off by support; reset and
+    // the policy by the admin.
+    let shown = portal.call(Role::Support, app::me::BeginTwoStep {}).await.unwrap();
+    let secret = totp_rs::Secret::Encoded(shown.secret_text.replace(' ', "")).to_bytes().unwrap();
+    let now = chrono::Utc::now().timestamp() as u64;
+    portal.call(Role::Support, app::me::ConfirmTwoStep { code: app::auth::totp::code_at(&secret, now) }).await.unwrap();
+    let renewed = portal
+        .call(Role::Support, app::me::NewRecoveryCodes { code: app::auth::totp::code_at(&secret, now + 30) })
+        .await
+        .unwrap();
+    let off = app::me::TurnOffTwoStep { current_password: common::PASSWORD.into(), code: renewed[0].clone() };
+    portal.call(Role::Support, off).await.unwrap();
+    portal.call(admin, app::users::ResetTwoStep { id: target.clone() }).await.unwrap();
+    portal.call(admin, app::users::SetTwoStepRequired { role: "auditor".into(), required: false }).await.unwrap();
     // First-run setup is refused now, before anything is recorded (its audited success
     // is checked in auth.rs, where the database starts empty).
     let setup = SetupFirstAdmin {
@@ -466,6 +480,7 @@ async fn settlements(pool: &PgPool, action: &str, expected: usize) -> Vec<(Optio
 #[sqlx::test(migrations = false)]
 async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
+    common::two_step_optional_for_every_role(&pool).await;
     add_user(&pool, "boss", Role::Admin).await;
     let data = tempfile::tempdir().unwrap();
 
@@ -487,6 +502,7 @@ async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool:
 #[sqlx::test(migrations = false)]
 async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
+    common::two_step_optional_for_every_role(&pool).await;
     add_user(&pool, "boss", Role::Admin).await;
     let data = tempfile::tempdir().unwrap();
     let (sandbox, base_url) = common::start_sandbox().await;

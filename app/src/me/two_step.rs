@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{BeginTwoStep, ConfirmTwoStep, MyAccount, NewRecoveryCodes, TurnOffTwoStep};
+use super::{BeginTwoStep, ConfirmTwoStep, MyAccount, NewRecoveryCodes, TurnOffTwoStep, TwoStepSetup};
 use crate::{error::AppError, frame::use_auth, ui::FormField};
 
 /// The actions of the card, created by the page so its account refetches after each.
@@ -109,15 +109,33 @@ fn GeneralError(error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
     let auth = use_auth();
-    let confirmed = move || matches!(actions.confirm.value().get(), Some(Ok(_)));
-    let setup = move || actions.begin.value().get().and_then(Result::ok).filter(|_| !confirmed());
-    let codes = move || {
-        // The most recent of the two ways to get codes.
-        let (confirm, renew) = (actions.confirm.version().get(), actions.new_codes.version().get());
-        let from_confirm = actions.confirm.value().get().and_then(Result::ok);
-        let from_renew = actions.new_codes.value().get().and_then(Result::ok);
-        if renew > 0 && (from_confirm.is_none() || renew >= confirm) { from_renew.or(from_confirm) } else { from_confirm.or(from_renew) }
-    };
+    // What is on show follows the last action that succeeded: a new setup hides old
+    // codes, turning it on swaps the setup for the codes, turning it off clears both.
+    let setup = RwSignal::new(None::<TwoStepSetup>);
+    let codes = RwSignal::new(None::<Vec<String>>);
+    Effect::new(move |_| {
+        if let Some(Ok(shown)) = actions.begin.value().get() {
+            setup.set(Some(shown));
+            codes.set(None);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(new)) = actions.confirm.value().get() {
+            setup.set(None);
+            codes.set(Some(new));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(new)) = actions.new_codes.value().get() {
+            codes.set(Some(new));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = actions.turn_off.value().get() {
+            setup.set(None);
+            codes.set(None);
+        }
+    });
     // Turned on or off: the frame's user (and what it may open) changes.
     Effect::new(move |seen: Option<(usize, usize)>| {
         let now = (actions.confirm.version().get(), actions.turn_off.version().get());
@@ -128,7 +146,7 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
     });
     let confirm_error = move || actions.confirm.value().get().and_then(Result::err);
     view! {
-        {move || setup().map(|setup| view! {
+        {move || setup.get().map(|setup| view! {
             <div class="two-step-setup" data-test="two-step-setup">
                 <ol class="steps">
                     <li>"Open your authenticator app (Google Authenticator, 1Password, Authy, FreeOTP…) and add an account."</li>
@@ -144,7 +162,7 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
                 </ActionForm>
             </div>
         })}
-        {move || codes().map(|codes| view! {
+        {move || codes.get().map(|codes| view! {
             <div class="alert alert-success" role="status" data-test="recovery-codes">
                 <p class="strong">"Save these recovery codes now: they are shown only this once."</p>
                 <p class="small">"Each one signs you in once if you lose your phone. Keep them somewhere safe, away from this computer."</p>
