@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{BeginTwoStep, ConfirmTwoStep, MyAccount, NewRecoveryCodes, TurnOffTwoStep, TwoStepSetup};
-use crate::{error::AppError, frame::use_auth, ui::FormField};
+use crate::{error::AppError, ui::FormField};
 
 /// The actions of the card, created by the page so its account refetches after each.
 #[derive(Clone, Copy)]
@@ -108,7 +108,6 @@ fn GeneralError(error: Signal<Option<AppError>>) -> impl IntoView {
 /// Transition, so reading the account again does not wipe what is shown once.
 #[component]
 pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
-    let auth = use_auth();
     // What is on show follows the last action that succeeded: a new setup hides old
     // codes, turning it on swaps the setup for the codes, turning it off clears both.
     let setup = RwSignal::new(None::<TwoStepSetup>);
@@ -136,14 +135,8 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
             codes.set(None);
         }
     });
-    // Turned on or off: the frame's user (and what it may open) changes.
-    Effect::new(move |seen: Option<(usize, usize)>| {
-        let now = (actions.confirm.version().get(), actions.turn_off.version().get());
-        if seen.is_some_and(|seen| seen != now) {
-            auth.user.refetch();
-        }
-        now
-    });
+    // The frame's user is not refetched here: that re-renders the guarded page and would
+    // wipe the codes shown once. The next navigation reads it again anyway.
     let confirm_error = move || actions.confirm.value().get().and_then(Result::err);
     view! {
         {move || setup.get().map(|setup| view! {
