@@ -100,12 +100,13 @@ test('a reseller sets up two-step sign-in, signs in with a code, and uses a reco
   // An admin resets it (a lost phone): the password alone signs in again.
   await gotoHydrated(page, '/admin');
   const row = page.locator(`[data-test="user-${person.username}"]`);
-  await expect(row).toContainText('On');
+  await expect(row.locator('[data-test="two-step-on"]')).toHaveText('Two-step on');
   await row.getByRole('button', { name: 'Reset two-step' }).click();
   const dialog = page.getByRole('dialog', { name: "Turn off Tess Twostep's two-step sign-in?" });
   await expect(dialog).toContainText('their sessions end');
   await dialog.getByRole('button', { name: 'Reset two-step sign-in' }).click();
   await expect(row.getByRole('button', { name: 'Reset two-step' })).toHaveCount(0);
+  await expect(row.locator('[data-test="two-step-on"]')).toHaveCount(0);
   await signInWith(tess, person);
 });
 
