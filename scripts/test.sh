@@ -5,7 +5,8 @@
 #  2. `cargo test` for the workspace against a throwaway PostgreSQL (unless
 #     DATABASE_URL names one);
 #  3. the official Python and Node Voximplant clients against the sandbox;
-#  4. builds the release site and serves it exactly as users run it (private
+#  4. builds the release site, packs it (`make dist`), unpacks the package in a
+#     scratch directory and serves it from there as an operator would (private
 #     PostgreSQL under a fresh data directory), then runs Playwright in headless
 #     Chromium against it;
 #  5. prints the counts of every suite; exits non-zero on any failure.
@@ -56,15 +57,24 @@ official_passed=${official_passed:-0}; official_failed=${official_failed:-0}
 if [ "$official_status" -ne 0 ] && [ "$official_failed" -eq 0 ]; then official_failed=1; fi
 
 # ---- 3. Browser tests against the release build ----------------------------------
-e2e_passed=0; e2e_failed=0; e2e_status=0
+e2e_passed=0; e2e_failed=0; e2e_status=0; package_missing=0
 if ! build_release_site; then
   e2e_failed=1; e2e_status=1
 else
+  # The browser tests run against what an operator installs (`make dist`): packed,
+  # unpacked elsewhere and served from there, with no checkout around it.
+  package="$(scripts/dist.sh)"
+  mkdir -p "$work/installed"
+  tar -C "$work/installed" -xzf "$package"
+  installed="$(echo "$work/installed"/voxdesk-*/)"
+  for part in bin/voxdesk site/pkg/voxdesk.wasm site/pkg/voxdesk.js site/pkg/voxdesk.css voxdesk.service voxdesk.env.example README.txt; do
+    if [ ! -e "${installed}$part" ]; then echo "the package lacks $part" >&2; package_missing=$((package_missing + 1)); fi
+  done
   port="$(free_port)"
-  say "starting the release server on 127.0.0.1:$port (private PostgreSQL under $work/data)"
-  env -u DATABASE_URL VOXDESK_LOG_FORMAT=json \
-    target/release/voxdesk serve --demo --listen "127.0.0.1:$port" --data-dir "$work/data" \
-    >"$work/server.log" 2>&1 &
+  say "starting the packaged server from $installed on 127.0.0.1:$port (private PostgreSQL under $work/data)"
+  (cd "$work/installed" && exec env -u DATABASE_URL VOXDESK_LOG_FORMAT=json \
+    "${installed}bin/voxdesk" serve --demo --listen "127.0.0.1:$port" --data-dir "$work/data" \
+    >"$work/server.log" 2>&1) &
   server_pid=$!
   if ! wait_for_url "http://127.0.0.1:$port/healthz" 120; then
     tail -n 40 "$work/server.log" >&2
@@ -94,6 +104,7 @@ PY
       console.log(s.expected + s.flaky, s.unexpected);')
   fi
   if [ "$e2e_status" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then e2e_failed=1; fi
+  e2e_failed=$((e2e_failed + package_missing))
   kill -TERM "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
   if [ "$e2e_status" -ne 0 ]; then
     echo "---- server log (last 40 lines) ----" >&2; tail -n 40 "$work/server.log" >&2

@@ -10,6 +10,8 @@ pub mod access;
 pub mod error;
 pub mod csv;
 #[cfg(feature = "ssr")]
+pub mod private_file;
+#[cfg(feature = "ssr")]
 pub mod vault;
 #[cfg(feature = "ssr")]
 pub mod backend;

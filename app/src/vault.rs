@@ -32,8 +32,9 @@ pub enum VaultError {
     Keyring(String),
 }
 
-/// A sealed secret, as stored in a row.
-#[derive(Clone, PartialEq, Eq)]
+/// A sealed secret, as stored in a row (its columns have these names; a row type can
+/// take them with `#[sqlx(flatten)]`).
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct Sealed {
     pub alg: String,
     pub kek_id: String,
@@ -96,21 +97,7 @@ impl Keyring {
 
     pub fn load(path: &Path) -> Result<Self, VaultError> {
         // A master key others can read is a leaked master key: refuse it, say how to fix it.
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(path)
-                .map_err(|e| VaultError::Keyring(format!("cannot read {}: {e}", path.display())))?
-                .permissions()
-                .mode();
-            if mode & 0o077 != 0 {
-                return Err(VaultError::Keyring(format!(
-                    "{} can be read by others (mode {:o}): run `chmod 600 {}`",
-                    path.display(),
-                    mode & 0o777,
-                    path.display()
-                )));
-            }
-        }
+        crate::private_file::refuse_if_others_can_read(path).map_err(VaultError::Keyring)?;
         let text = std::fs::read_to_string(path)
             .map_err(|e| VaultError::Keyring(format!("cannot read {}: {e}", path.display())))?;
         let file: KeyringFile = serde_json::from_str(&text)
@@ -135,20 +122,12 @@ impl Keyring {
 
     /// Writes the keyring (mode 0600), replacing the file atomically.
     pub fn save(&self, path: &Path) -> Result<(), VaultError> {
-        use std::{io::Write, os::unix::fs::OpenOptionsExt};
         let file = KeyringFile {
             active: self.active.clone(),
             keys: self.keys.iter().map(|(id, key)| (id.clone(), b64().encode(key))).collect(),
         };
         let json = serde_json::to_vec_pretty(&file).map_err(|e| VaultError::Keyring(e.to_string()))?;
-        let temporary = path.with_extension("tmp");
-        let write = || -> std::io::Result<()> {
-            let mut out = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&temporary)?;
-            out.write_all(&json)?;
-            out.sync_all()?;
-            std::fs::rename(&temporary, path)
-        };
-        write().map_err(|e| VaultError::Keyring(format!("cannot write {}: {e}", path.display())))
+        crate::private_file::replace_atomically(path, &json).map_err(|e| VaultError::Keyring(format!("cannot write {}: {e}", path.display())))
     }
 
     pub fn active_id(&self) -> &str {

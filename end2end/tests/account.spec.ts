@@ -1,11 +1,14 @@
 import { expect, test } from '@playwright/test';
 import { gotoHydrated, sandboxCall, screenshot, signIn } from './support';
 
-/** An amount as the portal writes it: at least two decimals, never rounded. */
+/** An amount as the portal shows it: at least two decimals, never rounded, thousands
+ * separated by commas. */
 function amount(value: number): string {
   const text = String(value);
   const decimals = text.includes('.') ? text.split('.')[1].length : 0;
-  return decimals >= 2 ? text : value.toFixed(2);
+  const plain = decimals >= 2 ? text : value.toFixed(2);
+  const [whole, fraction] = plain.split('.');
+  return `${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
 }
 
 test('the dashboard shows the sandbox balance, currency and children, each tile on its own', async ({ page, request }) => {

@@ -6,12 +6,15 @@
 //! `voxdesk audit verify` checks each signed head against the log.
 
 use std::{
-    io::{BufRead, Write},
+    io::BufRead,
     path::{Path, PathBuf},
     time::Duration,
 };
 
-use app::audit::ssr::{current_head, stored_hash, StoredHash};
+use app::{
+    audit::ssr::{current_head, stored_hash, StoredHash},
+    private_file::{self, Existing},
+};
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -49,17 +52,13 @@ impl HeadSigner {
         }
         let path = data_dir.join(KEY_FILE);
         if path.exists() {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                anyhow::bail!("{} can be read by others (mode {:o}): run `chmod 600 {}`", path.display(), mode & 0o777, path.display());
-            }
+            private_file::refuse_if_others_can_read(&path).map_err(anyhow::Error::msg)?;
             let text = std::fs::read_to_string(&path)?;
             return Ok(HeadSigner { key: decode_key(&text, &path.display().to_string())?, heads });
         }
         std::fs::create_dir_all(data_dir)?;
         let key: [u8; 32] = rand::random();
-        write_private(&path, base64::engine::general_purpose::STANDARD.encode(key).as_bytes(), false)?;
+        write_private(&path, base64::engine::general_purpose::STANDARD.encode(key).as_bytes(), Existing::Replace)?;
         tracing::warn!(path = %path.display(), "generated the key that signs the audit head; keep it away from the database and its backups");
         Ok(HeadSigner { key, heads })
     }
@@ -83,7 +82,7 @@ impl HeadSigner {
         }
         let head = SignedHead { at: chrono::Utc::now().to_rfc3339(), seq, hmac: self.mac(seq, &hash), hash };
         let line = serde_json::to_string(&head)? + "\n";
-        write_private(&self.heads, line.as_bytes(), true)?;
+        write_private(&self.heads, line.as_bytes(), Existing::Append)?;
         tracing::info!(seq, hash = %head.hash, hmac = %head.hmac, "audit head signed");
         Ok(Some(seq))
     }
@@ -159,18 +158,6 @@ fn decode_key(text: &str, source: &str) -> anyhow::Result<[u8; 32]> {
         .ok_or_else(|| anyhow::anyhow!("{source} must hold 32 bytes in base64"))
 }
 
-/// Creates (mode 0600) or appends to `path`, synced.
-fn write_private(path: &Path, bytes: &[u8], append: bool) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(append)
-        .write(true)
-        .truncate(!append)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    Ok(())
+fn write_private(path: &Path, bytes: &[u8], existing: Existing) -> anyhow::Result<()> {
+    private_file::write(path, bytes, existing).map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))
 }

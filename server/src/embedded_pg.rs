@@ -374,21 +374,16 @@ async fn init_cluster(bin_dir: &Path, cluster_dir: &Path, owner: Option<Owner>, 
 
 /// The cluster's secret: read from the data directory, or created there (mode 0600).
 fn load_or_create_secret(data_dir: &Path) -> Result<String> {
-    use std::os::unix::fs::MetadataExt;
     let path = data_dir.join(SECRET_FILE);
     let fs_error = |source| EmbeddedPgError::Filesystem { path: path.clone(), source };
     match std::fs::read_to_string(&path) {
         Ok(text) if !text.trim().is_empty() => {
-            let mode = std::fs::metadata(&path).map_err(fs_error)?.mode();
-            if mode & 0o077 != 0 {
-                let why = format!("others can read it (mode {:o}): run `chmod 600 {}`", mode & 0o777, path.display());
-                return Err(fs_error(std::io::Error::other(why)));
-            }
+            app::private_file::refuse_if_others_can_read(&path).map_err(|why| fs_error(std::io::Error::other(why)))?;
             Ok(text.trim().to_string())
         }
         Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(fs_error(error)),
         _ => {
-            let secret = hex_encode(&rand::random::<[u8; 32]>());
+            let secret = hex::encode(rand::random::<[u8; 32]>());
             write_private_file(&path, secret.as_bytes(), None)?;
             Ok(secret)
         }
@@ -398,20 +393,13 @@ fn load_or_create_secret(data_dir: &Path) -> Result<String> {
 /// A role's password: SHA-256 of the secret and the role's name, in hex.
 fn role_password(secret: &str, role: &str) -> String {
     use sha2::Digest;
-    hex_encode(&sha2::Sha256::digest(format!("voxdesk-embedded-postgres|{secret}|{role}").as_bytes()))
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(sha2::Sha256::digest(format!("voxdesk-embedded-postgres|{secret}|{role}").as_bytes()))
 }
 
 /// Creates `path` (mode 0600, replacing it), owned by `owner` when given.
 fn write_private_file(path: &Path, bytes: &[u8], owner: Option<Owner>) -> Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
     let fs_error = |source| EmbeddedPgError::Filesystem { path: path.into(), source };
-    let _ = std::fs::remove_file(path);
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map_err(fs_error)?;
-    file.write_all(bytes).map_err(fs_error)?;
+    app::private_file::write(path, bytes, app::private_file::Existing::Recreate).map_err(fs_error)?;
     if let Some(owner) = owner {
         chown(path, Some(owner.uid), Some(owner.gid)).map_err(|e| fs_error(e.into()))?;
     }

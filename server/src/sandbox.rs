@@ -55,15 +55,8 @@ fn parse_faults(text: &str) -> anyhow::Result<Faults> {
 
 /// Writes a file only its owner can read: it holds a private key.
 pub fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))?;
-    file.write_all(contents.as_bytes()).map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))
+    app::private_file::write(path, contents.as_bytes(), app::private_file::Existing::Replace)
+        .map_err(|error| anyhow::anyhow!("cannot write {}: {error}", path.display()))
 }
 
 #[cfg(test)]

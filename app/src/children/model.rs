@@ -92,11 +92,29 @@ impl ChildAccount {
     }
 }
 
-/// An amount with its currency: `12.50 USD`; never rounded (`0.0125 USD` stays).
+/// An amount with its currency, for people: `12,437.50 USD`; never rounded (`0.0125 USD`
+/// stays). Exports and form values use [`amount_text`], which has no separators.
 pub fn money(amount: Option<Decimal>, currency: Option<&str>) -> String {
     match amount {
-        Some(amount) => format!("{} {}", amount_text(amount), currency.unwrap_or("")).trim_end().to_string(),
+        Some(amount) => format!("{} {}", grouped(&amount_text(amount)), currency.unwrap_or("")).trim_end().to_string(),
         None => "—".to_string(),
+    }
+}
+
+/// `-12437.50` → `-12,437.50`: thousands separated in the whole part only.
+fn grouped(plain: &str) -> String {
+    let (sign, unsigned) = plain.strip_prefix('-').map_or(("", plain), |rest| ("-", rest));
+    let (whole, fraction) = unsigned.split_once('.').map_or((unsigned, None), |(w, f)| (w, Some(f)));
+    let mut out = String::new();
+    for (i, digit) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    match fraction {
+        Some(fraction) => format!("{sign}{out}.{fraction}"),
+        None => format!("{sign}{out}"),
     }
 }
 
@@ -179,5 +197,9 @@ pub(crate) mod tests {
         assert_eq!(money(Some(Decimal::new(12345, 3)), Some("USD")), "12.345 USD");
         assert_eq!(money(Some(Decimal::new(10, 0)), Some("EUR")), "10.00 EUR");
         assert_eq!(money(None, Some("EUR")), "—");
+        assert_eq!(money(Some(Decimal::new(1243750, 2)), Some("USD")), "12,437.50 USD");
+        assert_eq!(money(Some(Decimal::new(-100000012, 4)), Some("RUR")), "-10,000.0012 RUR");
+        assert_eq!(money(Some(Decimal::new(999, 0)), None), "999.00");
+        assert_eq!(amount_text(Decimal::new(1243750, 2)), "12437.50", "exports keep plain numbers");
     }
 }

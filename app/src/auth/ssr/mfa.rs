@@ -18,34 +18,26 @@ fn row_id(user: Uuid) -> String {
 
 #[derive(sqlx::FromRow)]
 struct SecretRow {
-    alg: String,
-    kek_id: String,
-    wrapped_dek: Vec<u8>,
-    dek_nonce: Vec<u8>,
-    nonce: Vec<u8>,
-    ciphertext: Vec<u8>,
+    #[sqlx(flatten)]
+    sealed: Sealed,
     enrolled: bool,
     last_step: i64,
 }
 
-impl SecretRow {
-    fn sealed(&self) -> Sealed {
-        Sealed {
-            alg: self.alg.clone(),
-            kek_id: self.kek_id.clone(),
-            wrapped_dek: self.wrapped_dek.clone(),
-            dek_nonce: self.dek_nonce.clone(),
-            nonce: self.nonce.clone(),
-            ciphertext: self.ciphertext.clone(),
-        }
-    }
+/// A user's sealed secret, for key rotation.
+#[derive(sqlx::FromRow)]
+struct StoredSecret {
+    user_id: Uuid,
+    #[sqlx(flatten)]
+    sealed: Sealed,
 }
 
+const SEALED_COLUMNS: &str = "alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext";
+
 async fn secret_row(pool: &PgPool, user: Uuid) -> Result<Option<SecretRow>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext, enrolled_at IS NOT NULL AS enrolled, last_step
-         FROM user_mfa WHERE user_id = $1",
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {SEALED_COLUMNS}, enrolled_at IS NOT NULL AS enrolled, last_step FROM user_mfa WHERE user_id = $1"
+    ))
     .bind(user)
     .fetch_optional(pool)
     .await?)
@@ -124,7 +116,7 @@ pub async fn confirm(pool: &PgPool, keyring: &Keyring, user: Uuid, code: &str) -
     if row.enrolled {
         return Err(AppError::Conflict("Two-step sign-in is already on.".into()));
     }
-    let secret = keyring.open(&row_id(user), &row.sealed()).map_err(AppError::internal)?;
+    let secret = keyring.open(&row_id(user), &row.sealed).map_err(AppError::internal)?;
     let step = totp::accept(&secret, code, Utc::now().timestamp() as u64, row.last_step as u64)
         .ok_or_else(|| AppError::invalid("code", "This code does not match. Enter the 6 digits your app shows now."))?;
     let mut tx = pool.begin().await?;
@@ -169,7 +161,7 @@ pub async fn verify(pool: &PgPool, keyring: &Keyring, user: Uuid, given: &str) -
     let Some(row) = secret_row(pool, user).await?.filter(|row| row.enrolled) else { return Ok(None) };
     let digits: String = given.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == totp::DIGITS && digits.chars().all(|c| c.is_ascii_digit()) {
-        let secret = keyring.open(&row_id(user), &row.sealed()).map_err(AppError::internal)?;
+        let secret = keyring.open(&row_id(user), &row.sealed).map_err(AppError::internal)?;
         let Some(step) = totp::accept(&secret, &digits, Utc::now().timestamp() as u64, row.last_step as u64) else { return Ok(None) };
         let moved = sqlx::query("UPDATE user_mfa SET last_step = $2 WHERE user_id = $1 AND last_step < $2")
             .bind(user)
@@ -200,17 +192,15 @@ pub async fn remove(pool: &PgPool, user: Uuid) -> Result<bool, AppError> {
 /// key rotation), answering how many.
 pub async fn rewrap_all(pool: &PgPool, keyring: &Keyring) -> Result<usize, AppError> {
     let mut tx = pool.begin().await?;
-    let rows: Vec<(Uuid, String, String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> = sqlx::query_as(
-        "SELECT user_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM user_mfa FOR UPDATE",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
+    let rows: Vec<StoredSecret> =
+        sqlx::query_as(&format!("SELECT user_id, {SEALED_COLUMNS} FROM user_mfa FOR UPDATE")).fetch_all(&mut *tx).await?;
     let count = rows.len();
-    for (user, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext) in rows {
-        let sealed = Sealed { alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext };
-        let rewrapped = keyring.rewrap(&row_id(user), &sealed).map_err(|error| AppError::Conflict(format!("two-step secret of {user}: {error}")))?;
+    for row in rows {
+        let rewrapped = keyring
+            .rewrap(&row_id(row.user_id), &row.sealed)
+            .map_err(|error| AppError::Conflict(format!("two-step secret of {}: {error}", row.user_id)))?;
         sqlx::query("UPDATE user_mfa SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE user_id = $1")
-            .bind(user)
+            .bind(row.user_id)
             .bind(&rewrapped.kek_id)
             .bind(&rewrapped.wrapped_dek)
             .bind(&rewrapped.dek_nonce)
@@ -223,23 +213,8 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &Keyring) -> Result<usize, AppEr
 
 /// The users whose TOTP secret `keyring` cannot open (none, after a good rotation).
 pub async fn unopenable(pool: &PgPool, keyring: &Keyring) -> Result<Vec<Uuid>, AppError> {
-    let rows: Vec<(Uuid, String, String, Vec<u8>, Vec<u8>, Vec<u8>, Vec<u8>)> =
-        sqlx::query_as("SELECT user_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM user_mfa").fetch_all(pool).await?;
-    Ok(rows
-        .into_iter()
-        .filter(|(user, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)| {
-            let sealed = Sealed {
-                alg: alg.clone(),
-                kek_id: kek_id.clone(),
-                wrapped_dek: wrapped_dek.clone(),
-                dek_nonce: dek_nonce.clone(),
-                nonce: nonce.clone(),
-                ciphertext: ciphertext.clone(),
-            };
-            keyring.open(&row_id(*user), &sealed).is_err()
-        })
-        .map(|(user, ..)| user)
-        .collect())
+    let rows: Vec<StoredSecret> = sqlx::query_as(&format!("SELECT user_id, {SEALED_COLUMNS} FROM user_mfa")).fetch_all(pool).await?;
+    Ok(rows.into_iter().filter(|row| keyring.open(&row_id(row.user_id), &row.sealed).is_err()).map(|row| row.user_id).collect())
 }
 
 /// How long a browser the user chose to remember skips the second step.
