@@ -95,11 +95,7 @@ impl UserAdmin {
         let id = parse_id(id)?;
         self.change(&actions::RESET_TWO_STEP, id, json!({ "id": id }), |before| async move {
             crate::auth::ssr::mfa::remove(self.0.db(), id).await?;
-            sqlx::query("UPDATE users SET session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1")
-                .bind(id)
-                .execute(self.0.db())
-                .await?;
-            let after = find(self.0.db(), id).await?;
+            let after = update(self.0.db(), id, "UPDATE users SET session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1", |q| q).await?;
             Ok((json!({ "two_step": { "before": on_off(before.two_step), "after": on_off(after.two_step) } }), after))
         })
         .await

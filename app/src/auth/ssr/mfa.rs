@@ -69,11 +69,9 @@ pub async fn set_required(pool: &PgPool, role: Role, required: bool) -> Result<(
 
 /// Every role and whether it must use two-step sign-in, in [`Role::ALL`]'s order.
 pub async fn policy(pool: &PgPool) -> Result<Vec<(Role, bool)>, AppError> {
-    let mut roles = Vec::new();
-    for role in Role::ALL {
-        roles.push((role, required_for(pool, role).await?));
-    }
-    Ok(roles)
+    let stored: Vec<(String, bool)> = sqlx::query_as("SELECT role::text, required FROM mfa_policy").fetch_all(pool).await?;
+    let required = |role: Role| stored.iter().any(|(name, required)| *required && name == role.as_str());
+    Ok(Role::ALL.into_iter().map(|role| (role, required(role))).collect())
 }
 
 /// What enrolment shows once: the secret as text and as a QR code (SVG).

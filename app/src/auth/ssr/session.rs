@@ -183,11 +183,7 @@ pub async fn authenticate_session(backend: &Backend, session: &Session) -> Resul
 pub(crate) async fn start_session(user_id: Uuid, epoch: i32) -> Result<(), AppError> {
     let session = request::session().await?;
     let pool = crate::backend::current()?.unguarded_pool().clone();
-    RequestUser::forget();
-    if let Some(old) = session.id() {
-        signed_in::ended(&pool, &old.to_string()).await?;
-    }
-    session.cycle_id().await.map_err(store_unavailable)?;
+    renew_id(&session, &pool).await?;
     session.remove_value(SESSION_PENDING).await.map_err(store_unavailable)?;
     let now = Utc::now().timestamp();
     let auth = SessionAuth { user_id, epoch, auth_at: now, last_seen: now };
@@ -200,15 +196,21 @@ pub(crate) async fn start_session(user_id: Uuid, epoch: i32) -> Result<(), AppEr
     signed_in::started(&pool, &id.to_string(), user_id, epoch, &browser, &request::client_address().await).await
 }
 
+/// The session goes on under a new id (a cookie planted before now is useless); the
+/// old id leaves the user's list of sessions.
+async fn renew_id(session: &Session, pool: &sqlx::PgPool) -> Result<(), AppError> {
+    RequestUser::forget();
+    if let Some(old) = session.id() {
+        signed_in::ended(pool, &old.to_string()).await?;
+    }
+    session.cycle_id().await.map_err(store_unavailable)
+}
+
 /// The password was right and a second step is owed: a fresh session id holding only
 /// that (not signed in), for [`pending_second_step`] to find.
 pub(crate) async fn begin_second_step(user_id: Uuid, epoch: i32) -> Result<(), AppError> {
     let session = request::session().await?;
-    RequestUser::forget();
-    if let Some(old) = session.id() {
-        signed_in::ended(crate::backend::current()?.unguarded_pool(), &old.to_string()).await?;
-    }
-    session.cycle_id().await.map_err(store_unavailable)?;
+    renew_id(&session, crate::backend::current()?.unguarded_pool()).await?;
     session.remove_value(SESSION_AUTH).await.map_err(store_unavailable)?;
     let pending = PendingSecondStep { user_id, epoch, at: Utc::now().timestamp() };
     session.insert(SESSION_PENDING, &pending).await.map_err(store_unavailable)?;
