@@ -1,5 +1,5 @@
 # The commands a new user needs. Each installs whatever is missing first.
-.PHONY: run test bench watch build tools dist
+.PHONY: run test bench watch build tools dist audit
 
 run:            ## Build the release site and serve it at http://127.0.0.1:3000
 	@scripts/run.sh $(ARGS)
@@ -12,6 +12,9 @@ bench:          ## Print the benchmark table
 
 watch:          ## Development: rebuild and reload on change
 	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch'
+
+audit:          ## Check Cargo.lock against the RustSec advisory database (offline)
+	@scripts/audit.sh
 
 dist:           ## Pack the release for a server: target/dist/voxdesk-VERSION-linux-ARCH.tar.gz
 	@scripts/dist.sh

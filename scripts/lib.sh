@@ -51,6 +51,22 @@ ensure_wasm_bindgen() {
   cargo install wasm-bindgen-cli --version "$want" --force
 }
 
+CARGO_AUDIT_VERSION="0.21.2"
+ensure_cargo_audit() {
+  if cargo audit --version 2>/dev/null | grep -q " $CARGO_AUDIT_VERSION\$"; then return; fi
+  say "installing cargo-audit $CARGO_AUDIT_VERSION (first time only, a few minutes)"
+  cargo install cargo-audit --version "$CARGO_AUDIT_VERSION" --locked
+}
+
+# A copy of the RustSec advisory database (github.com/rustsec/advisory-db): the one
+# VOXDESK_ADVISORY_DB names, or one beside the checkout. Prints nothing if none.
+advisory_db() {
+  local candidate
+  for candidate in "${VOXDESK_ADVISORY_DB:-}" "$ROOT/../shared/advisory-db" /work/shared/advisory-db; do
+    if [ -n "$candidate" ] && [ -d "$candidate/crates" ]; then (cd "$candidate" && pwd); return; fi
+  done
+}
+
 ensure_node() {
   command -v npm >/dev/null && return
   say "installing Node.js and npm"

@@ -5,11 +5,12 @@
 #  2. `cargo test` for the workspace against a throwaway PostgreSQL (unless
 #     DATABASE_URL names one);
 #  3. the official Python and Node Voximplant clients against the sandbox;
-#  4. builds the release site, packs it (`make dist`), unpacks the package in a
+#  4. checks Cargo.lock against the RustSec advisory database (scripts/audit.sh);
+#  5. builds the release site, packs it (`make dist`), unpacks the package in a
 #     scratch directory and serves it from there as an operator would (private
 #     PostgreSQL under a fresh data directory), then runs Playwright in headless
 #     Chromium against it;
-#  5. prints the counts of every suite; exits non-zero on any failure.
+#  6. prints the counts of every suite; exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
@@ -56,7 +57,16 @@ read -r official_passed official_failed < <(awk '$1 == "official-clients:" { pri
 official_passed=${official_passed:-0}; official_failed=${official_failed:-0}
 if [ "$official_status" -ne 0 ] && [ "$official_failed" -eq 0 ]; then official_failed=1; fi
 
-# ---- 3. Browser tests against the release build ----------------------------------
+# ---- 3. Known-vulnerable dependencies -------------------------------------------
+set +e
+scripts/audit.sh 2>&1 | tee "$work/audit.log"
+audit_status=${PIPESTATUS[0]}
+set -e
+audit_line="$(grep -E '^audit: ' "$work/audit.log" | tail -n 1)"
+audit_line="${audit_line:-audit: failed (no result)}"
+[ "$audit_status" -ne 0 ] && audit_line="audit: failed"
+
+# ---- 4. Browser tests against the release build ----------------------------------
 e2e_passed=0; e2e_failed=0; e2e_status=0; package_missing=0
 if ! build_release_site; then
   e2e_failed=1; e2e_status=1
@@ -141,6 +151,7 @@ if [ -n "$failed_names" ]; then echo "failed:"; echo "$failed_names"; fi
 echo "rust: $rust_passed passed, $rust_failed failed"
 echo "official-clients: $official_passed passed, $official_failed failed"
 echo "e2e: $e2e_passed passed, $e2e_failed failed"
+echo "$audit_line"
 echo "total: $((rust_passed + official_passed + e2e_passed)) passed, $((rust_failed + official_failed + e2e_failed)) failed"
-[ "$cargo_status" -eq 0 ] && [ "$rust_failed" -eq 0 ] && [ "$official_failed" -eq 0 ] \
+[ "$cargo_status" -eq 0 ] && [ "$rust_failed" -eq 0 ] && [ "$official_failed" -eq 0 ] && [ "$audit_status" -eq 0 ] \
   && [ "$e2e_failed" -eq 0 ] && [ "$e2e_status" -eq 0 ]

@@ -124,7 +124,7 @@ async fn portal_versus_direct(pool: &sqlx::PgPool) {
     upsert_unchecked(&backend, "Bench sandbox", &base_url, &secret, &parent.account_name).await.unwrap();
     let options = leptos::prelude::LeptosOptions::builder().output_name("voxdesk").site_root("target/site").site_pkg_dir("pkg").build();
     let policy = server::http::SessionPolicy { secure_cookie: false, idle_timeout: time::Duration::minutes(30) };
-    let app = server::http::router(AppState { leptos_options: options, backend }, policy, app::request::TrustedProxies::default());
+    let app = server::http::router(AppState { leptos_options: options, backend }, policy, app::request::TrustedProxies::default(), Default::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let portal = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {

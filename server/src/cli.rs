@@ -230,6 +230,13 @@ pub struct ServeArgs {
     #[arg(long = "trusted-proxy", env = "VOXDESK_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<String>,
 
+    /// A token that lets a scraper read `/metrics` from elsewhere than loopback
+    /// (`Authorization: Bearer <token>`). Set it in the environment, not on the command
+    /// line, where other local users could read it. Without it, only direct loopback
+    /// clients may read `/metrics`.
+    #[arg(long, env = "VOXDESK_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// Hours after login at which a session ends however active it is.
     #[arg(long, env = "VOXDESK_SESSION_ABSOLUTE_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
     pub session_absolute_hours: u32,

@@ -1,6 +1,7 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files,
 //! sessions on every route, and a request id on every request and its log lines.
 
+use crate::metrics::MetricsAccess;
 use app::{
     backend::AppState,
     error::AppError,
@@ -48,13 +49,16 @@ pub struct SessionPolicy {
 }
 
 /// The whole HTTP stack. `proxies`: the reverse proxies whose `X-Forwarded-For` names
-/// the client (none: the connection's address is the client's).
-pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies) -> Router {
+/// the client (none: the connection's address is the client's); `metrics`: who besides
+/// a direct loopback client may read `/metrics`.
+pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies, metrics: MetricsAccess) -> Router {
     let routes = generate_route_list(App);
     let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
+    crate::metrics::observe_voximplant_calls();
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route(crate::metrics::PATH, get(crate::metrics::metrics).with_state((state.clone(), metrics)))
         .route("/audit/export.csv", get(crate::audit_http::export_csv))
         .route("/audit/export.jsonl", get(crate::audit_http::export_jsonl))
         .route("/children/export.csv", get(crate::children_http::export_csv))
@@ -87,6 +91,9 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies)
                 ))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
         )
+        // Around everything, so refusals (413, 408, cross-site) are counted too; a
+        // layer on the router still sees which route matched.
+        .layer(axum::middleware::from_fn(crate::metrics::count_requests))
         .with_state(state)
 }
 

@@ -11,6 +11,7 @@ pub mod embedded_pg;
 pub mod http;
 pub mod keys;
 pub mod listen;
+pub mod metrics;
 pub mod sandbox;
 pub mod serve;
 pub mod telemetry;

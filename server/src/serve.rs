@@ -82,7 +82,8 @@ async fn run(
         secure_cookie: public_url.https,
         idle_timeout: time::Duration::minutes(i64::from(args.session_idle_minutes)),
     };
-    let app = http::router(state, sessions, proxies);
+    let metrics = crate::metrics::MetricsAccess::with_token(args.metrics_token.as_deref());
+    let app = http::router(state, sessions, proxies, metrics);
 
     tracing::info!(url = %public_url.url, "Voxdesk is serving");
     // Printed as well as logged: `make run` users look for this line.

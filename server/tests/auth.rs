@@ -635,7 +635,7 @@ async fn https_deployments_send_hsts(pool: PgPool) {
     let backend = app::backend::Backend::new(pool.clone(), Default::default(), app::vault::Keyring::generate());
     let state = app::backend::AppState { leptos_options: common::leptos_options(), backend };
     let policy = server::http::SessionPolicy { secure_cookie: true, idle_timeout: time::Duration::minutes(30) };
-    let (addr, _task) = common::serve(server::http::router(state, policy, Default::default())).await;
+    let (addr, _task) = common::serve(server::http::router(state, policy, Default::default(), Default::default())).await;
     let response = client().get(format!("http://{addr}/healthz")).send().await.unwrap();
     let hsts = response.headers()["strict-transport-security"].to_str().unwrap().to_string();
     assert!(hsts.starts_with("max-age=31536000"), "{hsts}");

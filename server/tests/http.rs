@@ -154,3 +154,70 @@ async fn a_slow_request_head_cannot_hold_a_connection() {
         println!("{opening:?}: closed after {waited:?}: {:?}", String::from_utf8_lossy(&buffer));
     }
 }
+
+/// The value of one series in a `/metrics` answer (`name{labels}` exactly as written).
+fn series(text: &str, name_and_labels: &str) -> Option<f64> {
+    text.lines().find_map(|line| line.strip_prefix(name_and_labels)?.strip_prefix(' ')?.parse().ok())
+}
+
+async fn scrape(client: &reqwest::Client, url: &str) -> String {
+    let response = client.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    response.text().await.unwrap()
+}
+
+/// An operator's Prometheus sees requests per route (as declared, never the raw path),
+/// Voximplant calls and failures per method, and the audit log's state; only loopback
+/// clients that came straight in, or a scraper with the token, may read it.
+#[sqlx::test(migrations = false)]
+async fn metrics_count_routes_and_voximplant_calls_for_loopback_or_the_token(pool: PgPool) {
+    use app::{auth::Role, children::{query::ChildQuery, ListChildren}};
+    let portal = common::Portal::start(&pool).await;
+    let metrics_url = portal.server.url("/metrics");
+    let before = scrape(&client(), &metrics_url).await;
+    let calls = r#"voxdesk_voximplant_call_duration_seconds_count{method="GetChildrenAccounts"}"#;
+    let failures = r#"voxdesk_voximplant_call_errors_total{method="GetChildrenAccounts",kind="http_error"}"#;
+    let list_calls = r#"voxdesk_http_requests_total{route="/api/children/list",method="POST",status="200"}"#;
+
+    portal.call(Role::Reseller, ListChildren { query: ChildQuery::default() }).await.expect("the list loads");
+    let page = portal.as_role(Role::Reseller).get(portal.server.url("/children")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let missing = client().get(portal.server.url("/no/such/page/4711")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    portal.outage("GetChildrenAccounts", true);
+    portal.call(Role::Reseller, ListChildren { query: ChildQuery::default() }).await.expect_err("Voximplant is down");
+    portal.outage("GetChildrenAccounts", false);
+
+    let after = scrape(&client(), &metrics_url).await;
+    let grew = |series_name: &str| series(&after, series_name).unwrap_or(0.0) - series(&before, series_name).unwrap_or(0.0);
+    assert!(grew(list_calls) >= 1.0, "the server function is counted by its route:\n{after}");
+    assert!(series(&after, r#"voxdesk_http_requests_total{route="/children",method="GET",status="200"}"#).is_some());
+    assert!(series(&after, r#"voxdesk_http_request_duration_seconds_count{route="/children",method="GET"}"#).is_some());
+    assert!(series(&after, r#"voxdesk_http_requests_total{route="(unmatched)",method="GET",status="404"}"#).is_some());
+    assert!(!after.contains("/no/such/page"), "a raw path became a label");
+    // One good call, then the outage's attempts (reads are retried): each attempt counted.
+    assert!(grew(calls) >= 2.0, "{after}");
+    assert!(grew(failures) >= 1.0, "the 503s are counted as failures:\n{after}");
+    let head: i64 = sqlx::query_scalar("SELECT max(seq) FROM audit_events").fetch_one(&pool).await.unwrap();
+    assert_eq!(series(&after, "voxdesk_audit_chain_head_seq"), Some(head as f64));
+    assert_eq!(series(&after, "voxdesk_audit_intents_open"), Some(0.0));
+    assert_eq!(series(&after, "voxdesk_database_up"), Some(1.0));
+    assert!(series(&after, r#"voxdesk_db_pool_connections{state="idle"}"#).is_some());
+    assert!(after.contains("# TYPE voxdesk_http_request_duration_seconds histogram"));
+
+    // Through a proxy on this host, loopback alone is not enough.
+    let proxied = client().get(&metrics_url).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(proxied.status(), StatusCode::NOT_FOUND);
+
+    // With a token configured, a scraper elsewhere presents it.
+    let state = app::backend::AppState { leptos_options: common::leptos_options(), backend: portal.server.backend.clone() };
+    let policy = server::http::SessionPolicy { secure_cookie: false, idle_timeout: time::Duration::minutes(30) };
+    let access = server::metrics::MetricsAccess::with_token(Some("scrape-token-0123456789"));
+    let (addr, _task) = common::serve(server::http::router(state, policy, Default::default(), access)).await;
+    let remote = |token: &'static str| {
+        client().get(format!("http://{addr}/metrics")).header("x-forwarded-for", "203.0.113.9").bearer_auth(token)
+    };
+    assert_eq!(remote("scrape-token-0123456789").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(remote("scrape-token-wrong").send().await.unwrap().status(), StatusCode::NOT_FOUND);
+}

@@ -168,6 +168,19 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl Error {
+    /// A short, fixed name for the kind of failure (a metrics label, never the detail).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api { .. } => "api_error",
+            Error::Invalid(_) => "invalid",
+            Error::Timeout => "timeout",
+            Error::Transport(_) => "transport",
+            Error::Http { .. } => "http_error",
+            Error::Malformed(_) => "malformed",
+            Error::Credentials(_) => "credentials",
+        }
+    }
+
     /// Worth trying again (for a read): the failure says nothing about the request.
     fn is_transient(&self) -> bool {
         match self {
@@ -271,7 +284,10 @@ impl Client {
         let mut backoff = self.config.retry_backoff;
         let mut attempt = 1;
         loop {
-            match self.send::<M>(&params, own_credentials).await {
+            let started = std::time::Instant::now();
+            let result = self.send::<M>(&params, own_credentials).await;
+            observe::attempt_ended(M::NAME, started.elapsed(), result.as_ref().err());
+            match result {
                 Err(error) if attempt < attempts && error.is_transient() => {
                     tracing::debug!(method = M::NAME, attempt, %error, "retrying a read");
                     tokio::time::sleep(backoff).await;
@@ -425,4 +441,31 @@ pub fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
         return Err(Error::Api { code: body.kind(), msg: body.msg });
     }
     serde_json::from_value(value).map_err(|error| Error::Malformed(error.to_string()))
+}
+
+/// A process-wide hook told about every attempt sent to Voximplant, so that the portal
+/// can count calls and their latency per method without this crate knowing how.
+pub mod observe {
+    use std::{sync::OnceLock, time::Duration};
+
+    use super::Error;
+
+    /// Called once per HTTP attempt (a retried read: once per try).
+    pub trait CallObserver: Send + Sync {
+        fn attempt_ended(&self, method: &'static str, took: Duration, error: Option<&Error>);
+    }
+
+    static OBSERVER: OnceLock<Box<dyn CallObserver>> = OnceLock::new();
+
+    /// Installs the observer; only the first call in a process takes effect (the
+    /// answer says whether this one did).
+    pub fn set_observer(observer: Box<dyn CallObserver>) -> bool {
+        OBSERVER.set(observer).is_ok()
+    }
+
+    pub(super) fn attempt_ended(method: &'static str, took: Duration, error: Option<&Error>) {
+        if let Some(observer) = OBSERVER.get() {
+            observer.attempt_ended(method, took, error);
+        }
+    }
 }

@@ -121,7 +121,7 @@ async fn serve_backend(backend: Backend, proxies: TrustedProxies) -> TestServer 
         secure_cookie: false,
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),
     };
-    let (addr, task) = serve(router(state, policy, proxies)).await;
+    let (addr, task) = serve(router(state, policy, proxies, Default::default())).await;
     TestServer { base: format!("http://{addr}"), pool, backend, task, _one_at_a_time: turn }
 }
 

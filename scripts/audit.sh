@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# `make audit` (and a step of `make test`): every crate in Cargo.lock checked against
+# the RustSec advisory database, offline, from a local copy. Exceptions, each with
+# its reason and the date it was decided, are in .cargo/audit.toml.
+#
+# Prints "audit: ok", "audit: failed" or "audit: skipped (why)" as its last line;
+# exits non-zero only when a known-vulnerable crate is found.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+ensure_path
+
+db="$(advisory_db)"
+if [ -z "$db" ]; then
+  echo "audit: skipped (no advisory database here: set VOXDESK_ADVISORY_DB to a copy of github.com/rustsec/advisory-db)"
+  exit 0
+fi
+ensure_cargo_audit
+say "cargo audit against $db (offline)"
+# --no-fetch: never reach for the network; --stale: an old copy is what we have
+# offline, and it still catches everything it knows.
+if cargo audit --db "$db" --no-fetch --stale --file Cargo.lock; then
+  echo "audit: ok"
+else
+  echo "audit: failed"
+  exit 1
+fi
