@@ -4,14 +4,14 @@
 run:            ## Build the release site and serve it at http://127.0.0.1:3000
 	@scripts/run.sh $(ARGS)
 
-test:           ## Every test: cargo test + Playwright against the release build
+test:           ## Every test: cargo test, the official clients, cargo audit, Playwright against the packaged site
 	@scripts/test.sh
 
 bench:          ## Print the benchmark table
 	@bench/run.sh
 
 watch:          ## Development: rebuild and reload on change
-	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch'
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch -p voxdesk'
 
 audit:          ## Check Cargo.lock against the RustSec advisory database (offline)
 	@scripts/audit.sh

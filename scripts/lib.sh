@@ -51,7 +51,7 @@ ensure_wasm_bindgen() {
   cargo install wasm-bindgen-cli --version "$want" --force
 }
 
-CARGO_AUDIT_VERSION="0.21.2"
+CARGO_AUDIT_VERSION="0.22.2"
 ensure_cargo_audit() {
   if cargo audit --version 2>/dev/null | grep -q " $CARGO_AUDIT_VERSION\$"; then return; fi
   say "installing cargo-audit $CARGO_AUDIT_VERSION (first time only, a few minutes)"
@@ -138,11 +138,18 @@ build_release_site() {
     say "the release site is up to date"
     return
   fi
-  say "building the release site (cargo leptos build --release)"
+  say "building the release site (cargo leptos build --release -p voxdesk)"
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
-  (cd "$ROOT" && cargo leptos build --release)
+  (cd "$ROOT" && cargo leptos build --release -p voxdesk)
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
+}
+
+# What `make test`'s browser tests run: the release site's WASM with the server in the
+# dev profile (target/debug/voxdesk; see the voxdesk-test project in Cargo.toml).
+build_test_site() {
+  say "building the release WASM and the dev-profile server (cargo leptos build --release -p voxdesk-test)"
+  (cd "$ROOT" && cargo leptos build --release -p voxdesk-test)
 }
 
 # Benchmarks build with other features than the portal: their own target directory

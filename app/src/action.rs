@@ -9,6 +9,8 @@
 
 use std::{future::Future, pin::Pin};
 
+use leptos::server_fn::ServerFn;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -77,7 +79,8 @@ impl std::fmt::Debug for Audited {
     }
 }
 
-/// A server function: where it answers, who may call it, and what it records.
+/// A server function: where it answers, who may call it, what it records, and the
+/// fields it takes.
 #[derive(Debug, Clone, Copy)]
 pub struct Endpoint {
     /// `/api/children/create`: the server function's own `PATH`.
@@ -85,28 +88,58 @@ pub struct Endpoint {
     pub access: Access,
     /// `None`: it changes nothing but the caller's own session or preferences.
     pub audited: Option<&'static Audited>,
+    /// The names of its arguments (`None`: they could not be read off its type).
+    pub fields: fn() -> Option<&'static [&'static str]>,
 }
 
 impl Endpoint {
+    const fn of<F: ServerFn + DeserializeOwned>(access: Access, audited: Option<&'static Audited>) -> Self {
+        Endpoint { path: F::PATH, access, audited, fields: field_names::<F> }
+    }
+
     /// Anyone may call it, signed in or not.
-    pub const fn public(path: &'static str) -> Self {
-        Endpoint { path, access: Access::Public, audited: None }
+    pub const fn public<F: ServerFn + DeserializeOwned>() -> Self {
+        Endpoint::of::<F>(Access::Public, None)
     }
 
     /// Changes nothing; callers need `permission`.
-    pub const fn read(path: &'static str, permission: Permission) -> Self {
-        Endpoint { path, access: Access::Requires(permission), audited: None }
+    pub const fn read<F: ServerFn + DeserializeOwned>(permission: Permission) -> Self {
+        Endpoint::of::<F>(Access::Requires(permission), None)
     }
 
     /// Changes something, audited as `action`; callers need `permission`.
-    pub const fn write(path: &'static str, permission: Permission, action: &'static Audited) -> Self {
-        Endpoint { path, access: Access::Requires(permission), audited: Some(action) }
+    pub const fn write<F: ServerFn + DeserializeOwned>(permission: Permission, action: &'static Audited) -> Self {
+        Endpoint::of::<F>(Access::Requires(permission), Some(action))
     }
 
     /// Public, but audited (first-run setup).
-    pub const fn public_write(path: &'static str, action: &'static Audited) -> Self {
-        Endpoint { path, access: Access::Public, audited: Some(action) }
+    pub const fn public_write<F: ServerFn + DeserializeOwned>(action: &'static Audited) -> Self {
+        Endpoint::of::<F>(Access::Public, Some(action))
     }
+}
+
+/// The field names `T` reads, from its derived `Deserialize` (which hands them to the
+/// deserializer before reading anything); `None` if `T` is not a plain struct.
+pub fn field_names<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    use serde::de::{value::Error, Deserializer, Error as _, Visitor};
+    struct Names<'a>(&'a mut Option<&'static [&'static str]>);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Error> {
+            Err(Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(self, _: &'static str, fields: &'static [&'static str], _: V) -> Result<V::Value, Error> {
+            *self.0 = Some(fields);
+            Err(Error::custom("only the names were wanted"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf option unit
+            unit_struct newtype_struct seq tuple tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut names = None;
+    let _ = T::deserialize(Names(&mut names));
+    names
 }
 
 /// The check for an action that creates a row named `name`: it happened if a row of

@@ -34,12 +34,10 @@ pub async fn get_system_status() -> Result<SystemStatus, AppError> {
 
 #[cfg(feature = "ssr")]
 pub mod actions {
-    use leptos::server_fn::ServerFn;
-
     use super::GetSystemStatus;
     use crate::{access::Permission, action::Endpoint};
 
-    pub const ENDPOINTS: &[Endpoint] = &[Endpoint::read(GetSystemStatus::PATH, Permission::SignedIn)];
+    pub const ENDPOINTS: &[Endpoint] = &[Endpoint::read::<GetSystemStatus>(Permission::SignedIn)];
 }
 
 #[cfg(feature = "ssr")]

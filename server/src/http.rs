@@ -130,10 +130,38 @@ async fn limit_server_function_bodies(request: Request, next: axum::middleware::
         return too_large();
     }
     let (parts, body) = request.into_parts();
-    match axum::body::to_bytes(body, SERVER_FUNCTION_BODY_LIMIT).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await,
-        Err(_) => too_large(),
+    let Ok(bytes) = axum::body::to_bytes(body, SERVER_FUNCTION_BODY_LIMIT).await else {
+        return too_large();
+    };
+    if let Some(field) = unexpected_field(&parts, &bytes) {
+        let error = AppError::Transport(format!("This action takes no field named {field:?}."));
+        let mut response = (StatusCode::BAD_REQUEST, serde_json::to_string(&error).unwrap_or_default()).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+            .headers_mut()
+            .insert(leptos::server_fn::error::SERVER_FN_ERROR_HEADER, HeaderValue::from_str(parts.uri.path()).unwrap_or(HeaderValue::from_static("")));
+        return response;
     }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// A form field the server function at this path does not take (`query[page]` counts
+/// as `query`), if any. Serde would silently drop it: refusing it instead tells a
+/// script's author about a typo before they trust a call that ignored their input.
+fn unexpected_field(parts: &axum::http::request::Parts, body: &[u8]) -> Option<String> {
+    let form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return None;
+    }
+    let fields = (app::registry::endpoint(parts.uri.path())?.fields)()?;
+    form_urlencoded::parse(body).find_map(|(key, _)| {
+        let name = key.split('[').next().unwrap_or_default();
+        (!fields.contains(&name)).then(|| name.chars().take(64).collect())
+    })
 }
 
 /// Each request learns its session's user once, however many times it asks.

@@ -555,6 +555,91 @@ async fn every_server_function_allows_exactly_the_roles_in_the_table(pool: PgPoo
     }
 }
 
+/// Fields whose values are numbers or yes/no, by server function: a word there is a
+/// type error, not a value.
+fn typed_fields(path: &str) -> &'static [&'static str] {
+    use app::{audit::*, children::*, users::*};
+    match path {
+        p if p == GetEvent::PATH => &["seq"],
+        p if p == GetChild::PATH || p == ActivateChild::PATH || p == DeactivateChild::PATH => &["account_id"],
+        p if p == UpdateChild::PATH || p == UpdateChildNotifications::PATH => &["account_id"],
+        p if p == CloneChild::PATH => &["source_account_id"],
+        p if p == SetUserActive::PATH => &["active"],
+        p if p == SetTwoStepRequired::PATH => &["required"],
+        p if p == app::billing::ChangePlan::PATH => &["choice[template_id]"],
+        _ => &[],
+    }
+}
+
+/// Scripts call server functions too: a field the function does not take, a value of
+/// the wrong type or no fields at all get a 400 that says what is wrong, before any
+/// guard, handler or audit record — even for an admin, who may call everything.
+#[sqlx::test(migrations = false)]
+async fn malformed_server_function_calls_get_a_clear_400_and_change_nothing(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "ada", Role::Admin).await;
+    let admin = server.signed_in("ada").await;
+    let anonymous = client();
+    // Refusals of the signed-out caller may be recorded (`access.denied`); actions may not.
+    async fn actions_recorded(pool: &PgPool) -> i64 {
+        sqlx::query_scalar("SELECT count(*) FROM audit_events WHERE action <> 'access.denied'").fetch_one(pool).await.unwrap()
+    }
+    let before = actions_recorded(&pool).await;
+    let post = |path: &str, body: String| {
+        admin.post(server.url(path)).header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(body).send()
+    };
+    let refused = |path: &str, what: &str, status: StatusCode| {
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {what}");
+    };
+    let mut typed = 0;
+    for endpoint in registry::endpoints() {
+        let path = endpoint.path;
+        let fields = (endpoint.fields)().unwrap_or_else(|| panic!("{path}: its fields cannot be read off its type"));
+        let sample = sample_body(path);
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(sample.as_bytes()).into_owned().collect();
+        for (key, _) in &pairs {
+            assert!(fields.contains(&key.split('[').next().unwrap()), "{path}: the sample's {key} is not among {fields:?}");
+        }
+
+        let extra = if sample.is_empty() { "surplus_field=1".to_string() } else { format!("{sample}&surplus_field=1") };
+        let response = post(path, extra).await.unwrap();
+        refused(path, "a field it does not take", response.status());
+        let error: app::error::AppError = response.json().await.expect("the error is an AppError");
+        assert!(error.to_string().contains("\"surplus_field\""), "{path}: the answer names the field: {error}");
+
+        for typed_key in typed_fields(path) {
+            let body = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), if k == typed_key { "seven" } else { v.as_str() })))
+                .finish();
+            assert!(body.contains("seven"), "{path}: the sample has no {typed_key}");
+            let response = post(path, body).await.unwrap();
+            refused(path, &format!("{typed_key}=seven"), response.status());
+            assert!(!response.text().await.unwrap().is_empty(), "{path}: the 400 says why");
+            typed += 1;
+        }
+
+        // No fields at all, from someone signed out (so that a function whose fields
+        // are all optional is stopped by its guard, not run): decoding refuses it, or
+        // the guard does.
+        if !fields.is_empty() {
+            let response = anonymous
+                .post(server.url(path))
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .send()
+                .await
+                .unwrap();
+            let expected: &[StatusCode] = match endpoint.access {
+                Access::Public => &[StatusCode::BAD_REQUEST],
+                Access::Requires(_) => &[StatusCode::BAD_REQUEST, StatusCode::UNAUTHORIZED],
+            };
+            assert!(expected.contains(&response.status()), "{path}: no fields at all got {}", response.status());
+        }
+    }
+    assert!(typed >= 10, "the typed fields were tried ({typed})");
+    assert_eq!(actions_recorded(&pool).await, before, "nothing malformed reached an action or the log");
+    assert_eq!(server.me(&admin).await["role"], "admin", "and the session is untouched (logout never ran)");
+}
+
 /// README.md's table of server functions says what the declarations say.
 #[test]
 fn the_readme_table_matches_the_declarations() {

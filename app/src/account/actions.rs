@@ -1,7 +1,6 @@
 //! The parent account's actions: who may call each server function, what the audit
 //! log calls the one change, and how the reconciler checks an interrupted one.
 
-use leptos::server_fn::ServerFn;
 use voximplant::{methods::SetAccountInfo, Method};
 
 use super::{
@@ -18,11 +17,11 @@ use crate::{
 pub const UPDATE: Audited = Audited::new("account.update").calls(SetAccountInfo::NAME).checked_by(edited);
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(GetAccountSummary::PATH, Permission::ViewAccount),
-    Endpoint::read(GetChildrenSummary::PATH, Permission::ViewAccount),
-    Endpoint::read(GetProfile::PATH, Permission::ViewAccount),
-    Endpoint::write(UpdateProfile::PATH, Permission::ManageAccount, &UPDATE),
-    Endpoint::read(GetDocuments::PATH, Permission::ViewAccount),
+    Endpoint::read::<GetAccountSummary>(Permission::ViewAccount),
+    Endpoint::read::<GetChildrenSummary>(Permission::ViewAccount),
+    Endpoint::read::<GetProfile>(Permission::ViewAccount),
+    Endpoint::write::<UpdateProfile>(Permission::ManageAccount, &UPDATE),
+    Endpoint::read::<GetDocuments>(Permission::ViewAccount),
 ];
 
 /// An interrupted profile edit is settled by reading the profile back: every

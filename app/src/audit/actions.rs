@@ -1,7 +1,5 @@
 //! The audit log's own actions: reading it, checking the chain, exporting it.
 
-use leptos::server_fn::ServerFn;
-
 use super::{GetActivity, GetEvent, ListEvents, VerifyChain};
 use crate::{access::Permission, action::Endpoint};
 
@@ -11,8 +9,8 @@ pub const EXPORT: &str = "audit.export";
 pub use super::ssr::ARCHIVE;
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(ListEvents::PATH, Permission::ViewAudit),
-    Endpoint::read(GetEvent::PATH, Permission::ViewAudit),
-    Endpoint::read(GetActivity::PATH, Permission::ViewAudit),
-    Endpoint::read(VerifyChain::PATH, Permission::ViewAudit),
+    Endpoint::read::<ListEvents>(Permission::ViewAudit),
+    Endpoint::read::<GetEvent>(Permission::ViewAudit),
+    Endpoint::read::<GetActivity>(Permission::ViewAudit),
+    Endpoint::read::<VerifyChain>(Permission::ViewAudit),
 ];

@@ -1,7 +1,5 @@
 //! Identity's actions: the public endpoints and what they record.
 
-use leptos::server_fn::ServerFn;
-
 use super::{Login, Logout, SecondStep, SetupFirstAdmin, SetupNeeded};
 use crate::action::{Audited, Endpoint};
 
@@ -15,9 +13,9 @@ pub const SECOND_STEP: &str = "user.login_second_step";
 pub use super::ssr::ACCESS_DENIED;
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::public(Login::PATH),
-    Endpoint::public(SecondStep::PATH),
-    Endpoint::public(Logout::PATH),
-    Endpoint::public(SetupNeeded::PATH),
-    Endpoint::public_write(SetupFirstAdmin::PATH, &SETUP),
+    Endpoint::public::<Login>(),
+    Endpoint::public::<SecondStep>(),
+    Endpoint::public::<Logout>(),
+    Endpoint::public::<SetupNeeded>(),
+    Endpoint::public_write::<SetupFirstAdmin>(&SETUP),
 ];

@@ -2,7 +2,6 @@
 //! two changes that move money, and how the reconciler checks an interrupted one by
 //! reading the account back (neither is ever sent again).
 
-use leptos::server_fn::ServerFn;
 use serde_json::Map;
 use voximplant::{
     methods::{ChangeAccountPlan, ChargeAccount},
@@ -28,13 +27,13 @@ pub const CHANGE_PLAN: Audited = Audited::new("billing.change_plan").calls(Chang
 pub const CHARGE: Audited = Audited::new("billing.charge").calls(ChargeAccount::NAME).checked_by(charged);
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(GetPlans::PATH, Permission::ViewBilling),
-    Endpoint::write(ChangePlan::PATH, Permission::ManageBilling, &CHANGE_PLAN),
-    Endpoint::read(GetDue::PATH, Permission::ViewBilling),
-    Endpoint::write(Charge::PATH, Permission::ManageBilling, &CHARGE),
-    Endpoint::read(GetPrices::PATH, Permission::ViewBilling),
-    Endpoint::read(GetSubscriptionPrices::PATH, Permission::ViewBilling),
-    Endpoint::read(GetRates::PATH, Permission::ViewBilling),
+    Endpoint::read::<GetPlans>(Permission::ViewBilling),
+    Endpoint::write::<ChangePlan>(Permission::ManageBilling, &CHANGE_PLAN),
+    Endpoint::read::<GetDue>(Permission::ViewBilling),
+    Endpoint::write::<Charge>(Permission::ManageBilling, &CHARGE),
+    Endpoint::read::<GetPrices>(Permission::ViewBilling),
+    Endpoint::read::<GetSubscriptionPrices>(Permission::ViewBilling),
+    Endpoint::read::<GetRates>(Permission::ViewBilling),
 ];
 
 /// An interrupted plan change happened if the account's plan of that type is the one

@@ -1,7 +1,6 @@
 //! Child accounts' actions: who may call each server function, what the audit log
 //! calls it, and how the reconciler checks an interrupted one.
 
-use leptos::server_fn::ServerFn;
 use voximplant::{
     methods::{AddAccount, CloneAccount, SetChildAccountInfo},
     Method,
@@ -47,21 +46,21 @@ pub const BULK_CHUNK: Audited =
 pub const BULK_CANCEL: Audited = Audited::new("child_account.bulk.cancel");
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(ListChildren::PATH, Permission::ViewChildren),
-    Endpoint::read(GetChild::PATH, Permission::ViewChildren),
-    Endpoint::write(CreateChild::PATH, Permission::ManageChildren, &CREATE),
-    Endpoint::write(CloneChild::PATH, Permission::ManageChildren, &CLONE),
-    Endpoint::write(UpdateChild::PATH, Permission::ManageChildren, &UPDATE),
-    Endpoint::write(ActivateChild::PATH, Permission::ManageChildren, &ACTIVATE),
-    Endpoint::write(DeactivateChild::PATH, Permission::ManageChildren, &DEACTIVATE),
-    Endpoint::write(UpdateChildNotifications::PATH, Permission::EditChildNotifications, &NOTIFICATIONS),
-    Endpoint::write(bulk::BulkActivate::PATH, Permission::ManageChildren, &BULK_ACTIVATE),
-    Endpoint::write(bulk::BulkDeactivate::PATH, Permission::ManageChildren, &BULK_DEACTIVATE),
-    Endpoint::write(bulk::BulkNotifications::PATH, Permission::EditChildNotifications, &BULK_NOTIFICATIONS),
-    Endpoint::read(bulk::GetBulkJob::PATH, Permission::ViewChildren),
-    Endpoint::read(bulk::RecentBulkJobs::PATH, Permission::ViewChildren),
+    Endpoint::read::<ListChildren>(Permission::ViewChildren),
+    Endpoint::read::<GetChild>(Permission::ViewChildren),
+    Endpoint::write::<CreateChild>(Permission::ManageChildren, &CREATE),
+    Endpoint::write::<CloneChild>(Permission::ManageChildren, &CLONE),
+    Endpoint::write::<UpdateChild>(Permission::ManageChildren, &UPDATE),
+    Endpoint::write::<ActivateChild>(Permission::ManageChildren, &ACTIVATE),
+    Endpoint::write::<DeactivateChild>(Permission::ManageChildren, &DEACTIVATE),
+    Endpoint::write::<UpdateChildNotifications>(Permission::EditChildNotifications, &NOTIFICATIONS),
+    Endpoint::write::<bulk::BulkActivate>(Permission::ManageChildren, &BULK_ACTIVATE),
+    Endpoint::write::<bulk::BulkDeactivate>(Permission::ManageChildren, &BULK_DEACTIVATE),
+    Endpoint::write::<bulk::BulkNotifications>(Permission::EditChildNotifications, &BULK_NOTIFICATIONS),
+    Endpoint::read::<bulk::GetBulkJob>(Permission::ViewChildren),
+    Endpoint::read::<bulk::RecentBulkJobs>(Permission::ViewChildren),
     // Only the job's owner (or an admin) who may run such a job: checked inside.
-    Endpoint::write(bulk::CancelBulkJob::PATH, Permission::ViewChildren, &BULK_CANCEL),
+    Endpoint::write::<bulk::CancelBulkJob>(Permission::ViewChildren, &BULK_CANCEL),
 ];
 
 /// The parent connection's client for an interrupted action, or the settlement

@@ -1,7 +1,5 @@
 //! Connections' actions.
 
-use leptos::server_fn::ServerFn;
-
 use super::{AddConnection, CheckConnection, ListConnections, RemoveConnection, RenameConnection, RotateConnection, SelectConnection};
 use crate::{
     access::Permission,
@@ -18,14 +16,14 @@ pub const REMOVE: Audited = Audited::new("connection.remove");
 pub const KEYS_ROTATE: Audited = Audited::new("keys.rotate");
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(ListConnections::PATH, Permission::SignedIn),
+    Endpoint::read::<ListConnections>(Permission::SignedIn),
     // The user's own choice of connection, kept with their preferences.
-    Endpoint::read(SelectConnection::PATH, Permission::SignedIn),
-    Endpoint::read(CheckConnection::PATH, Permission::ManageConnections),
-    Endpoint::write(AddConnection::PATH, Permission::ManageConnections, &ADD),
-    Endpoint::write(RenameConnection::PATH, Permission::ManageConnections, &RENAME),
-    Endpoint::write(RotateConnection::PATH, Permission::ManageConnections, &ROTATE),
-    Endpoint::write(RemoveConnection::PATH, Permission::ManageConnections, &REMOVE),
+    Endpoint::read::<SelectConnection>(Permission::SignedIn),
+    Endpoint::read::<CheckConnection>(Permission::ManageConnections),
+    Endpoint::write::<AddConnection>(Permission::ManageConnections, &ADD),
+    Endpoint::write::<RenameConnection>(Permission::ManageConnections, &RENAME),
+    Endpoint::write::<RotateConnection>(Permission::ManageConnections, &ROTATE),
+    Endpoint::write::<RemoveConnection>(Permission::ManageConnections, &REMOVE),
 ];
 
 /// An interrupted add happened if a connection with that name exists — the name as

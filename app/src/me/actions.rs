@@ -1,7 +1,5 @@
 //! Your own account's actions: open to every signed-in user, on themselves only.
 
-use leptos::server_fn::ServerFn;
-
 use super::{BeginTwoStep, ChangeMyPassword, ConfirmTwoStep, GetMyAccount, NewRecoveryCodes, SignOutElsewhere, TurnOffTwoStep};
 use crate::{
     access::Permission,
@@ -16,11 +14,11 @@ pub const TWO_STEP_OFF: Audited = Audited::new("user.two_step_off");
 pub const RECOVERY_CODES: Audited = Audited::new("user.two_step_recovery_codes");
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(GetMyAccount::PATH, Permission::OwnAccount),
-    Endpoint::write(ChangeMyPassword::PATH, Permission::OwnAccount, &CHANGE_PASSWORD),
-    Endpoint::write(SignOutElsewhere::PATH, Permission::OwnAccount, &SIGN_OUT_ELSEWHERE),
-    Endpoint::write(BeginTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_BEGIN),
-    Endpoint::write(ConfirmTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_ON),
-    Endpoint::write(TurnOffTwoStep::PATH, Permission::OwnAccount, &TWO_STEP_OFF),
-    Endpoint::write(NewRecoveryCodes::PATH, Permission::OwnAccount, &RECOVERY_CODES),
+    Endpoint::read::<GetMyAccount>(Permission::OwnAccount),
+    Endpoint::write::<ChangeMyPassword>(Permission::OwnAccount, &CHANGE_PASSWORD),
+    Endpoint::write::<SignOutElsewhere>(Permission::OwnAccount, &SIGN_OUT_ELSEWHERE),
+    Endpoint::write::<BeginTwoStep>(Permission::OwnAccount, &TWO_STEP_BEGIN),
+    Endpoint::write::<ConfirmTwoStep>(Permission::OwnAccount, &TWO_STEP_ON),
+    Endpoint::write::<TurnOffTwoStep>(Permission::OwnAccount, &TWO_STEP_OFF),
+    Endpoint::write::<NewRecoveryCodes>(Permission::OwnAccount, &RECOVERY_CODES),
 ];

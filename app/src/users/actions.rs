@@ -1,7 +1,5 @@
 //! Portal users' actions (admins only). The command line records the same actions.
 
-use leptos::server_fn::ServerFn;
-
 use super::{CreateUser, ListUsers, ResetTwoStep, ResetUserPassword, SetTwoStepRequired, SetUserActive, SetUserRole, TwoStepPolicy};
 use crate::{
     access::Permission,
@@ -17,14 +15,14 @@ pub const RESET_TWO_STEP: Audited = Audited::new("user.two_step_reset");
 pub const SET_TWO_STEP_POLICY: Audited = Audited::new("two_step.policy");
 
 pub const ENDPOINTS: &[Endpoint] = &[
-    Endpoint::read(ListUsers::PATH, Permission::ManageUsers),
-    Endpoint::write(CreateUser::PATH, Permission::ManageUsers, &CREATE),
-    Endpoint::write(SetUserRole::PATH, Permission::ManageUsers, &SET_ROLE),
-    Endpoint::write(SetUserActive::PATH, Permission::ManageUsers, &SET_ACTIVE),
-    Endpoint::write(ResetUserPassword::PATH, Permission::ManageUsers, &RESET_PASSWORD),
-    Endpoint::write(ResetTwoStep::PATH, Permission::ManageUsers, &RESET_TWO_STEP),
-    Endpoint::read(TwoStepPolicy::PATH, Permission::ManageUsers),
-    Endpoint::write(SetTwoStepRequired::PATH, Permission::ManageUsers, &SET_TWO_STEP_POLICY),
+    Endpoint::read::<ListUsers>(Permission::ManageUsers),
+    Endpoint::write::<CreateUser>(Permission::ManageUsers, &CREATE),
+    Endpoint::write::<SetUserRole>(Permission::ManageUsers, &SET_ROLE),
+    Endpoint::write::<SetUserActive>(Permission::ManageUsers, &SET_ACTIVE),
+    Endpoint::write::<ResetUserPassword>(Permission::ManageUsers, &RESET_PASSWORD),
+    Endpoint::write::<ResetTwoStep>(Permission::ManageUsers, &RESET_TWO_STEP),
+    Endpoint::read::<TwoStepPolicy>(Permission::ManageUsers),
+    Endpoint::write::<SetTwoStepRequired>(Permission::ManageUsers, &SET_TWO_STEP_POLICY),
 ];
 
 /// An interrupted create happened if a user with that name exists — the name as

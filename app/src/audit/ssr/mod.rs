@@ -10,6 +10,8 @@
 
 mod archive;
 mod chain;
+#[cfg(test)]
+mod chain_properties;
 mod context;
 mod instance;
 mod query;

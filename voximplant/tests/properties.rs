@@ -1,0 +1,193 @@
+//! Properties of the rules and the wire format, over generated input: every validator
+//! takes any text without panicking and agrees with the rule as documented; every
+//! value the portal writes reads back the same; any answer body decodes to a value or
+//! a clear error, never a panic.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+use voximplant::{
+    error_code::ErrorCode,
+    validation::{self, ACCOUNT_NAME_MAX, ACCOUNT_NAME_MIN, PASSWORD_MIN},
+    wire::{self, Selection},
+};
+
+/// Any text, weighted towards the characters the rules care about.
+fn text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[a-z0-9-]{0,25}",
+        "[ -~]{0,40}",
+        "[a-zA-Z0-9.@_+-]{0,30}",
+        "(https?://)?[a-z0-9.:@\\[\\]-]{0,30}(/[ -~]{0,10})?",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn account_names_follow_the_documented_rule(name in text()) {
+        let length = name.chars().count();
+        let expected = (ACCOUNT_NAME_MIN..=ACCOUNT_NAME_MAX).contains(&length)
+            && name.starts_with(|c: char| c.is_ascii_lowercase())
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let checked = validation::account_name("account_name", &name);
+        prop_assert_eq!(checked.is_ok(), expected, "{:?} -> {:?}", name, checked);
+        if let Err(problem) = checked {
+            prop_assert_eq!(problem.field.as_str(), "account_name");
+            prop_assert!(!problem.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn passwords_follow_the_documented_rule(password in prop_oneof![any::<String>(), "[a-zA-Z0-9!#%_ ]{0,16}"]) {
+        let expected = password.chars().count() >= PASSWORD_MIN
+            && !password.chars().any(char::is_whitespace)
+            && password.chars().any(char::is_uppercase)
+            && password.chars().any(char::is_lowercase)
+            && password.chars().any(|c| c.is_ascii_digit())
+            && password.chars().any(|c| !c.is_alphanumeric());
+        prop_assert_eq!(validation::password("account_password", &password).is_ok(), expected, "{:?}", password);
+    }
+
+    #[test]
+    fn validators_take_any_text(input in text()) {
+        // Each answers (Ok or a named problem); none panics or accepts the absurd.
+        let _ = validation::email("account_email", ErrorCode::InvalidEmail, &input);
+        let _ = validation::language_code("language_code", &input);
+        let _ = validation::country_code("billing_address_country_code", &input);
+        let _ = validation::location("location", &input);
+        let _ = validation::currency("currency", &input);
+        let _ = validation::date("date", &input);
+        if validation::callback_url("callback_url", &input).is_ok() {
+            prop_assert!(input.starts_with("http://") || input.starts_with("https://"));
+            prop_assert!(!input.chars().any(char::is_whitespace));
+        }
+        if validation::email("account_email", ErrorCode::InvalidEmail, &input).is_ok() {
+            prop_assert!(input.len() <= validation::EMAIL_MAX && input.contains('@'));
+        }
+        if let Ok(amount) = validation::amount("amount", &input) {
+            prop_assert!(!amount.is_sign_negative() || amount.is_zero());
+            prop_assert!(amount.scale() <= 6);
+        }
+    }
+
+    #[test]
+    fn every_valid_amount_reads_back_exactly(units in 0u64..10_000_000_000, scale in 0u32..=6) {
+        let amount = Decimal::new(units as i64, scale);
+        prop_assert_eq!(validation::amount("amount", &amount.to_string()), Ok(amount));
+    }
+
+    #[test]
+    fn amounts_with_more_than_six_places_are_refused(units in 1i64..1_000_000_000, scale in 7u32..=12) {
+        let amount = Decimal::new(units * 10 + 1, scale);
+        prop_assert!(validation::amount("amount", &amount.to_string()).is_err());
+    }
+
+    #[test]
+    fn dates_from_2000_read_back(days in 0u64..40_000) {
+        let date = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() + chrono::Days::new(days);
+        prop_assert_eq!(validation::date("from_date", &wire::format_date(date)), Ok(date));
+        prop_assert_eq!(wire::parse_date(&wire::format_date(date)), Some(date));
+    }
+
+    #[test]
+    fn dates_before_2000_are_refused(days in 1u64..800_000) {
+        let date = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap() - chrono::Days::new(days);
+        prop_assert!(validation::date("from_date", &wire::format_date(date)).is_err());
+    }
+
+    #[test]
+    fn timestamps_read_back_to_the_second(seconds in 946_684_800i64..4_102_444_800) {
+        let timestamp: DateTime<Utc> = DateTime::from_timestamp(seconds, 0).unwrap();
+        prop_assert_eq!(wire::parse_timestamp(&wire::format_timestamp(timestamp)), Some(timestamp));
+    }
+
+    #[test]
+    fn lists_read_back(items in proptest::collection::vec(any::<u64>(), 1..20)) {
+        let only = Selection::Only(items.clone());
+        prop_assert_eq!(Selection::<u64>::parse(&only.to_wire()), Ok(only));
+        prop_assert_eq!(wire::split_list::<u64>(&wire::join(&items)), Ok(items));
+    }
+
+    #[test]
+    fn list_parsing_takes_any_text(text in text()) {
+        if let Ok(Selection::Only(items)) = Selection::<u64>::parse(&text) {
+            for item in items {
+                prop_assert!(text.contains(&item.to_string()));
+            }
+        }
+    }
+
+    #[test]
+    fn money_from_json_is_exact(units in any::<i64>(), scale in 0u32..=8) {
+        let amount = Decimal::new(units, scale);
+        let as_string = serde_json::Value::String(amount.to_string());
+        prop_assert_eq!(wire::decimal_from_json(&as_string), Some(amount));
+    }
+
+    /// As a JSON number, money passes through an f64, exact to 15 significant digits —
+    /// a trillion with four decimals, more than any balance Voximplant sends as a number.
+    #[test]
+    fn money_as_a_json_number_is_exact_to_15_digits(units in -999_999_999_999_999i64..=999_999_999_999_999, scale in 0u32..=8) {
+        let amount = Decimal::new(units, scale);
+        let as_number = serde_json::Value::from_str(&amount.to_string()).unwrap();
+        prop_assert_eq!(wire::decimal_from_json(&as_number).map(|d| d.normalize()), Some(amount.normalize()));
+    }
+}
+
+#[cfg(feature = "client")]
+mod answers {
+    use super::*;
+    use voximplant::{client::{decode, Error}, methods::GetAccountInfoResponse};
+
+    /// JSON shaped like an answer, or not JSON at all.
+    fn answer() -> impl Strategy<Value = Vec<u8>> {
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            any::<String>().prop_map(serde_json::Value::from),
+        ];
+        let json = leaf.prop_recursive(3, 24, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("result|error|code|msg|account_id|balance|[a-z_]{1,12}", inner, 0..5)
+                    .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+            ]
+        });
+        prop_oneof![
+            json.prop_map(|value| serde_json::to_vec(&value).unwrap()),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_answer_decodes_or_says_why(body in answer()) {
+            match decode::<GetAccountInfoResponse>(&body) {
+                Ok(_) => {}
+                Err(Error::Api { .. }) => prop_assert!(String::from_utf8_lossy(&body).contains("\"error\"")),
+                Err(Error::Malformed(why)) => prop_assert!(!why.is_empty()),
+                Err(other) => prop_assert!(false, "a body cannot cause {:?}", other),
+            }
+        }
+
+        #[test]
+        fn api_errors_keep_their_code_and_message(code in 100u32..600, msg in any::<String>()) {
+            let body = serde_json::json!({ "error": { "code": code, "msg": msg } });
+            match decode::<GetAccountInfoResponse>(&serde_json::to_vec(&body).unwrap()) {
+                Err(Error::Api { code: got, msg: got_msg }) => {
+                    prop_assert_eq!(got.code(), code);
+                    prop_assert_eq!(got_msg, msg);
+                }
+                other => prop_assert!(false, "{:?}", other),
+            }
+        }
+    }
+}
