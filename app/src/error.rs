@@ -147,6 +147,9 @@ impl AppError {
 
 /// What the user is told Voximplant is when it gave no clear answer.
 const VOXIMPLANT: &str = "Voximplant";
+/// … and when the call was not even sent, because the last ones got no answer: unlike
+/// an unclear answer, nothing can have happened.
+const VOXIMPLANT_PAUSED: &str = "Voximplant (several calls in a row got no answer, so calls pause for a few seconds)";
 
 /// Voximplant's answers: a refusal keeps its code and message (safe to show); broken
 /// rules land next to their fields; anything else (a timeout, a broken connection, a
@@ -164,6 +167,7 @@ impl From<voximplant::client::Error> for AppError {
                     .collect(),
             ),
             Error::Invalid(_) => AppError::invalid("form", "The request is not valid."),
+            paused @ Error::CircuitOpen { .. } => AppError::unavailable(VOXIMPLANT_PAUSED, paused),
             other => AppError::unavailable(VOXIMPLANT, other),
         }
     }
@@ -232,6 +236,10 @@ mod tests {
         let timeout = AppError::from(voximplant::client::Error::Timeout);
         assert!(timeout.is_unclear_voximplant_answer(), "{timeout:?}");
         assert!(!AppError::unavailable("The database", "down").is_unclear_voximplant_answer());
+        // Not sent at all: nothing can have happened, and the user is told why.
+        let paused = AppError::from(voximplant::client::Error::CircuitOpen { retry_after: std::time::Duration::from_secs(9) });
+        assert!(!paused.is_unclear_voximplant_answer(), "{paused:?}");
+        assert!(paused.to_string().contains("calls pause"), "{paused}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::{str::FromStr, time::Duration};
 use rust_decimal::Decimal;
 use sandbox::{seed, Sandbox, SandboxConfig};
 use voximplant::{
-    client::{Client, ClientConfig, Credentials, Error, ServiceAccountKey},
+    client::{BreakerSettings, Client, ClientConfig, Credentials, Error, ServiceAccountKey},
     methods::*,
     types::{ChildrenOrder, PlanType, VerificationStatus},
     wire::Selection,
@@ -34,6 +34,7 @@ fn config(base_url: &str) -> ClientConfig {
         timeout: Duration::from_secs(5),
         read_attempts: 3,
         retry_backoff: Duration::from_millis(20),
+        ..ClientConfig::default()
     }
 }
 
@@ -452,6 +453,57 @@ async fn reads_are_retried_and_changes_are_not() {
     let before = running.sandbox.snapshot().accounts.len();
     assert_eq!(client.add_account(new_child("not-retried")).await.unwrap_err(), Error::Http { status: 502 });
     assert_eq!(running.sandbox.snapshot().accounts.len(), before);
+}
+
+/// A dead upstream is not hammered: after the set number of attempts without an answer,
+/// calls are refused at once (nothing sent) for a pause; then one call tries again —
+/// still dead: another pause; back: calls flow again. An API error is an answer.
+#[tokio::test]
+async fn a_dead_upstream_is_left_alone_and_tried_again_after_a_pause() {
+    let running = start(SandboxConfig::default()).await;
+    let http = reqwest::Client::new();
+    let faults_url = running.base_url.replace("/platform_api/", "/_sandbox/faults");
+    let pause = Duration::from_millis(400);
+    let settings = BreakerSettings { failures_to_open: 4, open_for: pause };
+    let client = Client::new(
+        running.api_key_client().credentials().clone(),
+        ClientConfig { read_attempts: 1, breaker: settings, ..config(&running.base_url) },
+    )
+    .unwrap();
+    let info = || client.get_account_info(GetAccountInfo::default());
+    let sent = || running.sandbox.calls();
+
+    // API errors (here: a wrong child id) are answers: they never open it.
+    for _ in 0..6 {
+        assert!(matches!(client.acting_as(1).get_account_info(GetAccountInfo::default()).await, Err(Error::Api { .. })));
+    }
+    assert!(info().await.is_ok());
+
+    http.post(&faults_url).json(&serde_json::json!({ "method": "*", "http_status": 503 })).send().await.unwrap();
+    let before = sent();
+    for _ in 0..4 {
+        assert_eq!(info().await.unwrap_err(), Error::Http { status: 503 });
+    }
+    for _ in 0..20 {
+        let refused = info().await.unwrap_err();
+        assert!(matches!(refused, Error::CircuitOpen { retry_after } if retry_after <= pause), "{refused:?}");
+    }
+    assert!(matches!(client.acting_as(1).get_account_info(GetAccountInfo::default()).await, Err(Error::CircuitOpen { .. })), "shared with the account's children");
+    assert_eq!(sent() - before, 4, "nothing was sent while it was open");
+
+    // Still down after the pause: one call tries, and it opens again.
+    tokio::time::sleep(pause + Duration::from_millis(50)).await;
+    assert_eq!(info().await.unwrap_err(), Error::Http { status: 503 });
+    assert!(matches!(info().await.unwrap_err(), Error::CircuitOpen { .. }));
+    assert_eq!(sent() - before, 5);
+
+    // Back: after the pause the first call gets through and so do the rest.
+    http.delete(&faults_url).send().await.unwrap();
+    tokio::time::sleep(pause + Duration::from_millis(50)).await;
+    for _ in 0..5 {
+        assert!(info().await.is_ok());
+    }
+    assert_eq!(sent() - before, 10);
 }
 
 #[tokio::test]

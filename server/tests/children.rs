@@ -129,3 +129,26 @@ async fn only_resellers_and_admins_create_and_voximplant_trouble_is_explained(po
     assert!(settled.outcome_detail.unwrap_or_default().contains("in-outage does not exist"));
     assert_eq!(app::registry::reconcile(&portal.server.backend, 0).await.unwrap(), 0, "settled once");
 }
+
+/// With Voximplant not answering, the portal stops sending after a few tries (a circuit
+/// breaker per connection) and says so at once, instead of making every user wait for
+/// a timeout and adding load to an upstream that is already down.
+#[sqlx::test(migrations = false)]
+async fn a_dead_voximplant_is_not_hammered_and_users_are_told(pool: PgPool) {
+    use app::children::{query::ChildQuery, ListChildren};
+    let portal = Portal::start(&pool).await;
+    let list = || portal.call(Role::Reseller, ListChildren { query: ChildQuery::default() });
+    portal.outage("GetChildrenAccounts", true);
+    let before = portal.sandbox.calls();
+    let first = list().await.unwrap_err();
+    assert!(matches!(&first, AppError::Unavailable { what, .. } if what == "Voximplant"), "{first:?}");
+    for _ in 0..10 {
+        let error = list().await.unwrap_err();
+        assert!(matches!(error, AppError::Unavailable { .. }), "{error:?}");
+    }
+    let paused = list().await.unwrap_err();
+    assert!(paused.to_string().contains("calls pause for a few seconds"), "{paused}");
+    let sent = portal.sandbox.calls() - before;
+    let limit = voximplant::client::BreakerSettings::default().failures_to_open as u64;
+    assert_eq!(sent, limit, "12 lists, each a read tried up to 3 times, sent only {limit} calls");
+}

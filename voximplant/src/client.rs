@@ -146,6 +146,9 @@ pub enum Error {
     Malformed(String),
     /// The configured credentials are unusable.
     Credentials(String),
+    /// Not sent: the last calls to this account's Voximplant all failed to get an
+    /// answer, so calls pause until `retry_after` has passed (see [`Breaker`]).
+    CircuitOpen { retry_after: Duration },
 }
 
 impl std::fmt::Display for Error {
@@ -161,6 +164,11 @@ impl std::fmt::Display for Error {
             Error::Http { status } => write!(f, "Voximplant answered HTTP {status}"),
             Error::Malformed(detail) => write!(f, "unexpected answer from Voximplant: {detail}"),
             Error::Credentials(detail) => write!(f, "credentials: {detail}"),
+            Error::CircuitOpen { retry_after } => write!(
+                f,
+                "Voximplant failed to answer several calls in a row; calls pause for {} s",
+                retry_after.as_secs().max(1)
+            ),
         }
     }
 }
@@ -178,6 +186,7 @@ impl Error {
             Error::Http { .. } => "http_error",
             Error::Malformed(_) => "malformed",
             Error::Credentials(_) => "credentials",
+            Error::CircuitOpen { .. } => "circuit_open",
         }
     }
 
@@ -203,6 +212,8 @@ pub struct ClientConfig {
     pub read_attempts: u32,
     /// Wait before the first retry; doubled for each later one.
     pub retry_backoff: Duration,
+    /// When to stop calling an upstream that does not answer (see [`Breaker`]).
+    pub breaker: BreakerSettings,
 }
 
 impl Default for ClientConfig {
@@ -212,7 +223,90 @@ impl Default for ClientConfig {
             timeout: Duration::from_secs(15),
             read_attempts: 3,
             retry_backoff: Duration::from_millis(200),
+            breaker: BreakerSettings::default(),
         }
+    }
+}
+
+/// When a [`Breaker`] opens and for how long.
+#[derive(Debug, Clone, Copy)]
+pub struct BreakerSettings {
+    /// Consecutive attempts without an answer (timeouts, broken connections, 5xx)
+    /// that open it.
+    pub failures_to_open: u32,
+    /// How long it stays open before one call may try again.
+    pub open_for: Duration,
+}
+
+impl Default for BreakerSettings {
+    fn default() -> Self {
+        BreakerSettings { failures_to_open: 5, open_for: Duration::from_secs(15) }
+    }
+}
+
+/// A circuit breaker: after `failures_to_open` attempts in a row get no answer, calls
+/// are refused at once (not sent) for `open_for`, so a dead upstream is not hammered
+/// and users hear so at once instead of after a timeout each. Then one call is let
+/// through: an answer closes it, another failure opens it again. Any answer counts —
+/// an API error too (the upstream is alive; the request was wrong).
+#[derive(Debug)]
+pub struct Breaker {
+    settings: BreakerSettings,
+    state: std::sync::Mutex<BreakerState>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum BreakerState {
+    Closed { failures: u32 },
+    Open { until: std::time::Instant },
+    /// Open time is over and one call is out finding out whether the upstream is back;
+    /// if it never reports (its request was dropped), another may try after `until`.
+    Probing { until: std::time::Instant },
+}
+
+impl Breaker {
+    pub fn new(settings: BreakerSettings) -> Breaker {
+        Breaker { settings, state: std::sync::Mutex::new(BreakerState::Closed { failures: 0 }) }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, BreakerState> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// May a call be sent now?
+    fn admit(&self) -> Result<(), Error> {
+        let mut state = self.state();
+        let now = std::time::Instant::now();
+        match *state {
+            BreakerState::Closed { .. } => Ok(()),
+            BreakerState::Open { until } | BreakerState::Probing { until } if now >= until => {
+                *state = BreakerState::Probing { until: now + self.settings.open_for };
+                Ok(())
+            }
+            BreakerState::Open { until } | BreakerState::Probing { until } => {
+                Err(Error::CircuitOpen { retry_after: until - now })
+            }
+        }
+    }
+
+    /// What the sent call got: `None` for an answer.
+    fn record(&self, error: Option<&Error>) {
+        let no_answer = matches!(error, Some(Error::Timeout | Error::Transport(_)))
+            || matches!(error, Some(Error::Http { status }) if *status >= 500);
+        let mut state = self.state();
+        let open = BreakerState::Open { until: std::time::Instant::now() + self.settings.open_for };
+        *state = match (*state, no_answer) {
+            (_, false) => BreakerState::Closed { failures: 0 },
+            (BreakerState::Closed { failures }, true) if failures + 1 < self.settings.failures_to_open => {
+                BreakerState::Closed { failures: failures + 1 }
+            }
+            (_, true) => open,
+        };
+    }
+
+    /// Whether calls are being refused now.
+    pub fn is_open(&self) -> bool {
+        !matches!(*self.state(), BreakerState::Closed { .. })
     }
 }
 
@@ -238,6 +332,9 @@ pub struct Client {
     credentials: Credentials,
     /// A child account to act as, with the parent's credentials.
     act_as: Option<u64>,
+    /// Shared by this client's clones (its `acting_as` children included): one per
+    /// connection, as the portal keeps one client per connection.
+    breaker: std::sync::Arc<Breaker>,
 }
 
 impl Client {
@@ -254,7 +351,8 @@ impl Client {
         if !(config.base_url.starts_with("https://") || config.base_url.starts_with("http://")) {
             return Err(Error::Credentials(format!("base URL {:?} is not http(s)", config.base_url)));
         }
-        Ok(Client { http, config, credentials, act_as: None })
+        let breaker = std::sync::Arc::new(Breaker::new(config.breaker));
+        Ok(Client { http, config, credentials, act_as: None, breaker })
     }
 
     pub fn credentials(&self) -> &Credentials {
@@ -285,7 +383,14 @@ impl Client {
         let mut attempt = 1;
         loop {
             let started = std::time::Instant::now();
-            let result = self.send::<M>(&params, own_credentials).await;
+            let result = match self.breaker.admit() {
+                Ok(()) => {
+                    let result = self.send::<M>(&params, own_credentials).await;
+                    self.breaker.record(result.as_ref().err());
+                    result
+                }
+                Err(refused) => Err(refused),
+            };
             observe::attempt_ended(M::NAME, started.elapsed(), result.as_ref().err());
             match result {
                 Err(error) if attempt < attempts && error.is_transient() => {

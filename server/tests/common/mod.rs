@@ -311,6 +311,7 @@ impl Portal {
             timeout: std::time::Duration::from_secs(5),
             read_attempts: 1,
             retry_backoff: std::time::Duration::from_millis(10),
+            ..ClientConfig::default()
         };
         let credentials = Credentials::ApiKey { account_id: parent.account_id, api_key: voximplant::Secret::new(parent.api_key) };
         Client::new(credentials, config).unwrap()
