@@ -93,7 +93,9 @@ pub async fn no_server_running(pool: &PgPool, what: &str) -> anyhow::Result<sqlx
     Ok(connection)
 }
 
-async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPool> {
+/// The pool every `voxdesk` process uses: `max` connections, a 5 s wait for one (so a
+/// database that is gone answers 503 soon, never a hang).
+pub async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPool> {
     // Short OLTP queries: JIT compilation only ever costs time here.
     PgPoolOptions::new()
         .max_connections(max)

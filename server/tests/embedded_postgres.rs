@@ -140,6 +140,46 @@ fn killing_voxdesk_outright_still_stops_its_postgres() {
     assert!(child.wait().unwrap().success());
 }
 
+/// SIGTERM with a request in flight: that request is answered in full, new connections
+/// are refused at once, and Voxdesk exits 0 within 10 s with its PostgreSQL stopped.
+#[test]
+fn sigterm_finishes_requests_in_flight_refuses_new_ones_and_exits_cleanly() {
+    use std::io::{Read, Write};
+    let dir = data_dir();
+    let (mut child, health) = start_voxdesk(dir.path());
+    let port: u16 = health.trim_start_matches("http://127.0.0.1:").trim_end_matches("/healthz").parse().unwrap();
+    // A login whose body is still arriving when the signal comes.
+    let body = "username=nobody&password=not+the+password+at+all";
+    let mut in_flight = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        in_flight,
+        "POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+
+    let signalled = Instant::now();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), nix::sys::signal::Signal::SIGTERM).unwrap();
+    let refused = wait_until(Duration::from_secs(5), || std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+    assert!(refused, "new connections are still accepted after SIGTERM");
+
+    in_flight.write_all(&body.as_bytes()[10..]).unwrap();
+    in_flight.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = String::new();
+    in_flight.read_to_string(&mut answer).unwrap();
+    let status = answer.lines().next().unwrap_or_default();
+    // The wrong password's answer: the request went all the way through.
+    assert!(status.starts_with("HTTP/1.1 422"), "the request in flight got {status:?}");
+
+    let exited = wait_until(Duration::from_secs(10), || child.try_wait().unwrap().is_some());
+    assert!(exited && signalled.elapsed() < Duration::from_secs(10), "voxdesk took longer than 10 s to stop");
+    assert!(child.wait().unwrap().success(), "SIGTERM is a clean shutdown (exit 0)");
+    assert!(!postgres_running_in(&dir.path().join("postgres")), "postgres outlived voxdesk");
+}
+
 /// With the private cluster, the application connects as its own role, which may
 /// append audit events but not change or delete them (the triggers are a second wall).
 #[tokio::test]

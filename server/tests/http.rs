@@ -221,3 +221,53 @@ async fn metrics_count_routes_and_voximplant_calls_for_loopback_or_the_token(poo
     assert_eq!(remote("scrape-token-0123456789").send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(remote("scrape-token-wrong").send().await.unwrap().status(), StatusCode::NOT_FOUND);
 }
+
+/// PostgreSQL going away while the portal is in use: pages, server functions and
+/// /healthz answer 503 within 5 s — never a hang, never a bare 500 — and when it is back
+/// the portal serves again without a restart.
+#[sqlx::test(migrations = false)]
+async fn a_database_outage_answers_503_within_5_s_and_the_portal_recovers_by_itself(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    common::two_step_optional_for_every_role(&pool).await;
+    common::add_user(&pool, "ada", app::auth::Role::Reseller).await;
+    let options = pool.connect_options();
+    let link = common::DatabaseLink::to(options.get_host(), options.get_port()).await;
+    let server = common::start_migrated(link.pool_like(&pool).await, Default::default()).await;
+    let signed_in = server.signed_in("ada").await;
+    let anonymous = client();
+    let requests = || {
+        [
+            ("GET /healthz", anonymous.get(server.url("/healthz"))),
+            ("GET /me (signed in)", signed_in.get(server.url("/me"))),
+            ("POST /api/auth/me (signed in)", signed_in.post(server.url("/api/auth/me"))),
+            ("POST /api/auth/login", anonymous.post(server.url("/api/auth/login")).form(&[("username", "ada"), ("password", "not the password")])),
+        ]
+    };
+
+    link.cut();
+    for (what, request) in requests() {
+        let started = std::time::Instant::now();
+        let response = tokio::time::timeout(Duration::from_secs(10), request.send()).await.expect("no hang").unwrap();
+        let took = started.elapsed();
+        let status = response.status();
+        println!("database down: {what} -> {status} in {} ms", took.as_millis());
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{what}");
+        assert!(took < Duration::from_secs(5), "{what} took {took:?}");
+        // Says what is down (a page: in words; a server function: the error to show).
+        let body = response.text().await.unwrap().to_lowercase();
+        assert!(body.contains("unavailable") || body.contains("degraded"), "{what}: {body}");
+    }
+
+    link.mend();
+    let back = std::time::Instant::now();
+    let recovered = loop {
+        let response = signed_in.get(server.url("/me")).send().await.unwrap();
+        if response.status() == StatusCode::OK || back.elapsed() > Duration::from_secs(15) {
+            break response.status();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    println!("database back: the portal served again after {} ms", back.elapsed().as_millis());
+    assert_eq!(recovered, StatusCode::OK, "the portal did not recover without a restart");
+    assert_eq!(server.me(&signed_in).await["username"], "ada", "and the session survived");
+}

@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::use_auth;
-use crate::{access::Permission, auth::CurrentUser};
+use crate::{access::Permission, auth::CurrentUser, ui::ErrorState};
 
 /// Shows `children` only to users whose role holds `permission`; sends anyone not
 /// logged in to the login page and explains a refusal to the rest.
@@ -28,7 +28,7 @@ pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
                         Ok(Some(me)) if me.user.role.can(permission) => children().into_any(),
                         Ok(Some(me)) => view! { <AccessDenied user=me.user /> }.into_any(),
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        Err(error) => view! { <ErrorState error=error /> }.into_any(),
                     }
                 })
             }}

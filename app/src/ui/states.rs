@@ -23,8 +23,14 @@ pub fn Loading(#[prop(default = "Loading…")] what: &'static str) -> impl IntoV
 }
 
 /// Loading failed: the safe message (with its reference id) and, if given, a retry.
+/// Rendered on the server because a dependency (the database, Voximplant) is down, the
+/// page answers 503, so that monitors and proxies see the outage, not a 200.
 #[component]
 pub fn ErrorState(error: AppError, #[prop(optional, into)] retry: Option<Callback<()>>) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let (AppError::Unavailable { .. }, Some(response)) = (&error, use_context::<leptos_axum::ResponseOptions>()) {
+        response.set_status(http::StatusCode::SERVICE_UNAVAILABLE);
+    }
     view! {
         <div class="alert alert-error" role="alert">
             <p>{error.to_string()}</p>

@@ -374,3 +374,66 @@ pub async fn audit_events(pool: &PgPool, action: &str) -> Vec<Event> {
 pub async fn outcomes(pool: &PgPool, action: &str) -> Vec<Event> {
     audit_events(pool, action).await.into_iter().filter(|e| e.kind == "outcome").collect()
 }
+
+/// The portal's road to PostgreSQL, which a test can cut and mend: a TCP relay whose
+/// `cut` drops every connection and refuses new ones — to the portal, exactly
+/// PostgreSQL going away — and whose `mend` lets connections through again.
+pub struct DatabaseLink {
+    pub port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    relays: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl DatabaseLink {
+    pub async fn to(host: &str, port: u16) -> DatabaseLink {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let local = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let relays = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let upstream = format!("{host}:{port}");
+        let accept = tokio::spawn({
+            let (up, relays) = (up.clone(), relays.clone());
+            async move {
+                while let Ok((mut client, _)) = listener.accept().await {
+                    if !up.load(Ordering::SeqCst) {
+                        continue; // dropped: the connection is closed at once
+                    }
+                    let upstream = upstream.clone();
+                    let relay = tokio::spawn(async move {
+                        if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                        }
+                    });
+                    relays.lock().unwrap().push(relay);
+                }
+            }
+        });
+        DatabaseLink { port: local, up, relays, accept }
+    }
+
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for relay in self.relays.lock().unwrap().drain(..) {
+            relay.abort();
+        }
+    }
+
+    pub fn mend(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A pool as the server makes it, connecting through this link to `pool`'s database.
+    pub async fn pool_like(&self, pool: &PgPool) -> PgPool {
+        let options = (*pool.connect_options()).clone().host("127.0.0.1").port(self.port);
+        server::database::connect(options, 10).await.expect("the pool connects through the link")
+    }
+}
+
+impl Drop for DatabaseLink {
+    fn drop(&mut self) {
+        self.accept.abort();
+        self.cut();
+    }
+}
