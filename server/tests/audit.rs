@@ -568,6 +568,63 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     intact(&pool).await;
 }
 
+/// `kill -9` in the middle of a clone and of an edit, after Voximplant did each: after a
+/// restart the reconciler settles both by asking Voximplant — the clone exists once, the
+/// edit reads back — and the chain verifies.
+#[sqlx::test(migrations = false)]
+async fn an_interrupted_clone_and_edit_are_settled_by_asking_voximplant(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    common::two_step_optional_for_every_role(&pool).await;
+    add_user(&pool, "boss", Role::Admin).await;
+    let data = tempfile::tempdir().unwrap();
+    let (sandbox, base_url) = common::start_sandbox().await;
+    let parent = sandbox.parent();
+    let account_id = parent.account_id.to_string();
+    let source = sandbox.snapshot().children_of(parent.account_id).next().expect("a seeded child").clone();
+    let edited_language = if source.language_code == "de" { "es" } else { "de" };
+
+    let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.clone")));
+    let client = first.signed_in().await;
+    let connection = [
+        ("name", "Main"),
+        ("kind", "api_key"),
+        ("base_url", base_url.as_str()),
+        ("account_id", account_id.as_str()),
+        ("api_key", parent.api_key.as_str()),
+    ];
+    let added = client.post(format!("{}/api/connections/add", first.base)).form(&connection).send().await.unwrap();
+    assert_eq!(added.status(), StatusCode::OK);
+    let source_id = source.id.to_string();
+    let key = FormKey::random();
+    let clone_form = [
+        ("source_account_id", source_id.as_str()),
+        ("child[account_name]", "cloned-once"),
+        ("child[account_email]", "clone@child.example"),
+        ("child[account_password]", "Chi1d!secret"),
+        ("form_key", key.as_str()),
+    ];
+    first.dies_during(&client, "/api/children/clone", &clone_form).await;
+    assert!(sandbox.child_by_name("cloned-once").is_some(), "Voximplant did clone it");
+
+    let second = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.update")));
+    let client = second.signed_in().await;
+    let edit_form = [("account_id", source_id.as_str()), ("changes[language_code]", edited_language)];
+    second.dies_during(&client, "/api/children/update", &edit_form).await;
+    assert_eq!(sandbox.snapshot().accounts[&source.id].language_code, edited_language, "Voximplant did change it");
+
+    let third = RunningPortal::start(&pool, data.path(), None);
+    let cloned = settlements(&pool, "child_account.clone", 1).await;
+    let edited = settlements(&pool, "child_account.update", 1).await;
+    third.stop();
+    let made = sandbox.child_by_name("cloned-once").unwrap();
+    assert_eq!(cloned[0].0.as_deref(), Some("ok"), "{cloned:?}");
+    assert!(cloned[0].1.contains(&format!("cloned-once exists (id {})", made.id)), "{cloned:?}");
+    assert_eq!(edited[0].0.as_deref(), Some("ok"), "{edited:?}");
+    assert_eq!(sandbox.snapshot().accounts.values().filter(|a| a.name == "cloned-once").count(), 1);
+    assert_eq!(unsettled(&pool, "child_account.clone").await + unsettled(&pool, "child_account.update").await, 0);
+    intact(&pool).await;
+}
+
 #[sqlx::test(migrations = false)]
 async fn an_action_that_cannot_be_audited_is_not_performed(pool: PgPool) {
     let server = common::start(pool.clone()).await;
