@@ -497,17 +497,38 @@ async fn an_action_interrupted_after_its_intent_is_settled_after_a_restart(pool:
     intact(&pool).await;
 }
 
+/// A database with the admin `boss`, a data directory and a sandbox: what the crash
+/// tests start their portals on.
+async fn crash_test_setup(pool: &PgPool) -> (tempfile::TempDir, sandbox::Sandbox, String) {
+    server::database::migrate(pool).await.unwrap();
+    common::two_step_optional_for_every_role(pool).await;
+    add_user(pool, "boss", Role::Admin).await;
+    let (sandbox, base_url) = common::start_sandbox().await;
+    (tempfile::tempdir().unwrap(), sandbox, base_url)
+}
+
+impl RunningPortal {
+    /// Adds the sandbox's parent as the connection "Main", as `client` (signed in here).
+    async fn connect_sandbox(&self, client: &reqwest::Client, sandbox: &sandbox::Sandbox, base_url: &str) {
+        let parent = sandbox.parent();
+        let account_id = parent.account_id.to_string();
+        let connection = [
+            ("name", "Main"),
+            ("kind", "api_key"),
+            ("base_url", base_url),
+            ("account_id", account_id.as_str()),
+            ("api_key", parent.api_key.as_str()),
+        ];
+        let added = client.post(format!("{}/api/connections/add", self.base)).form(&connection).send().await.unwrap();
+        assert_eq!(added.status(), StatusCode::OK);
+    }
+}
+
 /// A Voximplant action cut short is settled by asking Voximplant: a child created
 /// before the crash is found, one never sent is reported as not having happened.
 #[sqlx::test(migrations = false)]
 async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: PgPool) {
-    server::database::migrate(&pool).await.unwrap();
-    common::two_step_optional_for_every_role(&pool).await;
-    add_user(&pool, "boss", Role::Admin).await;
-    let data = tempfile::tempdir().unwrap();
-    let (sandbox, base_url) = common::start_sandbox().await;
-    let parent = sandbox.parent();
-    let account_id = parent.account_id.to_string();
+    let (data, sandbox, base_url) = crash_test_setup(&pool).await;
     let made_it_key = FormKey::random();
     let child_form = |name: &'static str, key: &'static str| {
         [
@@ -522,15 +543,7 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
     // Dies after Voximplant created the child, before the outcome was recorded.
     let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.create")));
     let client = first.signed_in().await;
-    let connection = [
-        ("name", "Main"),
-        ("kind", "api_key"),
-        ("base_url", base_url.as_str()),
-        ("account_id", account_id.as_str()),
-        ("api_key", parent.api_key.as_str()),
-    ];
-    let added = client.post(format!("{}/api/connections/add", first.base)).form(&connection).send().await.unwrap();
-    assert_eq!(added.status(), StatusCode::OK);
+    first.connect_sandbox(&client, &sandbox, &base_url).await;
     first.dies_during(&client, "/api/children/create", &made_it_form).await;
     assert!(sandbox.child_by_name("made-it").is_some(), "Voximplant did create it");
 
@@ -573,27 +586,14 @@ async fn an_interrupted_voximplant_action_is_settled_by_asking_voximplant(pool: 
 /// edit reads back — and the chain verifies.
 #[sqlx::test(migrations = false)]
 async fn an_interrupted_clone_and_edit_are_settled_by_asking_voximplant(pool: PgPool) {
-    server::database::migrate(&pool).await.unwrap();
-    common::two_step_optional_for_every_role(&pool).await;
-    add_user(&pool, "boss", Role::Admin).await;
-    let data = tempfile::tempdir().unwrap();
-    let (sandbox, base_url) = common::start_sandbox().await;
+    let (data, sandbox, base_url) = crash_test_setup(&pool).await;
     let parent = sandbox.parent();
-    let account_id = parent.account_id.to_string();
     let source = sandbox.snapshot().children_of(parent.account_id).next().expect("a seeded child").clone();
     let edited_language = if source.language_code == "de" { "es" } else { "de" };
 
     let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.clone")));
     let client = first.signed_in().await;
-    let connection = [
-        ("name", "Main"),
-        ("kind", "api_key"),
-        ("base_url", base_url.as_str()),
-        ("account_id", account_id.as_str()),
-        ("api_key", parent.api_key.as_str()),
-    ];
-    let added = client.post(format!("{}/api/connections/add", first.base)).form(&connection).send().await.unwrap();
-    assert_eq!(added.status(), StatusCode::OK);
+    first.connect_sandbox(&client, &sandbox, &base_url).await;
     let source_id = source.id.to_string();
     let key = FormKey::random();
     let clone_form = [
