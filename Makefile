@@ -1,5 +1,5 @@
 # The commands a new user needs. Each installs whatever is missing first.
-.PHONY: run test bench watch build tools dist audit
+.PHONY: run test bench load watch build tools dist audit
 
 run:            ## Build the release site and serve it at http://127.0.0.1:3000
 	@scripts/run.sh $(ARGS)
@@ -9,6 +9,9 @@ test:           ## Every test: cargo test, the official clients, cargo audit, Pl
 
 bench:          ## Print the benchmark table
 	@bench/run.sh
+
+load:           ## 100 signed-in users for 60 s on a page/change mix; checks nothing was lost
+	@bench/load.sh
 
 watch:          ## Development: rebuild and reload on change
 	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch -p voxdesk'

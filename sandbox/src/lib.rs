@@ -95,6 +95,10 @@ pub struct Sandbox {
     /// API calls received (any method, any outcome): lets tests confirm a call never came.
     calls: Arc<std::sync::atomic::AtomicU64>,
     state_file: Option<PathBuf>,
+    /// Held from taking a save's snapshot until its file is in place: concurrent
+    /// changes then write one at a time, in the order of their snapshots, so the file
+    /// never ends older than the state, and never half-written (found by `make load`).
+    saving: Arc<Mutex<()>>,
     rate_limit: u32,
     started: Instant,
 }
@@ -146,6 +150,7 @@ impl Sandbox {
             })),
             calls: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             state_file: config.state_file,
+            saving: Arc::new(Mutex::new(())),
             rate_limit: config.rate_limit_per_second.max(1),
             started: Instant::now(),
         };
@@ -192,6 +197,7 @@ impl Sandbox {
 
     fn save(&self) -> Result<(), SandboxError> {
         let Some(path) = &self.state_file else { return Ok(()) };
+        let _one_at_a_time = self.saving.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let json = {
             let inner = self.lock();
             serde_json::to_vec(&Persisted { state: inner.state.clone(), service_keys: inner.service_keys.clone() })

@@ -645,3 +645,26 @@ async fn pages_of_everyone_match_a_full_sort_and_follow_changes() {
         }
     }
 }
+
+/// Many changes at once (as under load, on several threads): every one is answered,
+/// and the state file written last holds all of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_all_reach_the_state_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sandbox.json");
+    let running = start(SandboxConfig { state_file: Some(path.clone()), ..SandboxConfig::default() }).await;
+    let client = running.api_key_client();
+    let mut creates = tokio::task::JoinSet::new();
+    for n in 0..200 {
+        let client = client.clone();
+        creates.spawn(async move { client.add_account(new_child(&format!("together-{n}"))).await });
+    }
+    while let Some(created) = creates.join_next().await {
+        created.unwrap().expect("every change is answered");
+    }
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("the file is whole");
+    let names: Vec<&str> = saved["state"]["accounts"].as_object().unwrap().values().filter_map(|a| a["name"].as_str()).collect();
+    for n in 0..200 {
+        assert!(names.contains(&format!("together-{n}").as_str()), "together-{n} is missing from the file");
+    }
+}
