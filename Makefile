@@ -1,5 +1,5 @@
 # The commands a new user needs. Each installs whatever is missing first.
-.PHONY: run test bench load watch build tools dist audit
+.PHONY: run test bench load load-ha watch build tools dist audit fuzz
 
 run:            ## Build the release site and serve it at http://127.0.0.1:3000
 	@scripts/run.sh $(ARGS)
@@ -13,8 +13,14 @@ bench:          ## Print the benchmark table
 load:           ## 100 signed-in users for 60 s on a page/change mix; checks nothing was lost
 	@bench/load.sh
 
+load-ha:        ## The same load on two instances sharing one PostgreSQL behind nginx
+	@LOAD_INSTANCES=2 bench/load.sh
+
 watch:          ## Development: rebuild and reload on change
 	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch -p voxdesk'
+
+fuzz:           ## Fuzz the sandbox's request reading, the response decoding and audit verify (nightly; FUZZ_SECONDS each)
+	@scripts/fuzz.sh
 
 audit:          ## Check Cargo.lock against the RustSec advisory database (offline)
 	@scripts/audit.sh

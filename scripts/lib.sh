@@ -52,10 +52,17 @@ ensure_wasm_bindgen() {
 }
 
 CARGO_AUDIT_VERSION="0.22.2"
+CARGO_FUZZ_VERSION="0.13.1"
 ensure_cargo_audit() {
   if cargo audit --version 2>/dev/null | grep -q " $CARGO_AUDIT_VERSION\$"; then return; fi
   say "installing cargo-audit $CARGO_AUDIT_VERSION (first time only, a few minutes)"
   cargo install cargo-audit --version "$CARGO_AUDIT_VERSION" --locked
+}
+
+ensure_cargo_fuzz() {
+  if cargo fuzz --version 2>/dev/null | grep -q " $CARGO_FUZZ_VERSION\$"; then return; fi
+  say "installing cargo-fuzz $CARGO_FUZZ_VERSION (first time only, a few minutes)"
+  cargo install cargo-fuzz --version "$CARGO_FUZZ_VERSION" --locked
 }
 
 # A copy of the RustSec advisory database (github.com/rustsec/advisory-db): the one
@@ -87,6 +94,12 @@ ensure_chromium() {
   [ -x /usr/bin/chromium ] && return
   say "installing Debian's chromium for the browser tests"
   apt_install chromium
+}
+
+ensure_nginx() {
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return
+  say "installing Debian's nginx (for make load-ha)"
+  apt_install nginx-light
 }
 
 ensure_wrk() {

@@ -4,6 +4,8 @@
 --   dashboard | list | child | audit        page views
 --   edit FIRST COUNT                         language edits of children ids[FIRST..FIRST+COUNT)
 --   create TAG                               new children load-TAG-N, one every 200 ms
+--   bulk FIRST COUNT                         bulk jobs on ids[FIRST..FIRST+COUNT), deactivate
+--                                            then activate in turn, one every 1.5 s
 -- done() prints one JSON line: the kind, requests, non-2xx, socket errors, latency.
 
 local cookies, ids = {}, {}
@@ -18,7 +20,7 @@ local languages = { "it", "pt", "nl", "sv", "pl" }
 
 function init(args)
   kind = args[1]
-  if kind == "edit" then
+  if kind == "edit" or kind == "bulk" then
     first, count = tonumber(args[2]), tonumber(args[3])
   elseif kind == "create" then
     tag = args[2]
@@ -52,6 +54,13 @@ function request()
     return wrk.format("POST", "/api/children/update", headers,
       "account_id=" .. id .. "&changes%5Blanguage_code%5D=" .. language)
   end
+  if kind == "bulk" then
+    -- One job at a time per user: 1.5 s apart, each ends well before the next.
+    local picked = {}
+    for i = 0, count - 1 do picked[#picked + 1] = "selection%5Bids%5D%5B" .. i .. "%5D=" .. ids[first + i] end
+    local action = (n % 2 == 1) and "deactivate" or "activate"
+    return wrk.format("POST", "/api/children/bulk/" .. action, headers, table.concat(picked, "&"))
+  end
   local name = "load-" .. tag .. "-" .. n
   return wrk.format("POST", "/api/children/create", headers,
     "child%5Baccount_name%5D=" .. name .. "&child%5Baccount_email%5D=" .. name .. "%40load.example"
@@ -60,6 +69,7 @@ end
 
 function delay()
   if kind == "create" then return 200 end
+  if kind == "bulk" then return 1500 end
   return 0
 end
 

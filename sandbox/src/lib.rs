@@ -9,6 +9,8 @@ pub mod api;
 pub mod api_error;
 pub mod auth;
 pub mod faults;
+#[doc(hidden)]
+pub mod fuzzing;
 mod params_ext;
 pub mod render;
 pub mod request;

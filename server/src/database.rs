@@ -93,6 +93,8 @@ pub async fn no_server_running(pool: &PgPool, what: &str) -> anyhow::Result<sqlx
     Ok(connection)
 }
 
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// The pool every `voxdesk` process uses: `max` connections, a 5 s wait for one (so a
 /// database that is gone answers 503 soon, never a hang).
 pub async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPool> {
@@ -100,6 +102,18 @@ pub async fn connect(options: PgConnectOptions, max: u32) -> anyhow::Result<PgPo
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(5))
+        // A connection is pinged before use only after a second idle (one that may
+        // have died meanwhile): sqlx's default pings on every acquire, a round trip
+        // more for each of a page's queries.
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for > PING_WHEN_IDLE_FOR {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options.options([("jit", "off")]))
         .await
         .map_err(|error| anyhow::anyhow!("cannot connect to PostgreSQL: {error}"))

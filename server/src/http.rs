@@ -29,8 +29,9 @@ use sqlx::PgPool;
 use tracing::Level;
 
 /// How long a request may take once its head is read (its body, the handler, the
-/// upstream calls it makes): past it the answer is 408 and the work is dropped. Every
-/// Voximplant call has its own, shorter timeout, so this is only a backstop.
+/// upstream calls it makes): past it the answer is 408; a page's work is dropped, a
+/// server function's runs to its end (see `run_to_the_end`). Every Voximplant call
+/// has its own, shorter timeout, so this is only a backstop.
 pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -142,7 +143,20 @@ async fn limit_server_function_bodies(request: Request, next: axum::middleware::
             .insert(leptos::server_fn::error::SERVER_FN_ERROR_HEADER, HeaderValue::from_str(parts.uri.path()).unwrap_or(HeaderValue::from_static("")));
         return response;
     }
-    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+    run_to_the_end(next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))).await
+}
+
+/// Runs a server function as a task of its own, so that it ends as it would have if
+/// the client stays: a client that hangs up (a closed tab, a load tool stopping) or the
+/// request timeout no longer cancels it halfway — after its audit intent, before its
+/// outcome — which would leave the intent open until the reconciler asks Voximplant.
+async fn run_to_the_end(work: impl std::future::Future<Output = Response> + Send + 'static) -> Response {
+    use tracing::Instrument;
+    match tokio::spawn(work.in_current_span()).await {
+        Ok(response) => response,
+        Err(ended) if ended.is_panic() => std::panic::resume_unwind(ended.into_panic()),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(), // the runtime is shutting down
+    }
 }
 
 /// A form field the server function at this path does not take (`query[page]` counts

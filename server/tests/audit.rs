@@ -950,3 +950,40 @@ async fn the_reconciler_leaves_a_running_instances_action_alone(pool: PgPool) {
     assert_eq!(owners, 0, "an outcome removes its intent's owner row");
     assert!(matches!(intact(&pool).await, ChainCheck::Intact { .. }));
 }
+
+#[sqlx::test(migrations = false)]
+async fn a_change_whose_client_hangs_up_still_gets_its_outcome(pool: PgPool) {
+    use sandbox::faults::{Fault, Faults};
+    let portal = Portal::start(&pool).await;
+    let child = portal.sandbox.snapshot().accounts.values().find(|a| a.parent_id.is_some()).cloned().unwrap();
+    // Voximplant takes 800 ms over the edit; the client gives up after 200.
+    let slow = Fault { latency_ms: 800, ..Default::default() };
+    portal.sandbox.set_faults(Faults([("SetChildAccountInfo".to_string(), slow)].into()));
+    let language = if child.language_code == "de" { "es" } else { "de" };
+    let changes = ChildChanges { language_code: Some(language.into()), ..Default::default() };
+    let body = serde_qs::to_string(&UpdateChild { account_id: child.id, changes }).unwrap();
+    let hung_up = portal
+        .as_role(Role::Reseller)
+        .post(portal.server.url(UpdateChild::PATH))
+        .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .timeout(Duration::from_millis(200))
+        .send()
+        .await;
+    assert!(hung_up.is_err_and(|e| e.is_timeout()), "the client was meant to give up first");
+
+    // The edit goes on without it: Voximplant changes, and the intent gets its outcome
+    // now (not when the reconciler runs, minutes later).
+    let started = std::time::Instant::now();
+    let events = loop {
+        let events = audit_events(&pool, "child_account.update").await;
+        if events.iter().any(|e| e.kind == "outcome") || started.elapsed() > Duration::from_secs(10) {
+            break events;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let kinds: Vec<_> = events.iter().map(|e| (e.kind.as_str(), e.outcome.as_deref())).collect();
+    println!("after the client hung up: {kinds:?}");
+    assert_eq!(kinds, [("intent", None), ("outcome", Some("ok"))]);
+    assert_eq!(portal.sandbox.snapshot().accounts[&child.id].language_code, language);
+}

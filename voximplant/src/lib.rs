@@ -19,6 +19,9 @@ pub mod wire;
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use error_code::{ApiErrorBody, ErrorCode};
 pub use methods::Method;

@@ -12,7 +12,7 @@ use leptos_router::{
 use super::{
     bulk::selection::{may_select, BulkBar, RecentJobs, SelectPageHeader, SelectRowCell, Selected},
     list_children,
-    model::ChildAccount,
+    model::ChildRow,
     query::{ChildPage, ChildQuery, ChildSort, PAGE_SIZES},
 };
 use crate::{
@@ -207,7 +207,7 @@ fn Results(found: ChildPage, query: ChildQuery, on_refresh: impl Fn() + Send + S
 }
 
 #[component]
-fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selected>) -> impl IntoView {
+fn ChildTable(rows: Vec<ChildRow>, query: ChildQuery, selected: Option<Selected>) -> impl IntoView {
     let page_ids: Vec<u64> = rows.iter().map(|child| child.account_id).collect();
     let header = move |label: &'static str, column: ChildSort| {
         let sorted = (query.sort == column).then_some(SortDirection::Ascending);
@@ -237,7 +237,9 @@ fn ChildTable(rows: Vec<ChildAccount>, query: ChildQuery, selected: Option<Selec
                                 <SelectRowCell selected id=child.account_id name=child.account_name.clone() />
                             })}
                             <td>{child.account_id}</td>
-                            <td data-col="name"><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
+                            // A plain <a>: the router still takes its clicks, and <A> would
+                            // resolve a relative path for each of the page's rows.
+                            <td data-col="name"><a href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</a></td>
                             <td data-col="email" class="wrap-anywhere">{child.account_email.clone()}</td>
                             <td><span class=status.class()>{status.label()}</span></td>
                             <td class="numeric nowrap">{balance}</td>

@@ -71,13 +71,52 @@ impl ChildStatus {
     }
 }
 
-impl ChildAccount {
-    pub fn status(&self) -> ChildStatus {
-        match (self.frozen, self.active) {
+/// One line of the child list: only what the table shows. A page carries 50 of
+/// these in its hydration data, so the other 23 fields of [`ChildAccount`] stay out.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChildRow {
+    pub account_id: u64,
+    pub account_name: String,
+    pub account_email: String,
+    /// `2026-11-03 14:22 UTC`.
+    pub created: Option<String>,
+    pub active: bool,
+    pub frozen: bool,
+    pub balance: Option<Decimal>,
+    pub currency: Option<String>,
+}
+
+impl ChildStatus {
+    pub fn of(active: bool, frozen: bool) -> ChildStatus {
+        match (frozen, active) {
             (true, _) => ChildStatus::Frozen,
             (false, true) => ChildStatus::Active,
             (false, false) => ChildStatus::Inactive,
         }
+    }
+}
+
+impl ChildRow {
+    pub fn status(&self) -> ChildStatus {
+        ChildStatus::of(self.active, self.frozen)
+    }
+
+    /// `12.50 USD`, or "—" when Voximplant did not say.
+    pub fn balance_text(&self) -> String {
+        money(self.balance, self.currency.as_deref())
+    }
+}
+
+impl From<ChildAccount> for ChildRow {
+    fn from(child: ChildAccount) -> ChildRow {
+        let ChildAccount { account_id, account_name, account_email, created, active, frozen, balance, currency, .. } = child;
+        ChildRow { account_id, account_name, account_email, created, active, frozen, balance, currency }
+    }
+}
+
+impl ChildAccount {
+    pub fn status(&self) -> ChildStatus {
+        ChildStatus::of(self.active, self.frozen)
     }
 
     /// `12.50 USD`, or "—" when Voximplant did not say.

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use voximplant::{methods::GetChildrenAccounts, types::ChildrenOrder};
 
-use super::model::ChildAccount;
+use super::model::ChildRow;
 use crate::error::AppError;
 
 /// Longest search the box accepts (a list of 100 ids fits).
@@ -233,7 +233,7 @@ impl ChildQuery {
 /// One page of the list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildPage {
-    pub rows: Vec<ChildAccount>,
+    pub rows: Vec<ChildRow>,
     pub offset: u64,
     pub total: u64,
     /// When Voximplant answered: `14:02:31 UTC`.

@@ -75,7 +75,7 @@ impl ChildReader {
         let (_, client) = self.0.voximplant().await?;
         let answer = client.get_children_accounts(request).await?;
         Ok(ChildPage {
-            rows: answer.result.into_iter().map(child_view).collect(),
+            rows: answer.result.into_iter().map(|info| child_view(info).into()).collect(),
             offset: query.offset(),
             total: answer.total_count,
             fetched_at: chrono::Utc::now().format("%H:%M:%S UTC").to_string(),

@@ -300,3 +300,33 @@ pub async fn stored_hash(pool: &PgPool, seq: i64) -> Result<StoredHash, AppError
         None => StoredHash::Missing,
     })
 }
+
+/// What `make fuzz` runs on `voxdesk audit verify`, and what `cargo test` replays over
+/// the committed corpus (`fuzz/corpus/audit_verify`, grown from real exports).
+#[doc(hidden)]
+pub mod fuzzing {
+    use super::{verify_file, FileCheck};
+
+    /// Checks `file` as a filtered export and as an archive; panics if the verdict
+    /// contradicts the file: "intact" must count every non-blank line as an event,
+    /// and an archive (no gaps allowed) must number them without a hole.
+    pub fn check_verify_file(file: &[u8]) {
+        let lines = file.split(|&b| b == b'\n').filter(|line| !String::from_utf8_lossy(line).trim().is_empty()).count() as u64;
+        for allow_gaps in [true, false] {
+            match verify_file(file, allow_gaps) {
+                FileCheck::Intact { events, first_seq, last_seq, gaps, .. } => {
+                    assert_eq!(events, lines, "intact, but not every line was counted as an event");
+                    assert!(first_seq <= last_seq, "intact, but the first event is after the last");
+                    if !allow_gaps {
+                        assert_eq!(gaps, 0);
+                        assert_eq!((last_seq - first_seq) as u64 + 1, events, "an archive with a hole was called intact");
+                    }
+                }
+                FileCheck::Broken { line, .. } => {
+                    let all_lines = file.split(|&b| b == b'\n').count() as u64;
+                    assert!(line <= all_lines, "broken at line {line} of {all_lines}");
+                }
+            }
+        }
+    }
+}

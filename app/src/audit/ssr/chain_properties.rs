@@ -168,3 +168,19 @@ proptest! {
         prop_assert_ne!(absent.hash(), empty.hash());
     }
 }
+
+/// Replays the committed fuzzing corpus (`fuzz/corpus/audit_verify`: real exports and
+/// what `make fuzz` mangled them into) through the same check the fuzzer runs.
+#[test]
+fn every_corpus_file_gets_a_verdict_that_fits_it() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/audit_verify");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).expect("the corpus is committed") {
+        let path = entry.unwrap().path();
+        let file = std::fs::read(&path).unwrap();
+        let outcome = std::panic::catch_unwind(|| super::chain::fuzzing::check_verify_file(&file));
+        assert!(outcome.is_ok(), "{} gets a verdict that contradicts it", path.display());
+        replayed += 1;
+    }
+    assert!(replayed >= 3, "only {replayed} files in {}", dir.display());
+}

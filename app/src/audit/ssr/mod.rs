@@ -21,6 +21,8 @@ mod synthetic;
 mod write;
 
 pub use archive::{archive, Archived, ARCHIVE};
+#[doc(hidden)]
+pub use chain::fuzzing;
 pub use chain::{current_head, genesis_hex, stored_hash, verify, verify_file, FileCheck, Row as StoredEvent, StoredHash, COLUMNS};
 pub use context::{session_reference, AuditContext};
 pub use query::{activity, event, export_stream, page, Exported, PAGE_SIZE};
