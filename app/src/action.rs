@@ -29,6 +29,9 @@ pub struct PendingIntent {
     pub params: Value,
     /// The parent connection the action went to, if any.
     pub connection_id: Option<Uuid>,
+    /// The process that wrote the intent is gone: whatever it was still doing (a bulk
+    /// job, say) will not go on.
+    pub writer_gone: bool,
 }
 
 /// What a check found: the outcome to record and what it saw. `None` from a check

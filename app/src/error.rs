@@ -149,6 +149,7 @@ impl AppError {
 const VOXIMPLANT: &str = "Voximplant";
 /// … and when the call was not even sent, because the last ones got no answer: unlike
 /// an unclear answer, nothing can have happened.
+#[cfg(feature = "ssr")]
 const VOXIMPLANT_PAUSED: &str = "Voximplant (several calls in a row got no answer, so calls pause for a few seconds)";
 
 /// Voximplant's answers: a refusal keeps its code and message (safe to show); broken

@@ -441,6 +441,11 @@ impl RunningPortal {
         assert_eq!(self.child.wait().unwrap().code(), Some(86), "stopped at the crash point");
     }
 
+    /// Waits for the portal to stop itself at its crash point (a job in the background).
+    fn exits_at_crash_point(mut self) {
+        assert_eq!(self.child.wait().unwrap().code(), Some(86), "stopped at the crash point");
+    }
+
     fn stop(mut self) {
         self.child.kill().unwrap();
         self.child.wait().unwrap();
@@ -986,4 +991,47 @@ async fn a_change_whose_client_hangs_up_still_gets_its_outcome(pool: PgPool) {
     println!("after the client hung up: {kinds:?}");
     assert_eq!(kinds, [("intent", None), ("outcome", Some("ok"))]);
     assert_eq!(portal.sandbox.snapshot().accounts[&child.id].language_code, language);
+}
+
+/// `kill -9` in the middle of a bulk job, after Voximplant did its chunk: after a
+/// restart the reconciler settles the chunk by reading the accounts back, and the job —
+/// whose process is gone — is shown as interrupted at once, its own intent settled.
+#[sqlx::test(migrations = false)]
+async fn an_interrupted_bulk_job_is_settled_and_shown_as_interrupted(pool: PgPool) {
+    let (data, sandbox, base_url) = crash_test_setup(&pool).await;
+    let parent = sandbox.parent();
+    let picked: Vec<u64> = sandbox.snapshot().children_of(parent.account_id).filter(|a| a.active).map(|a| a.id).take(3).collect();
+    assert_eq!(picked.len(), 3);
+
+    let first = RunningPortal::start(&pool, data.path(), Some(("VOXDESK_CRASH_BEFORE_OUTCOME", "child_account.bulk.chunk")));
+    let client = first.signed_in().await;
+    first.connect_sandbox(&client, &sandbox, &base_url).await;
+    let form: Vec<(String, String)> =
+        picked.iter().enumerate().map(|(i, id)| (format!("selection[ids][{i}]"), id.to_string())).collect();
+    // The job starts in the background; the process dies while it runs (the answer
+    // naming the job may or may not get out first).
+    let _ = client.post(format!("{}/api/children/bulk/deactivate", first.base)).form(&form).send().await;
+    first.exits_at_crash_point();
+    let now = sandbox.snapshot();
+    assert!(picked.iter().all(|id| !now.accounts[id].active), "Voximplant did the chunk");
+
+    let second = RunningPortal::start(&pool, data.path(), None);
+    let chunk = settlements(&pool, "child_account.bulk.chunk", 1).await;
+    let job = settlements(&pool, "child_account.bulk.deactivate", 1).await;
+    println!("after the restart: chunk {chunk:?}, job {job:?}");
+    assert_eq!(chunk[0].0.as_deref(), Some("ok"), "{chunk:?}");
+    assert!(chunk[0].1.contains("all 3 accounts have the job's values"), "{chunk:?}");
+    assert_eq!(job[0].0.as_deref(), Some("unknown"), "{job:?}");
+    assert!(job[0].1.contains("interrupted"), "{job:?}");
+
+    let id: String = sqlx::query_scalar("SELECT id::text FROM bulk_jobs").fetch_one(&pool).await.unwrap();
+    let client = second.signed_in().await;
+    let shown: serde_json::Value =
+        client.post(format!("{}/api/children/bulk/job", second.base)).form(&[("id", id.as_str())]).send().await.unwrap().json().await.unwrap();
+    second.stop();
+    println!("the job as its page shows it: {shown}");
+    assert_eq!(shown["state"], "Interrupted", "{shown}");
+    assert!(shown["message"].as_str().unwrap_or_default().contains("The portal stopped while this job ran"), "{shown}");
+    assert_eq!(unsettled(&pool, "child_account.bulk.chunk").await + unsettled(&pool, "child_account.bulk.deactivate").await, 0);
+    intact(&pool).await;
 }

@@ -90,7 +90,8 @@ pub async fn reconcile(backend: &Backend, actions: &[&Audited], sweep: Sweep) ->
         })
         .collect();
     let mut settled = 0;
-    for Open { seq, action, targets, params, connection_id, connection_name, .. } in pending {
+    for Open { seq, action, targets, params, connection_id, connection_name, owner, .. } in pending {
+        let writer_gone = owner.get().is_none_or(|owner| owner.gone());
         let mut context = AuditContext::system("reconciler");
         if let (Some(id), Some(name)) = (connection_id, &connection_name) {
             context = context.with_connection(id, name);
@@ -101,6 +102,7 @@ pub async fn reconcile(backend: &Backend, actions: &[&Audited], sweep: Sweep) ->
             targets: serde_json::from_str(&targets).unwrap_or(Value::Null),
             params: serde_json::from_str(&params).unwrap_or(Value::Null),
             connection_id,
+            writer_gone,
         };
         let check = actions.iter().find(|a| a.name == intent.action).and_then(|a| a.check);
         let found = match check {

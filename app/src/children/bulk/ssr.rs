@@ -89,7 +89,7 @@ async fn start<C: Capability>(
 
     // One running job per user: a bound on what clicks can cost. A job whose
     // instance went silent no longer counts (it is marked interrupted here).
-    mark_silent_interrupted(&pool, "user_id", user).await?;
+    mark_interrupted(&pool, "user_id", user, SILENT_FOR_SECONDS).await?;
 
     let mut ids = if selection.every_match { Vec::new() } else { selection.ids.clone() };
     ids.sort_unstable();
@@ -364,9 +364,10 @@ const JOB_COLUMNS: &str = "j.id, j.user_id, j.action, j.settings, j.filter, j.st
     to_char(j.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS started_at,
     to_char(j.finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS \"UTC\"') AS finished_at";
 
-/// Open jobs (of one user, or one job) that have not reported for a minute belong
-/// to an instance that stopped: they are interrupted, with what they did kept.
-async fn mark_silent_interrupted(pool: &PgPool, column: &'static str, id: Uuid) -> Result<(), AppError> {
+/// Open jobs (of one user, or one job) that have not reported for `silent_for` seconds
+/// (a minute: their instance stopped; 0: their instance is known to be gone) are
+/// interrupted, with what they did kept.
+async fn mark_interrupted(pool: &PgPool, column: &'static str, id: Uuid, silent_for: i32) -> Result<(), AppError> {
     sqlx::query(&format!(
         "UPDATE bulk_jobs SET state = 'interrupted', finished_at = now(),
                 message = 'The portal stopped while this job ran. What was done is listed; the rest was not changed.'
@@ -374,7 +375,7 @@ async fn mark_silent_interrupted(pool: &PgPool, column: &'static str, id: Uuid) 
            AND heartbeat_at < now() - make_interval(secs => $2)"
     ))
     .bind(id)
-    .bind(SILENT_FOR_SECONDS)
+    .bind(silent_for)
     .execute(pool)
     .await?;
     Ok(())
@@ -382,7 +383,7 @@ async fn mark_silent_interrupted(pool: &PgPool, column: &'static str, id: Uuid) 
 
 /// A job's row, marked interrupted first if its instance went silent.
 async fn load(pool: &PgPool, id: Uuid) -> Result<JobRow, AppError> {
-    mark_silent_interrupted(pool, "id", id).await?;
+    mark_interrupted(pool, "id", id, SILENT_FOR_SECONDS).await?;
     sqlx::query_as(&format!("SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id WHERE j.id = $1"))
     .bind(id)
     .fetch_optional(pool)
@@ -446,7 +447,7 @@ pub async fn job(id: String) -> Result<BulkJob, AppError> {
 pub async fn recent() -> Result<Vec<BulkJob>, AppError> {
     let access = require::<cap::ViewChildren>().await?;
     let user = access.user();
-    mark_silent_interrupted(access.db(), "user_id", user.id).await?;
+    mark_interrupted(access.db(), "user_id", user.id, SILENT_FOR_SECONDS).await?;
     let rows: Vec<JobRow> = sqlx::query_as(&format!(
         "SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id
          WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT 5"
@@ -529,10 +530,14 @@ pub fn chunk_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> Box
 }
 
 /// An interrupted job (its outcome never written): settled from its row once it is
-/// silent; a job another instance still runs is left alone.
+/// silent, or at once when the process that ran it is gone (it is marked interrupted
+/// then); a job another instance still runs is left alone.
 pub fn job_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> BoxFuture<'a, Settlement> {
     Box::pin(async move {
         let id = Uuid::parse_str(intent.params["job"].as_str()?).ok()?;
+        if intent.writer_gone {
+            mark_interrupted(backend.unguarded_pool(), "id", id, 0).await.ok()?;
+        }
         let row = match load(backend.unguarded_pool(), id).await {
             Ok(row) => row,
             Err(AppError::NotFound(_)) => return Some(found(Outcome::Unknown, "the job's record is gone; check by hand")),
