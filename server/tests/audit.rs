@@ -441,9 +441,17 @@ impl RunningPortal {
         assert_eq!(self.child.wait().unwrap().code(), Some(86), "stopped at the crash point");
     }
 
-    /// Waits for the portal to stop itself at its crash point (a job in the background).
-    fn exits_at_crash_point(mut self) {
-        assert_eq!(self.child.wait().unwrap().code(), Some(86), "stopped at the crash point");
+    /// Waits for the portal to stop itself at its crash point (a job in the background),
+    /// without blocking the test's runtime: the sandbox answers on it meanwhile.
+    async fn exits_at_crash_point(mut self) {
+        for _ in 0..600 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert_eq!(status.code(), Some(86), "stopped at the crash point");
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the portal never reached its crash point");
     }
 
     fn stop(mut self) {
@@ -994,8 +1002,9 @@ async fn a_change_whose_client_hangs_up_still_gets_its_outcome(pool: PgPool) {
 }
 
 /// `kill -9` in the middle of a bulk job, after Voximplant did its chunk: after a
-/// restart the reconciler settles the chunk by reading the accounts back, and the job —
-/// whose process is gone — is shown as interrupted at once, its own intent settled.
+/// restart the reconciler settles the chunk by reading the accounts back (the job's page
+/// counts it), and the job — whose process is gone — is shown as interrupted at once,
+/// its own intent settled.
 #[sqlx::test(migrations = false)]
 async fn an_interrupted_bulk_job_is_settled_and_shown_as_interrupted(pool: PgPool) {
     let (data, sandbox, base_url) = crash_test_setup(&pool).await;
@@ -1011,7 +1020,7 @@ async fn an_interrupted_bulk_job_is_settled_and_shown_as_interrupted(pool: PgPoo
     // The job starts in the background; the process dies while it runs (the answer
     // naming the job may or may not get out first).
     let _ = client.post(format!("{}/api/children/bulk/deactivate", first.base)).form(&form).send().await;
-    first.exits_at_crash_point();
+    first.exits_at_crash_point().await;
     let now = sandbox.snapshot();
     assert!(picked.iter().all(|id| !now.accounts[id].active), "Voximplant did the chunk");
 
@@ -1031,6 +1040,7 @@ async fn an_interrupted_bulk_job_is_settled_and_shown_as_interrupted(pool: PgPoo
     second.stop();
     println!("the job as its page shows it: {shown}");
     assert_eq!(shown["state"], "Interrupted", "{shown}");
+    assert_eq!((shown["processed"].as_u64(), shown["failed"].as_array().map(Vec::len)), (Some(3), Some(0)), "the settled chunk counts: {shown}");
     assert!(shown["message"].as_str().unwrap_or_default().contains("The portal stopped while this job ran"), "{shown}");
     assert_eq!(unsettled(&pool, "child_account.bulk.chunk").await + unsettled(&pool, "child_account.bulk.deactivate").await, 0);
     intact(&pool).await;

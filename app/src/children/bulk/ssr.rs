@@ -515,7 +515,7 @@ pub fn chunk_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> Box
             let (_, differing) = compare(&set, &child);
             if differing.is_empty() { changed.push(child.account_id) } else { unchanged.push(child.account_id) }
         }
-        Some(match (changed.is_empty(), unchanged.is_empty()) {
+        let settled = match (changed.is_empty(), unchanged.is_empty()) {
             (false, true) => found(Outcome::Ok, format!("all {} accounts have the job's values", changed.len())),
             (true, false) => found(Outcome::Error, format!("none of the {} accounts has the job's values: the chunk did not happen", unchanged.len())),
             (true, true) => found(Outcome::Unknown, "none of the chunk's accounts exists any more; check by hand"),
@@ -525,7 +525,24 @@ pub fn chunk_settled<'a>(backend: &'a Backend, intent: &'a PendingIntent) -> Box
                 settled.1["unchanged"] = json!(unchanged);
                 settled
             }
-        })
+        };
+        // The runner died with this chunk open: its job's page counts it, with the
+        // accounts found unchanged listed as failed, as the runner would have.
+        if intent.writer_gone {
+            let job = Uuid::parse_str(intent.params["job"].as_str()?).ok()?;
+            let failed: Vec<FailedAccount> = unchanged
+                .iter()
+                .map(|&id| FailedAccount { id, reason: "Not changed: the portal stopped during this part of the job.".into() })
+                .collect();
+            sqlx::query("UPDATE bulk_jobs SET processed = processed + $2, failures = failures || $3 WHERE id = $1")
+                .bind(job)
+                .bind(ids.len() as i32)
+                .bind(serde_json::to_value(failed).unwrap_or(json!([])))
+                .execute(backend.unguarded_pool())
+                .await
+                .ok()?;
+        }
+        Some(settled)
     })
 }
 
