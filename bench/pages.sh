@@ -85,6 +85,9 @@ PY
   WRK_COOKIE="$cookie" wrk_run list "$base/children?size=50"
   WRK_COOKIE="$cookie" wrk_run list-middle "$base/children?size=50&page=100"
   WRK_COOKIE="$cookie" wrk_run list-last "$base/children?size=50&page=200"
+  # The same 50 rows as data: what the page fetches when it moves between pages.
+  post_script "$work/list-data.lua" "query%5Bsize%5D=50&query%5Bpage%5D=1"
+  WRK_COOKIE="$cookie" wrk_run list-data "$base/api/children/list" "$work/list-data.lua"
   say "load: a child's page data through the portal vs straight to the sandbox (sandbox answers in 40 ms)"
   curl -fsS -H 'content-type: application/json' -d '{"method":"*","latency_ms":40}' \
     "${sandbox_url%platform_api/}_sandbox/faults" >/dev/null || die "cannot slow the sandbox down"
@@ -94,11 +97,12 @@ PY
   WRK_COOKIE="$cookie" wrk_run portal-child "$base/api/children/get" "$work/portal-child.lua"
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
 
-  local h hp home hp50 hp99 i s s50 s99 l l50 l99 m m50 m99 z z50 z99 c c50 c99 p p50 p99
+  local h hp home hp50 hp99 i s s50 s99 l l50 l99 m m50 m99 z z50 z99 c c50 c99 p p50 p99 d d50 d99
   read -r h _ _ <"$work/wrk-healthz"; read -r home hp50 hp99 <"$work/wrk-home"; read -r i _ _ <"$work/wrk-sandbox-info"
   read -r s s50 s99 <"$work/wrk-sandbox-list"; read -r l l50 l99 <"$work/wrk-list"
   read -r m m50 m99 <"$work/wrk-list-middle"; read -r z z50 z99 <"$work/wrk-list-last"
   read -r c c50 c99 <"$work/wrk-sandbox-child"; read -r p p50 p99 <"$work/wrk-portal-child"
+  read -r d d50 d99 <"$work/wrk-list-data"
   page_rows="$(
     row "/healthz, 50 connections" "$h" "req/s"
     row "dashboard (/) server-rendered, 50 conn. (6 upstream calls, kept 5 s)" "$home" "req/s"
@@ -111,6 +115,8 @@ PY
     row "  list page p50 / p99" "$l50 / $l99" "ms"
     row "  middle page (page 100) p50 / p99" "$m50 / $m99" "ms"
     row "  last page (page 200) p50 / p99" "$z50 / $z99" "ms"
+    row "the same 50 rows as data (/api/children/list)" "$d" "req/s"
+    row "  its p50 / p99" "$d50 / $d99" "ms"
     row "child's page data, portal p50 (sandbox at +40 ms)" "$p50" "ms"
     row "  same read straight to the sandbox, p50" "$c50" "ms"
     row "  portal / sandbox p50 (same run)" "$(python3 -c "print(f'{$p50/$c50:.2f}')")" "ratio"
