@@ -97,6 +97,9 @@ test('the demo sandbox is connected, shown by fingerprint, and picked for everyo
   await signIn(page, 'support');
   await expect(page.locator('[data-test="connection-picker"]')).toContainText('Sandbox (demo)');
   await page.getByRole('button', { name: 'Log out' }).click();
+  // Signed out before signing in as someone else: a logout still answering when the
+  // next login is made would remove the new session's cookie.
+  await expect(page).toHaveURL(/\/login$/);
   await signIn(page, 'admin');
   await gotoHydrated(page, '/admin');
   const row = page.locator('[data-test="connection-Sandbox (demo)"]');
