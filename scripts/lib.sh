@@ -151,18 +151,18 @@ build_release_site() {
     say "the release site is up to date"
     return
   fi
-  say "building the release site (cargo leptos build --release -p voxdesk)"
+  say "building the release site (cargo leptos build --release --split -p voxdesk)"
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
-  (cd "$ROOT" && cargo leptos build --release -p voxdesk)
+  (cd "$ROOT" && cargo leptos build --release --split -p voxdesk)
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
 }
 
 # What `make test`'s browser tests run: the release site's WASM with the server in the
 # dev profile (target/debug/voxdesk; see the voxdesk-test project in Cargo.toml).
 build_test_site() {
-  say "building the release WASM and the dev-profile server (cargo leptos build --release -p voxdesk-test)"
-  (cd "$ROOT" && cargo leptos build --release -p voxdesk-test)
+  say "building the release WASM and the dev-profile server (cargo leptos build --release --split -p voxdesk-test)"
+  (cd "$ROOT" && cargo leptos build --release --split -p voxdesk-test)
 }
 
 # Benchmarks build with other features than the portal: their own target directory

@@ -43,40 +43,54 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, SsrMode,
+    path, Lazy, SsrMode,
 };
 
 use crate::{
     account::{dashboard_page::DashboardPage, routes::AccountRoutes},
     audit::routes::AuditRoutes,
-    auth::components::{LoginPage, SetupPage},
+    auth::components::{LoginPage, SecondStepPage, SetupPage},
     children::routes::ChildrenRoutes,
     frame::{provide_auth, Layout},
     billing::routes::BillingRoutes,
+    me::page::MyAccountPage,
     pages::{admin::AdminPage, not_found::NotFoundPage},
-    ui::{provide_toasts, ToastRegion},
+    ui::{lazy_pages, provide_toasts, ToastRegion},
 };
+
+// Every page but "not found" is its own piece of WASM, fetched when first opened.
+lazy_pages! {
+    DashboardPageView => DashboardPage,
+    LoginPageView => LoginPage,
+    SecondStepPageView => SecondStepPage,
+    SetupPageView => SetupPage,
+    AdminPageView => AdminPage,
+    MyAccountPageView => MyAccountPage,
+}
 
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
 #[component]
-fn AppRoutes(hydrated: ReadSignal<bool>) -> impl IntoView {
+fn AppRoutes() -> impl IntoView {
     provide_auth();
     provide_toasts();
+    // `data-hydrated` turns "true" once the WASM has taken over the page, its lazily
+    // loaded page included (set by the `frontend` entry point). Browser tests wait for
+    // it, because a broken WASM still leaves a perfectly readable server-rendered page.
     view! {
-        <div id="app" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
+        <div id="app" data-hydrated="false">
             <Layout>
                 <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view=DashboardPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/login/two-step") view=crate::auth::components::SecondStepPage ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<DashboardPageView>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login") view={Lazy::<LoginPageView>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/login/two-step") view={Lazy::<SecondStepPageView>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view={Lazy::<SetupPageView>::new()} ssr=SsrMode::Async />
                     <ChildrenRoutes />
                     <AccountRoutes />
                     <BillingRoutes />
                     <AuditRoutes />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::Async />
-                    <Route path=path!("/me") view=crate::me::page::MyAccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view={Lazy::<AdminPageView>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/me") view={Lazy::<MyAccountPageView>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
             <ToastRegion />
@@ -128,11 +142,6 @@ fn set_content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
 
-    // Set once the WASM has taken over the page. Browser tests wait for it, because a
-    // broken WASM still leaves a perfectly readable server-rendered page behind.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-
     view! {
         <Stylesheet id="leptos" href="/pkg/voxdesk.css" />
         <Link rel="icon" href="data:," />
@@ -141,7 +150,7 @@ pub fn App() -> impl IntoView {
             if page.is_empty() { "Voxdesk".to_string() } else { format!("{page} · Voxdesk") }
         } />
         <Router>
-            <AppRoutes hydrated />
+            <AppRoutes />
         </Router>
     }
 }

@@ -42,6 +42,22 @@ test('navigation works client-side, without reloading the page', async ({ page }
   expect(errors).toEqual([]);
 });
 
+test('the login page loads the WASM of no other page, and the next page brings its own', async ({ page }) => {
+  const pages: string[] = [];
+  page.on('response', (response) => {
+    const name = new URL(response.url()).pathname.split('/').pop() ?? '';
+    // A page's own piece is named after its route view: split___dashboard_page_view_view_….wasm
+    const piece = name.match(/^split___(\w+?)_page_view_view_\d+\.wasm$/);
+    if (piece) pages.push(piece[1]);
+  });
+  await gotoHydrated(page, '/login');
+  expect(pages).toEqual(['login']);
+  await signIn(page, 'admin');
+  await expect(page.getByRole('heading', { level: 1, name: 'Dashboard' })).toBeVisible();
+  expect(pages).toContain('dashboard');
+  expect(pages).not.toContain('admin');
+});
+
 test('the dashboard reports the database through a server function', async ({ page }) => {
   await signIn(page, 'auditor');
   await gotoHydrated(page, '/children');

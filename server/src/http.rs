@@ -63,6 +63,11 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
         .route("/audit/export.csv", get(crate::audit_http::export_csv))
         .route("/audit/export.jsonl", get(crate::audit_http::export_jsonl))
         .route("/children/export.csv", get(crate::children_http::export_csv))
+        // The site's scripts, styles and WASM pieces, served apart from Leptos: its own
+        // static-file fallback looks up "the current page's" response options and takes
+        // their headers, so a page rendered while its WASM pieces were fetched lost its
+        // Content-Security-Policy (test: a_page_keeps_its_policy_while_static_files_are_fetched).
+        .route_service("/pkg/{file}", leptos_axum::site_pkg_dir_service(&state.leptos_options))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();

@@ -139,7 +139,6 @@ pub fn observe_voximplant_calls() {
 fn route_label(request: &Request) -> String {
     match request.extensions().get::<MatchedPath>() {
         Some(path) => path.as_str().to_string(),
-        None if request.uri().path().starts_with("/pkg/") => "/pkg/{file}".to_string(),
         None => "(unmatched)".to_string(),
     }
 }

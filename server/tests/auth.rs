@@ -371,6 +371,30 @@ async fn every_response_carries_the_security_headers(pool: PgPool) {
     }
 }
 
+/// A page's Content-Security-Policy is its own, however many static files are fetched
+/// at the same time (a page opened loads dozens of WASM pieces). leptos_axum's static
+/// file handler used to look up "the current page's" response headers and take them,
+/// so a page could leave without its policy and the browser refused its scripts.
+#[sqlx::test(migrations = false)]
+async fn a_page_keeps_its_policy_while_static_files_are_fetched(pool: PgPool) {
+    let server = common::start(pool.clone()).await;
+    add_user(&pool, "grace", Role::Reseller).await;
+    let client = server.signed_in("grace").await;
+    let assets = (0..200).map(|_| client.get(server.url(common::TEST_ASSET)).send());
+    let pages = (0..40).map(|i| client.get(server.url(if i % 2 == 0 { "/" } else { "/no/such/page" })).send());
+    let (assets, pages) = tokio::join!(futures::future::join_all(assets), futures::future::join_all(pages));
+    for page in pages {
+        let page = page.unwrap();
+        let csp = page.headers()["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("'nonce-"), "every page keeps its own policy, got {csp}");
+    }
+    for asset in assets {
+        let asset = asset.unwrap();
+        assert_eq!(asset.status(), StatusCode::OK);
+        assert_eq!(asset.headers()["content-security-policy"], "default-src 'none'; frame-ancestors 'none'");
+    }
+}
+
 /// A valid body for each server function, so the guard (not argument decoding)
 /// decides the answer.
 fn sample_body(path: &str) -> String {

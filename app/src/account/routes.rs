@@ -3,17 +3,23 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, ParentRoute, Route},
-    path, MatchNestedRoutes, SsrMode,
+    path, Lazy, MatchNestedRoutes, SsrMode,
 };
 
 use super::{documents_page::DocumentsPage, profile_page::ProfilePage};
+use crate::ui::lazy_pages;
+
+lazy_pages! {
+    ProfilePageView => ProfilePage,
+    DocumentsPageView => DocumentsPage,
+}
 
 #[component(transparent)]
 pub fn AccountRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <ParentRoute path=path!("/account") view=Outlet ssr=SsrMode::Async>
-            <Route path=path!("") view=ProfilePage ssr=SsrMode::Async />
-            <Route path=path!("documents") view=DocumentsPage ssr=SsrMode::Async />
+            <Route path=path!("") view={Lazy::<ProfilePageView>::new()} ssr=SsrMode::Async />
+            <Route path=path!("documents") view={Lazy::<DocumentsPageView>::new()} ssr=SsrMode::Async />
         </ParentRoute>
     }
     .into_inner()

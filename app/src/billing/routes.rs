@@ -4,21 +4,28 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, ParentRoute, Route, A},
-    path, MatchNestedRoutes, SsrMode,
+    path, Lazy, MatchNestedRoutes, SsrMode,
 };
 
 use super::{charges_page::ChargesPage, plans_page::PlansPage, prices_page::PricesPage, rates_page::RatesPage};
-use crate::{access::Permission, frame::Guarded};
+use crate::{access::Permission, frame::Guarded, ui::lazy_pages};
+
+lazy_pages! {
+    PlansPageView => PlansPage,
+    ChargesPageView => ChargesPage,
+    PricesPageView => PricesPage,
+    RatesPageView => RatesPage,
+}
 
 #[component(transparent)]
 pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
         <ParentRoute path=path!("/billing") view=BillingSection ssr=SsrMode::Async>
-            <Route path=path!("") view=PlansPage ssr=SsrMode::Async />
-            <Route path=path!("plans") view=PlansPage ssr=SsrMode::Async />
-            <Route path=path!("charges") view=ChargesPage ssr=SsrMode::Async />
-            <Route path=path!("prices") view=PricesPage ssr=SsrMode::Async />
-            <Route path=path!("rates") view=RatesPage ssr=SsrMode::Async />
+            <Route path=path!("") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
+            <Route path=path!("plans") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
+            <Route path=path!("charges") view={Lazy::<ChargesPageView>::new()} ssr=SsrMode::Async />
+            <Route path=path!("prices") view={Lazy::<PricesPageView>::new()} ssr=SsrMode::Async />
+            <Route path=path!("rates") view={Lazy::<RatesPageView>::new()} ssr=SsrMode::Async />
         </ParentRoute>
     }
     .into_inner()

@@ -66,9 +66,24 @@ impl Drop for TestServer {
 pub fn leptos_options() -> LeptosOptions {
     LeptosOptions::builder()
         .output_name("voxdesk")
-        .site_root("target/site")
+        .site_root(test_site_root().to_string_lossy().into_owned())
         .site_pkg_dir("pkg")
         .build()
+}
+
+/// The static asset every test portal serves (from [`test_site_root`]).
+pub const TEST_ASSET: &str = "/pkg/voxdesk.css";
+
+/// A site directory for the test portals: just one stylesheet, so the static files
+/// are served as in production without building the WASM.
+fn test_site_root() -> &'static std::path::Path {
+    static ROOT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("voxdesk-test-site-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("pkg")).expect("test site directory");
+        std::fs::write(root.join(TEST_ASSET.trim_start_matches('/')), "body { margin: 0 }\n").expect("test asset");
+        root
+    })
 }
 
 /// Migrates `pool` and serves the full router on a free loopback port.
