@@ -28,7 +28,7 @@ wasm_bindgen_version() {
 }
 
 ensure_path() {
-  export PATH="$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+  export PATH="$ROOT/scripts/bin:$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 }
 
 ensure_wasm_target() {

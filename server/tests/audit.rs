@@ -12,7 +12,7 @@ use app::{
     billing::{ChangePlan, Charge, ChargeMode, ChargeOrder, PlanChoice},
     audit::{
         ssr::{self as audit, AuditContext, FileCheck, NewEvent},
-        ChainCheck, Outcome,
+        AuditFilter, ChainCheck, GetActivity, ListEvents, Outcome,
     },
     auth::SetupFirstAdmin,
     children::{
@@ -204,6 +204,18 @@ async fn intact(pool: &PgPool) -> ChainCheck {
         intact @ ChainCheck::Intact { .. } => intact,
         broken => panic!("the chain is broken: {broken:?}"),
     }
+}
+
+/// The log with no filter at all, as the browser asks for it when the auditor opens
+/// the page from the navigation: an empty filter encodes as nothing at all, and used to
+/// be refused with "missing field `filter`".
+#[sqlx::test(migrations = false)]
+async fn the_unfiltered_log_and_its_activity_can_be_read_from_the_browser(pool: PgPool) {
+    let portal = Portal::start(&pool).await;
+    let page = portal.call(Role::Auditor, ListEvents { filter: AuditFilter::default(), before: None }).await.expect("the unfiltered log");
+    assert!(!page.events.is_empty(), "the portal's own setup is on record");
+    let days = portal.call(Role::Auditor, GetActivity { filter: AuditFilter::default() }).await.expect("the unfiltered activity");
+    assert!(!days.is_empty());
 }
 
 #[sqlx::test(migrations = false)]

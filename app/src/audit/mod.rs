@@ -150,7 +150,7 @@ pub enum ChainCheck {
 }
 
 #[server(endpoint = "audit/events")]
-pub async fn list_events(filter: AuditFilter, before: Option<i64>) -> Result<AuditPage, AppError> {
+pub async fn list_events(#[server(default)] filter: AuditFilter, before: Option<i64>) -> Result<AuditPage, AppError> {
     reader::service::<reader::AuditReader>().await?.page(&filter, before).await
 }
 
@@ -161,7 +161,7 @@ pub async fn get_event(seq: i64) -> Result<(AuditEvent, Vec<AuditEvent>), AppErr
 }
 
 #[server(endpoint = "audit/activity")]
-pub async fn get_activity(filter: AuditFilter) -> Result<Vec<DayCount>, AppError> {
+pub async fn get_activity(#[server(default)] filter: AuditFilter) -> Result<Vec<DayCount>, AppError> {
     reader::service::<reader::AuditReader>().await?.activity(&filter).await
 }
 

@@ -11,16 +11,16 @@ use super::{charges_page::ChargesPage, plans_page::PlansPage, prices_page::Price
 use crate::{access::Permission, frame::Guarded, ui::lazy_pages};
 
 lazy_pages! {
-    PlansPageView => PlansPage,
-    ChargesPageView => ChargesPage,
-    PricesPageView => PricesPage,
-    RatesPageView => RatesPage,
+    PlansPageView => PlansPage in BillingSection,
+    ChargesPageView => ChargesPage in BillingSection,
+    PricesPageView => PricesPage in BillingSection,
+    RatesPageView => RatesPage in BillingSection,
 }
 
 #[component(transparent)]
 pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
     view! {
-        <ParentRoute path=path!("/billing") view=BillingSection ssr=SsrMode::Async>
+        <ParentRoute path=path!("/billing") view=Outlet ssr=SsrMode::Async>
             <Route path=path!("") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
             <Route path=path!("plans") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
             <Route path=path!("charges") view={Lazy::<ChargesPageView>::new()} ssr=SsrMode::Async />
@@ -34,8 +34,9 @@ pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
 const TABS: &[(&str, &str)] =
     &[("/billing/plans", "Plans"), ("/billing/charges", "Charges"), ("/billing/prices", "Prices"), ("/billing/rates", "Currency rates")];
 
+/// Billing's heading and tabs around one of its pages, for the roles that may see billing.
 #[component]
-fn BillingSection() -> impl IntoView {
+fn BillingSection(children: ChildrenFn) -> impl IntoView {
     view! {
         <Guarded permission=Permission::ViewBilling>
             <section class="page page-wide">
@@ -49,7 +50,7 @@ fn BillingSection() -> impl IntoView {
                         {TABS.iter().map(|(href, label)| view! { <li><A href=*href>{*label}</A></li> }).collect_view()}
                     </ul>
                 </nav>
-                <Outlet />
+                {children()}
             </section>
         </Guarded>
     }

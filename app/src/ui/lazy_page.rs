@@ -8,8 +8,13 @@
 /// `lazy_pages! { ChildrenPageView => ChildrenPage, … }` declares, for each page
 /// component, a route view type to route it with:
 /// `<Route path=… view=Lazy::<ChildrenPageView>::new() />`.
+///
+/// `PlansPageView => PlansPage in BillingSection` puts the page inside a frame that
+/// takes it as children (a section's heading and tabs). A frame must not be a parent
+/// route's view: a parent route's view is torn down while the next page's piece is
+/// still loading, and anything it re-renders then has lost its context.
 macro_rules! lazy_pages {
-    ($($view:ident => $page:ident),+ $(,)?) => {$(
+    ($($view:ident => $page:ident $(in $frame:ident)?),+ $(,)?) => {$(
         #[doc = concat!("The route view of [`", stringify!($page), "`], loaded when it is first opened.")]
         pub struct $view;
 
@@ -20,10 +25,16 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> ::leptos::prelude::AnyView {
-                ::leptos::prelude::IntoAny::into_any(::leptos::prelude::view! { <$page /> })
+                $crate::ui::lazy_page::lazy_pages!(@page $page $(in $frame)?)
             }
         }
     )+};
+    (@page $page:ident) => {
+        ::leptos::prelude::IntoAny::into_any(::leptos::prelude::view! { <$page /> })
+    };
+    (@page $page:ident in $frame:ident) => {
+        ::leptos::prelude::IntoAny::into_any(::leptos::prelude::view! { <$frame><$page /></$frame> })
+    };
 }
 
 pub(crate) use lazy_pages;
