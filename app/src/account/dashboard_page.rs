@@ -15,7 +15,7 @@ use crate::{
     children::model::{money, verification_badge, ChildAccount},
     frame::{use_auth, Guarded},
     system::{get_system_status, SystemStatus},
-    ui::{group_thousands, ErrorState, Loading},
+    ui::{group_thousands, ErrorState, Loading, Meter, StackedMeter, TableWrap},
 };
 
 #[component]
@@ -153,15 +153,8 @@ fn BalanceTile(summary: AccountSummary) -> impl IntoView {
     };
     view! {
         <p class="big-number" data-test="balance">{balance.clone()}</p>
-        {bar.map(|(filled, mark)| {
-            let fill = if low { "var(--danger)" } else { "var(--ok)" };
-            view! {
-                <svg class="meter" viewBox="0 0 200 14" preserveAspectRatio="none" role="img" aria-label=described.clone()>
-                    <rect x="0" y="3" width="200" height="8" rx="4" fill="var(--surface-muted)" />
-                    <rect x="0" y="3" width=format!("{:.1}", filled * 200.0) height="8" rx="4" fill=fill />
-                    <line x1=format!("{:.1}", mark * 200.0) x2=format!("{:.1}", mark * 200.0) y1="0" y2="14" stroke="var(--text)" stroke-width="1.5" />
-                </svg>
-            }
+        {bar.map(|(filled, mark)| view! {
+            <Meter share=filled spoken=described.clone() tone=if low { "bad" } else { "ok" } mark />
         })}
         {low.then(|| view! {
             <p class="alert alert-error" role="alert" data-test="low-balance">
@@ -216,19 +209,10 @@ fn StateTile(summary: AccountSummary) -> impl IntoView {
 fn ChildrenTile(children: ChildrenSummary) -> impl IntoView {
     let total = children.total.max(1) as f64;
     let parts = [
-        ("Active", children.active, "var(--ok)", "/children?status=active"),
-        ("Inactive", children.inactive, "var(--text-muted)", "/children?status=inactive"),
+        ("Active", children.active, "ok", "/children?status=active"),
+        ("Inactive", children.inactive, "muted", "/children?status=inactive"),
     ];
-    let mut x = 0.0;
-    let bars: Vec<_> = parts
-        .iter()
-        .map(|(_, count, color, _)| {
-            let width = *count as f64 / total * 300.0;
-            let bar = (x, width, *color);
-            x += width;
-            bar
-        })
-        .collect();
+    let shares: Vec<_> = parts.iter().map(|(_, count, tone, _)| (*count as f64 / total, *tone)).collect();
     let spoken = format!(
         "{} child accounts: {} active, {} inactive, {} frozen",
         children.total, children.active, children.inactive, children.frozen
@@ -245,36 +229,28 @@ fn ChildrenTile(children: ChildrenSummary) -> impl IntoView {
                 }).collect_view()}
                 <div><dt>"Frozen"</dt><dd><A href="/children?frozen=yes">{group_thousands(children.frozen)}</A></dd></div>
             </dl>
-            <svg class="meter" viewBox="0 0 300 14" preserveAspectRatio="none" role="img" aria-label=spoken>
-                <rect x="0" y="3" width="300" height="8" rx="4" fill="var(--surface-muted)" />
-                {bars.into_iter().map(|(x, width, color)| view! {
-                    <rect x=format!("{x:.1}") y="3" width=format!("{width:.1}") height="8" fill=color />
-                }).collect_view()}
-            </svg>
+            <StackedMeter parts=shares spoken />
         </div>
         <h3 class="small-heading">"Lowest balances"</h3>
         {if lowest.is_empty() {
             view! { <p class="muted">"No child accounts yet. " <A href="/children/new">"Create one"</A></p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
-                    <table class="table" data-test="lowest-balances">
-                        <caption class="visually-hidden">"The five child accounts with the lowest balance"</caption>
-                        <thead><tr><th scope="col">"Account"</th><th scope="col">"Status"</th><th scope="col" class="numeric">"Balance"</th></tr></thead>
-                        <tbody>
-                            {lowest.into_iter().map(|child| {
-                                let status = ChildAccount { active: child.active, frozen: child.frozen, ..Default::default() }.status();
-                                view! {
-                                    <tr>
-                                        <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
-                                        <td><span class=status.class()>{status.label()}</span></td>
-                                        <td class="numeric">{money(child.balance, child.currency.as_deref())}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
+                <TableWrap caption="The five child accounts with the lowest balance" test="lowest-balances">
+                    <thead><tr><th scope="col">"Account"</th><th scope="col">"Status"</th><th scope="col" class="numeric">"Balance"</th></tr></thead>
+                    <tbody>
+                        {lowest.into_iter().map(|child| {
+                            let status = ChildAccount { active: child.active, frozen: child.frozen, ..Default::default() }.status();
+                            view! {
+                                <tr>
+                                    <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
+                                    <td><span class=status.class()>{status.label()}</span></td>
+                                    <td class="numeric">{money(child.balance, child.currency.as_deref())}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </TableWrap>
             }.into_any()
         }}
         {ranked_note.map(|note| view! { <p class="muted small">{note}</p> })}
@@ -297,29 +273,26 @@ fn ActivityTile(events: Vec<AuditEvent>) -> impl IntoView {
         return view! { <p class="muted">"Nothing has been done on this connection yet."</p> }.into_any();
     }
     view! {
-        <div class="table-wrap">
-            <table class="table" data-test="recent-actions">
-                <caption class="visually-hidden">"The last ten audited actions on this connection"</caption>
-                <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Outcome"</th></tr></thead>
-                <tbody>
-                    {rows.into_iter().map(|(event, outcome)| {
-                        let (words, class) = match outcome.as_deref().and_then(Outcome::parse) {
-                            Some(Outcome::Ok) => (Outcome::Ok.label(), "badge badge-ok"),
-                            Some(other) => (other.label(), "badge badge-bad"),
-                            None => ("Pending", "badge badge-warn"),
-                        };
-                        view! {
-                            <tr>
-                                <td>{event.occurred_at.chars().take(16).collect::<String>()}</td>
-                                <td>{event.actor_name.clone().unwrap_or_else(|| "system".into())}</td>
-                                <td><A href=format!("/audit/{}", event.seq)>{event.action.clone()}</A></td>
-                                <td><span class=class>{words}</span></td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <TableWrap caption="The last ten audited actions on this connection" test="recent-actions">
+            <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Outcome"</th></tr></thead>
+            <tbody>
+                {rows.into_iter().map(|(event, outcome)| {
+                    let (words, class) = match outcome.as_deref().and_then(Outcome::parse) {
+                        Some(Outcome::Ok) => (Outcome::Ok.label(), "badge badge-ok"),
+                        Some(other) => (other.label(), "badge badge-bad"),
+                        None => ("Pending", "badge badge-warn"),
+                    };
+                    view! {
+                        <tr>
+                            <td>{event.occurred_at.chars().take(16).collect::<String>()}</td>
+                            <td>{event.actor_name.clone().unwrap_or_else(|| "system".into())}</td>
+                            <td><A href=format!("/audit/{}", event.seq)>{event.action.clone()}</A></td>
+                            <td><span class=class>{words}</span></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </TableWrap>
         <p><A href="/audit">"Open the audit log"</A></p>
     }
     .into_any()

@@ -14,7 +14,7 @@ use crate::{
     access::Permission,
     children::model::{verification_badge, VerificationView},
     frame::Guarded,
-    ui::{url_encode, EmptyState, ErrorState, Loading, Pager},
+    ui::{url_encode, EmptyState, ErrorState, Loading, Pager, TableWrap},
 };
 
 fn filter_from_url() -> Memo<DocumentFilter> {
@@ -118,32 +118,29 @@ fn OwnVerifications(own: Vec<VerificationView>) -> impl IntoView {
                 view! { <p class="muted">"Voximplant asks your account for no verification."</p> }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Your account's verifications"</caption>
-                            <thead><tr>
-                                <th scope="col">"Verification"</th><th scope="col">"Status"</th>
-                                <th scope="col">"Hold until"</th><th scope="col">"Documents"</th>
-                            </tr></thead>
-                            <tbody>
-                                {own.into_iter().map(|v| {
-                                    let documents = if v.documents.is_empty() {
-                                        "None uploaded".to_string()
-                                    } else {
-                                        v.documents.iter().map(|d| format!("#{} {} ({})", d.id, verification_badge(&d.status).0, d.uploaded)).collect::<Vec<_>>().join("; ")
-                                    };
-                                    view! {
-                                        <tr>
-                                            <td>{v.name.clone()}</td>
-                                            <td>{status_badge(&v.status)}</td>
-                                            <td>{v.hold_until.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td>{documents}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <TableWrap caption="Your account's verifications">
+                        <thead><tr>
+                            <th scope="col">"Verification"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Hold until"</th><th scope="col">"Documents"</th>
+                        </tr></thead>
+                        <tbody>
+                            {own.into_iter().map(|v| {
+                                let documents = if v.documents.is_empty() {
+                                    "None uploaded".to_string()
+                                } else {
+                                    v.documents.iter().map(|d| format!("#{} {} ({})", d.id, verification_badge(&d.status).0, d.uploaded)).collect::<Vec<_>>().join("; ")
+                                };
+                                view! {
+                                    <tr>
+                                        <td>{v.name.clone()}</td>
+                                        <td>{status_badge(&v.status)}</td>
+                                        <td>{v.hold_until.clone().unwrap_or_else(|| "—".into())}</td>
+                                        <td>{documents}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </TableWrap>
                 }.into_any()
             }}
         </article>
@@ -171,28 +168,25 @@ fn Found(found: Documents, filter: DocumentFilter) -> impl IntoView {
                 }.into_any()
             } else {
                 view! {
-                    <div class="table-wrap">
-                        <table class="table">
-                            <caption class="visually-hidden">"Children's verifications"</caption>
-                            <thead><tr>
-                                <th scope="col">"Child account"</th><th scope="col">"Verification"</th>
-                                <th scope="col">"Status"</th><th scope="col">"Hold until"</th>
-                            </tr></thead>
-                            <tbody>
-                                {children.into_iter().map(|row| {
-                                    let name = row.account_name.clone().unwrap_or_else(|| format!("Account {}", row.account_id));
-                                    view! {
-                                        <tr>
-                                            <td><A href=format!("/children/{}", row.account_id)>{name}</A></td>
-                                            <td>{row.verification.name.clone()}</td>
-                                            <td>{status_badge(&row.verification.status)}</td>
-                                            <td>{row.verification.hold_until.clone().unwrap_or_else(|| "—".into())}</td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </div>
+                    <TableWrap caption="Children's verifications">
+                        <thead><tr>
+                            <th scope="col">"Child account"</th><th scope="col">"Verification"</th>
+                            <th scope="col">"Status"</th><th scope="col">"Hold until"</th>
+                        </tr></thead>
+                        <tbody>
+                            {children.into_iter().map(|row| {
+                                let name = row.account_name.clone().unwrap_or_else(|| format!("Account {}", row.account_id));
+                                view! {
+                                    <tr>
+                                        <td><A href=format!("/children/{}", row.account_id)>{name}</A></td>
+                                        <td>{row.verification.name.clone()}</td>
+                                        <td>{status_badge(&row.verification.status)}</td>
+                                        <td>{row.verification.hold_until.clone().unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </TableWrap>
                     <Pager offset count=DOCUMENTS_PAGE total href />
                 }.into_any()
             }}

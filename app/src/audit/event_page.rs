@@ -10,7 +10,7 @@ use super::{
     log_page::{outcome_badge, targets_text},
     AuditEvent,
 };
-use crate::{access::Permission, frame::Guarded};
+use crate::{access::Permission, frame::Guarded, ui::TableWrap};
 
 #[component]
 pub fn AuditEventPage() -> impl IntoView {
@@ -93,14 +93,14 @@ fn EventCard(event: AuditEvent, related: Vec<AuditEvent>) -> impl IntoView {
                 {event.outcome_detail.clone().map(|detail| view! { <h2>"Outcome detail"</h2><pre class="json">{pretty(&detail)}</pre> })}
                 {(!changes.is_empty()).then(|| view! {
                     <h2>"Changes"</h2>
-                    <table class="table">
+                    <TableWrap caption="Changes: each field before and after">
                         <thead><tr><th scope="col">"Field"</th><th scope="col">"Before"</th><th scope="col">"After"</th></tr></thead>
                         <tbody>
                             {changes.into_iter().map(|(field, before, after)| view! {
                                 <tr><td>{field}</td><td><del>{before}</del></td><td><ins>{after}</ins></td></tr>
                             }).collect_view()}
                         </tbody>
-                    </table>
+                    </TableWrap>
                 })}
             </article>
         </div>

@@ -10,7 +10,7 @@ use leptos_router::{
 };
 
 use super::{chart::ActivityChart, get_activity, list_events, AuditEvent, AuditFilter, ChainCheck, Outcome, VerifyChain};
-use crate::{access::Permission, frame::Guarded};
+use crate::{access::Permission, frame::Guarded, ui::TableWrap};
 
 fn filter_from_query() -> Memo<(AuditFilter, Option<i64>)> {
     let query = use_query_map();
@@ -179,41 +179,38 @@ pub(super) fn outcome_badge(event: &AuditEvent) -> AnyView {
 fn EventsTable(events: Vec<AuditEvent>) -> impl IntoView {
     view! {
         <div class="card table-card">
-            <div class="table-wrap">
-                <table class="table" data-test="audit-table">
-                    <caption class="visually-hidden">"Audit events, newest first"</caption>
-                    <thead>
-                        <tr>
-                            <th scope="col">"#"</th>
-                            <th scope="col">"Time (UTC)"</th>
-                            <th scope="col">"Person"</th>
-                            <th scope="col">"Action"</th>
-                            <th scope="col">"Targets"</th>
-                            <th scope="col">"Outcome"</th>
-                            <th scope="col">"Address"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {events
-                            .into_iter()
-                            .map(|event| {
-                                let badge = outcome_badge(&event);
-                                view! {
-                                    <tr data-test="audit-row">
-                                        <td><A href=format!("/audit/{}", event.seq)>{event.seq}</A></td>
-                                        <td class="nowrap">{event.occurred_at[..19].to_string()}</td>
-                                        <td>{event.actor_name.clone().unwrap_or_else(|| "—".into())}<span class="muted small">{event.actor_role.clone().map(|r| format!(" ({r})"))}</span></td>
-                                        <td><code>{event.action.clone()}</code></td>
-                                        <td class="targets">{targets_text(&event.targets)}</td>
-                                        <td>{badge}</td>
-                                        <td>{event.client_ip.clone().unwrap_or_default()}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <TableWrap caption="Audit events, newest first" test="audit-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"#"</th>
+                        <th scope="col">"Time (UTC)"</th>
+                        <th scope="col">"Person"</th>
+                        <th scope="col">"Action"</th>
+                        <th scope="col">"Targets"</th>
+                        <th scope="col">"Outcome"</th>
+                        <th scope="col">"Address"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {events
+                        .into_iter()
+                        .map(|event| {
+                            let badge = outcome_badge(&event);
+                            view! {
+                                <tr data-test="audit-row">
+                                    <td><A href=format!("/audit/{}", event.seq)>{event.seq}</A></td>
+                                    <td class="nowrap">{event.occurred_at[..19].to_string()}</td>
+                                    <td>{event.actor_name.clone().unwrap_or_else(|| "—".into())}<span class="muted small">{event.actor_role.clone().map(|r| format!(" ({r})"))}</span></td>
+                                    <td><code>{event.action.clone()}</code></td>
+                                    <td class="targets">{targets_text(&event.targets)}</td>
+                                    <td>{badge}</td>
+                                    <td>{event.client_ip.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </TableWrap>
         </div>
     }
 }

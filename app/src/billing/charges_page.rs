@@ -16,7 +16,7 @@ use crate::{
     error::AppError,
     frame::use_auth,
     submission::FormKey,
-    ui::{EmptyState, ErrorState, Loading, ModalDialog},
+    ui::{EmptyState, ErrorState, Loading, ModalDialog, TableWrap},
 };
 
 fn query_from_url() -> Memo<DueQuery> {
@@ -85,7 +85,7 @@ fn DueFilters(query: Memo<DueQuery>) -> impl IntoView {
     };
     view! {
         <Form method="GET" action="/billing/charges" attr:class="card filters" attr:aria-label="What is due" attr:data-test="due-filters" attr:novalidate=true>
-            <div class="filters-grid">
+            <div class="filters-grid filters-grid-wide">
                 <div class="field">
                     <label for="due-date">"Due by"</label>
                     <input id="due-date" name="date" type="date" min="2000-01-01" aria-describedby="due-date-hint due-date-error"
@@ -136,49 +136,46 @@ fn DueList(due: Due, form: ChargeForm, refetch: Callback<()>) -> impl IntoView {
         .into_any()
     } else {
         view! {
-            <div class="table-wrap">
-                <table class="table" data-test="due-table">
-                    <caption class="visually-hidden">"Subscriptions due"</caption>
-                    <thead><tr>
-                        {may_charge.then(|| view! { <th scope="col"><span class="visually-hidden">"Charge"</span></th> })}
-                        <th scope="col">"Phone or registration"</th><th scope="col">"Type"</th>
-                        <th scope="col">"Amount"</th><th scope="col">"Charged how"</th><th scope="col">"Next renewal"</th>
-                    </tr></thead>
-                    <tbody>
-                        {rows.into_iter().map(|row| {
-                            let number = row.description.clone();
-                            let id = format!("tick-{}", number);
-                            let label = format!("Charge {number}");
-                            let kind = if row.kind == "SIP_REGISTRATION" { "SIP registration" } else { "Phone number" };
-                            let (words, class) = if row.auto_charge { ("Automatically", "badge badge-muted") } else { ("By hand", "badge badge-warn") };
-                            let tick = (may_charge && !row.auto_charge).then(|| {
+            <TableWrap caption="Subscriptions due" test="due-table">
+                <thead><tr>
+                    {may_charge.then(|| view! { <th scope="col"><span class="visually-hidden">"Charge"</span></th> })}
+                    <th scope="col">"Phone or registration"</th><th scope="col">"Type"</th>
+                    <th scope="col">"Amount"</th><th scope="col">"Charged how"</th><th scope="col">"Next renewal"</th>
+                </tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| {
+                        let number = row.description.clone();
+                        let id = format!("tick-{}", number);
+                        let label = format!("Charge {number}");
+                        let kind = if row.kind == "SIP_REGISTRATION" { "SIP registration" } else { "Phone number" };
+                        let (words, class) = if row.auto_charge { ("Automatically", "badge badge-muted") } else { ("By hand", "badge badge-warn") };
+                        let tick = (may_charge && !row.auto_charge).then(|| {
+                            let number = number.clone();
+                            let checked = {
                                 let number = number.clone();
-                                let checked = {
-                                    let number = number.clone();
-                                    move || ticked.with(|t| t.contains(&number))
-                                };
-                                view! {
-                                    <input type="checkbox" id=id.clone() aria-label=label prop:checked=checked
-                                        on:change=move |event| {
-                                            let on = event_target_checked(&event);
-                                            ticked.update(|t| { t.retain(|n| n != &number); if on { t.push(number.clone()); } });
-                                        } />
-                                }
-                            });
+                                move || ticked.with(|t| t.contains(&number))
+                            };
                             view! {
-                                <tr data-test="due-row">
-                                    {may_charge.then(|| view! { <td class="select-cell">{tick}</td> })}
-                                    <th scope="row"><label for=id>{number.clone()}</label></th>
-                                    <td>{kind}</td>
-                                    <td class="nowrap">{money(Some(row.amount), Some(&currency))}</td>
-                                    <td><span class=class>{words}</span></td>
-                                    <td>{row.next_renewal.clone().unwrap_or_else(|| "—".into())}</td>
-                                </tr>
+                                <input type="checkbox" id=id.clone() aria-label=label prop:checked=checked
+                                    on:change=move |event| {
+                                        let on = event_target_checked(&event);
+                                        ticked.update(|t| { t.retain(|n| n != &number); if on { t.push(number.clone()); } });
+                                    } />
                             }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                        });
+                        view! {
+                            <tr data-test="due-row">
+                                {may_charge.then(|| view! { <td class="select-cell">{tick}</td> })}
+                                <th scope="row"><label for=id>{number.clone()}</label></th>
+                                <td>{kind}</td>
+                                <td class="nowrap">{money(Some(row.amount), Some(&currency))}</td>
+                                <td><span class=class>{words}</span></td>
+                                <td>{row.next_renewal.clone().unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </TableWrap>
         }
         .into_any()
     };
@@ -342,28 +339,25 @@ fn ChargeResult(charged: Charged) -> impl IntoView {
             {(frozen > 0).then(|| view! {
                 <p class="alert alert-error">{format!("{frozen} phone(s) were frozen for lack of money: top up, then charge them again.")}</p>
             })}
-            <div class="table-wrap">
-                <table class="table">
-                    <caption class="visually-hidden">"Charged phones"</caption>
-                    <thead><tr><th scope="col">"Phone"</th><th scope="col">"Id"</th><th scope="col">"Result"</th><th scope="col">"Cost"</th></tr></thead>
-                    <tbody>
-                        {charged.phones.into_iter().map(|phone| {
-                            let (words, class) = match (phone.charged, phone.frozen) {
-                                (true, _) => ("Charged", "badge badge-ok"),
-                                (false, true) => ("Frozen: not enough money", "badge badge-bad"),
-                                (false, false) => ("Not charged", "badge badge-warn"),
-                            };
-                            let cost = if phone.charged { money(phone.cost, currency.as_deref()) } else { "—".into() };
-                            view! {
-                                <tr data-test="charged-row">
-                                    <th scope="row">{phone.number}</th><td>{phone.phone_id}</td>
-                                    <td><span class=class>{words}</span></td><td class="nowrap">{cost}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <TableWrap caption="Charged phones">
+                <thead><tr><th scope="col">"Phone"</th><th scope="col">"Id"</th><th scope="col">"Result"</th><th scope="col">"Cost"</th></tr></thead>
+                <tbody>
+                    {charged.phones.into_iter().map(|phone| {
+                        let (words, class) = match (phone.charged, phone.frozen) {
+                            (true, _) => ("Charged", "badge badge-ok"),
+                            (false, true) => ("Frozen: not enough money", "badge badge-bad"),
+                            (false, false) => ("Not charged", "badge badge-warn"),
+                        };
+                        let cost = if phone.charged { money(phone.cost, currency.as_deref()) } else { "—".into() };
+                        view! {
+                            <tr data-test="charged-row">
+                                <th scope="row">{phone.number}</th><td>{phone.phone_id}</td>
+                                <td><span class=class>{words}</span></td><td class="nowrap">{cost}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </TableWrap>
         </div>
     }
 }

@@ -11,7 +11,7 @@ use crate::{
     children::model::money,
     error::AppError,
     frame::use_auth,
-    ui::{group_thousands, EmptyState, ErrorState, Loading, Meter, ModalDialog},
+    ui::{group_thousands, EmptyState, ErrorState, Loading, Meter, ModalDialog, TableWrap},
 };
 
 /// The result of the last change, shown above the plans.
@@ -168,42 +168,39 @@ fn PlanType(
                         view! { <p class="muted" data-test="no-larger-plan">"None: this is the largest plan. Plans only go up."</p> }.into_any()
                     } else {
                         view! {
-                            <div class="table-wrap">
-                                <table class="table">
-                                    <caption class="visually-hidden">{format!("{plan_type} plans you can change to")}</caption>
-                                    <thead><tr>
-                                        <th scope="col">"Plan"</th><th scope="col">"Monthly fee"</th>
-                                        <th scope="col">"Includes"</th><th scope="col">"Beyond it"</th>
-                                        {may_change.then(|| view! { <th scope="col"><span class="visually-hidden">"Action"</span></th> })}
-                                    </tr></thead>
-                                    <tbody>
-                                        {options.into_iter().map(|plan| {
-                                            let fee = money(Some(plan.periodic_charge), currency.as_deref());
-                                            let includes = packages_text(&plan.packages);
-                                            let overrun = overrun_text(&plan.packages, currency.as_deref());
-                                            let pick = plan.clone();
-                                            let label = format!("Change plan to {}", plan.name);
-                                            view! {
-                                                <tr>
-                                                    <th scope="row">{plan.name.clone()}</th>
-                                                    <td class="nowrap">{fee}</td>
-                                                    <td>{includes}</td>
-                                                    <td>{overrun}</td>
-                                                    {may_change.then(|| view! {
-                                                        <td>
-                                                            <button type="button" class="button button-small" aria-label=label
-                                                                disabled=move || busy.get()
-                                                                on:click=move |_| { picked.set(Some(pick.clone())); open.set(true); }>
-                                                                "Change plan"
-                                                            </button>
-                                                        </td>
-                                                    })}
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <TableWrap caption=format!("{plan_type} plans you can change to")>
+                                <thead><tr>
+                                    <th scope="col">"Plan"</th><th scope="col">"Monthly fee"</th>
+                                    <th scope="col">"Includes"</th><th scope="col">"Beyond it"</th>
+                                    {may_change.then(|| view! { <th scope="col"><span class="visually-hidden">"Action"</span></th> })}
+                                </tr></thead>
+                                <tbody>
+                                    {options.into_iter().map(|plan| {
+                                        let fee = money(Some(plan.periodic_charge), currency.as_deref());
+                                        let includes = packages_text(&plan.packages);
+                                        let overrun = overrun_text(&plan.packages, currency.as_deref());
+                                        let pick = plan.clone();
+                                        let label = format!("Change plan to {}", plan.name);
+                                        view! {
+                                            <tr>
+                                                <th scope="row">{plan.name.clone()}</th>
+                                                <td class="nowrap">{fee}</td>
+                                                <td>{includes}</td>
+                                                <td>{overrun}</td>
+                                                {may_change.then(|| view! {
+                                                    <td>
+                                                        <button type="button" class="button button-small" aria-label=label
+                                                            disabled=move || busy.get()
+                                                            on:click=move |_| { picked.set(Some(pick.clone())); open.set(true); }>
+                                                            "Change plan"
+                                                        </button>
+                                                    </td>
+                                                })}
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </TableWrap>
                         }.into_any()
                     }}
                 </div>

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     children::model::{money, verification_badge},
     error::AppError,
-    ui::{group_thousands, url_encode, EmptyState, ErrorState, Loading, Pager},
+    ui::{group_thousands, url_encode, EmptyState, ErrorState, Loading, Pager, TableWrap},
 };
 
 fn filters_from_url() -> (Memo<PriceFilter>, Memo<SubscriptionFilter>) {
@@ -159,39 +159,36 @@ fn PriceTable(prices: Prices, refresh: impl Fn() + Send + Sync + 'static) -> imp
         .into_any()
     } else {
         view! {
-            <div class="table-wrap">
-                <table class="table" data-test="price-table">
-                    <caption class="visually-hidden">"Resource prices"</caption>
-                    <thead><tr>
-                        <th scope="col">"Type"</th><th scope="col">"Price group"</th><th scope="col">"Price"</th>
-                        <th scope="col">"Billed in steps of"</th><th scope="col">"Prefixes"</th>
-                    </tr></thead>
-                    <tbody>
-                        {resources.into_iter().flat_map(|resource| {
-                            let currency = currency.clone();
-                            resource.groups.into_iter().map(move |group| {
-                                let price = format!("{} per {}", money(Some(group.price), Some(&currency)), units(group.per));
-                                let mut prefixes = if group.allowed.is_empty() { "Any".to_string() } else { group.allowed.join(", ") };
-                                if !group.forbidden.is_empty() {
-                                    prefixes.push_str(&format!("; not {}", group.forbidden.join(", ")));
-                                }
-                                if !group.requested.is_empty() {
-                                    prefixes.push_str(&format!(" (matches {})", group.requested.join(", ")));
-                                }
-                                view! {
-                                    <tr data-test="price-row">
-                                        <td>{resource.resource_type.clone()}</td>
-                                        <th scope="row">{format!("{} ({})", group.name, group.id)}</th>
-                                        <td class="nowrap" data-test="price">{price}</td>
-                                        <td>{units(group.quantum)}</td>
-                                        <td>{prefixes}</td>
-                                    </tr>
-                                }
-                            }).collect::<Vec<_>>()
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <TableWrap caption="Resource prices" test="price-table">
+                <thead><tr>
+                    <th scope="col">"Type"</th><th scope="col">"Price group"</th><th scope="col">"Price"</th>
+                    <th scope="col">"Billed in steps of"</th><th scope="col">"Prefixes"</th>
+                </tr></thead>
+                <tbody>
+                    {resources.into_iter().flat_map(|resource| {
+                        let currency = currency.clone();
+                        resource.groups.into_iter().map(move |group| {
+                            let price = format!("{} per {}", money(Some(group.price), Some(&currency)), units(group.per));
+                            let mut prefixes = if group.allowed.is_empty() { "Any".to_string() } else { group.allowed.join(", ") };
+                            if !group.forbidden.is_empty() {
+                                prefixes.push_str(&format!("; not {}", group.forbidden.join(", ")));
+                            }
+                            if !group.requested.is_empty() {
+                                prefixes.push_str(&format!(" (matches {})", group.requested.join(", ")));
+                            }
+                            view! {
+                                <tr data-test="price-row">
+                                    <td>{resource.resource_type.clone()}</td>
+                                    <th scope="row">{format!("{} ({})", group.name, group.id)}</th>
+                                    <td class="nowrap" data-test="price">{price}</td>
+                                    <td>{units(group.quantum)}</td>
+                                    <td>{prefixes}</td>
+                                </tr>
+                            }
+                        }).collect::<Vec<_>>()
+                    }).collect_view()}
+                </tbody>
+            </TableWrap>
         }
         .into_any()
     };
@@ -256,38 +253,35 @@ fn SubscriptionTable(found: SubscriptionPrices, filter: SubscriptionFilter, othe
     }
     let page_href = move |offset: u64| href(&other, &SubscriptionFilter { offset, ..filter.clone() });
     view! {
-        <div class="table-wrap">
-            <table class="table" data-test="subscription-table">
-                <caption class="visually-hidden">"Subscription prices"</caption>
-                <thead><tr>
-                    <th scope="col">"Template"</th><th scope="col">"Type"</th><th scope="col">"Installation"</th>
-                    <th scope="col">"Price"</th><th scope="col">"Verification"</th>
-                </tr></thead>
-                <tbody>
-                    {templates.into_iter().map(|t| {
-                        let currency = t.currency.clone();
-                        let kind = SUBSCRIPTION_KINDS.iter().find(|(k, _)| *k == t.kind).map_or(t.kind.clone(), |(_, w)| w.to_string());
-                        let verification = match (t.required_verification, t.verification_status.as_deref()) {
-                            (Some(false), _) | (None, None) => view! { <span class="badge badge-muted">"Not required"</span> }.into_any(),
-                            (_, Some(status)) => {
-                                let (words, class) = verification_badge(status);
-                                view! { <span class=class>{words}</span> }.into_any()
-                            }
-                            (Some(true), None) => view! { <span class="badge badge-warn">"Required"</span> }.into_any(),
-                        };
-                        view! {
-                            <tr data-test="subscription-row">
-                                <th scope="row">{format!("{} ({})", t.name, t.id)}</th>
-                                <td>{kind}</td>
-                                <td class="nowrap">{money(Some(t.installation_price), currency.as_deref())}</td>
-                                <td class="nowrap">{format!("{} per {}", money(Some(t.price), currency.as_deref()), t.period)}</td>
-                                <td>{verification}</td>
-                            </tr>
+        <TableWrap caption="Subscription prices" test="subscription-table">
+            <thead><tr>
+                <th scope="col">"Template"</th><th scope="col">"Type"</th><th scope="col">"Installation"</th>
+                <th scope="col">"Price"</th><th scope="col">"Verification"</th>
+            </tr></thead>
+            <tbody>
+                {templates.into_iter().map(|t| {
+                    let currency = t.currency.clone();
+                    let kind = SUBSCRIPTION_KINDS.iter().find(|(k, _)| *k == t.kind).map_or(t.kind.clone(), |(_, w)| w.to_string());
+                    let verification = match (t.required_verification, t.verification_status.as_deref()) {
+                        (Some(false), _) | (None, None) => view! { <span class="badge badge-muted">"Not required"</span> }.into_any(),
+                        (_, Some(status)) => {
+                            let (words, class) = verification_badge(status);
+                            view! { <span class=class>{words}</span> }.into_any()
                         }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                        (Some(true), None) => view! { <span class="badge badge-warn">"Required"</span> }.into_any(),
+                    };
+                    view! {
+                        <tr data-test="subscription-row">
+                            <th scope="row">{format!("{} ({})", t.name, t.id)}</th>
+                            <td>{kind}</td>
+                            <td class="nowrap">{money(Some(t.installation_price), currency.as_deref())}</td>
+                            <td class="nowrap">{format!("{} per {}", money(Some(t.price), currency.as_deref()), t.period)}</td>
+                            <td>{verification}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </TableWrap>
         <Pager offset count=SUBSCRIPTIONS_PAGE total href=page_href />
         <p class="muted small">{freshness.describe()}</p>
     }

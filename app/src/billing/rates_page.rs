@@ -14,7 +14,7 @@ use super::{get_rates, RateQuery, Rates, CONVERTED_DECIMALS};
 use crate::{
     children::model::amount_text,
     error::AppError,
-    ui::{ErrorState, Loading},
+    ui::{ErrorState, Loading, TableWrap},
 };
 
 fn query_from_url() -> Memo<RateQuery> {
@@ -87,20 +87,17 @@ fn RateTable(rates: Rates) -> impl IntoView {
     view! {
         <article class="card" aria-labelledby="rates-title">
             <h3 id="rates-title">"Rates per 1 USD on " <span class="nowrap">{rates.date.clone()}</span></h3>
-            <div class="table-wrap">
-                <table class="table" data-test="rate-table">
-                    <caption class="visually-hidden">"Units of each currency per US dollar"</caption>
-                    <thead><tr><th scope="col">"Currency"</th><th scope="col">"Per 1 USD"</th></tr></thead>
-                    <tbody>
-                        {rates.rates.iter().map(|(code, rate)| view! {
-                            <tr data-test="rate-row">
-                                <th scope="row">{format!("{code} — {}", currency_name(code))}</th>
-                                <td class="nowrap" data-test=format!("rate-{code}")>{format!("{} {code}", rate.normalize())}</td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <TableWrap caption="Units of each currency per US dollar" test="rate-table">
+                <thead><tr><th scope="col">"Currency"</th><th scope="col">"Per 1 USD"</th></tr></thead>
+                <tbody>
+                    {rates.rates.iter().map(|(code, rate)| view! {
+                        <tr data-test="rate-row">
+                            <th scope="row">{format!("{code} — {}", currency_name(code))}</th>
+                            <td class="nowrap" data-test=format!("rate-{code}")>{format!("{} {code}", rate.normalize())}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </TableWrap>
             <p class="muted small">{rates.freshness.describe()}</p>
         </article>
     }

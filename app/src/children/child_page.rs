@@ -16,7 +16,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::{use_auth, Guarded},
-    ui::{use_toasts, Check, ConfirmDialog, EmptyState, ErrorState, Loading},
+    ui::{use_toasts, Check, ConfirmDialog, EmptyState, ErrorState, Loading, TableWrap},
 };
 
 /// The child id in the address, or what is wrong with it.
@@ -359,32 +359,29 @@ fn Verification(verifications: Result<Vec<VerificationView>, String>) -> impl In
                             view! { <p class="muted small">"No documents uploaded."</p> }.into_any()
                         } else {
                             view! {
-                                <div class="table-wrap">
-                                    <table class="table">
-                                        <caption class="visually-hidden">{format!("Documents for {}", verification.name)}</caption>
-                                        <thead><tr>
-                                            <th scope="col">"Document"</th>
-                                            <th scope="col">"For"</th>
-                                            <th scope="col">"Uploaded"</th>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Reviewer's comment"</th>
-                                        </tr></thead>
-                                        <tbody>
-                                            {verification.documents.into_iter().map(|document| {
-                                                let (label, class) = verification_badge(&document.status);
-                                                view! {
-                                                    <tr>
-                                                        <td>{document.id}</td>
-                                                        <td>{if document.individual { "Individual" } else { "Company" }}</td>
-                                                        <td class="nowrap">{document.uploaded}</td>
-                                                        <td><span class=class>{label}</span></td>
-                                                        <td>{document.comment.unwrap_or_else(|| "—".into())}</td>
-                                                    </tr>
-                                                }
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                <TableWrap caption=format!("Documents for {}", verification.name)>
+                                    <thead><tr>
+                                        <th scope="col">"Document"</th>
+                                        <th scope="col">"For"</th>
+                                        <th scope="col">"Uploaded"</th>
+                                        <th scope="col">"Status"</th>
+                                        <th scope="col">"Reviewer's comment"</th>
+                                    </tr></thead>
+                                    <tbody>
+                                        {verification.documents.into_iter().map(|document| {
+                                            let (label, class) = verification_badge(&document.status);
+                                            view! {
+                                                <tr>
+                                                    <td>{document.id}</td>
+                                                    <td>{if document.individual { "Individual" } else { "Company" }}</td>
+                                                    <td class="nowrap">{document.uploaded}</td>
+                                                    <td><span class=class>{label}</span></td>
+                                                    <td>{document.comment.unwrap_or_else(|| "—".into())}</td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </TableWrap>
                             }.into_any()
                         }}
                     </section>

@@ -4,6 +4,8 @@
 
 use leptos::{html, prelude::*};
 
+use super::TableWrap;
+
 /// A modal `<dialog>` shown while `open` is true; Escape or "Cancel" closes it.
 /// `children` say what will happen; `on_confirm` runs after the confirming button.
 #[component]
@@ -97,15 +99,14 @@ pub fn ChangesDialog(
     view! {
         <ModalDialog id="save-dialog" title open confirm_label="Save changes" on_confirm>
             <p>{intro}</p>
-            <table class="table changes-table" data-test="change-preview">
-                <caption class="visually-hidden">"Changes to save"</caption>
+            <TableWrap caption="Changes to save" class="changes-table" test="change-preview">
                 <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After saving"</th></tr></thead>
                 <tbody>
                     {move || rows.get().into_iter().map(|(label, before, after)| view! {
                         <tr><th scope="row">{label}</th><td>{before}</td><td class="strong">{after}</td></tr>
                     }).collect_view()}
                 </tbody>
-            </table>
+            </TableWrap>
         </ModalDialog>
     }
 }

@@ -16,7 +16,7 @@ pub use dialog::{ChangesDialog, ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormAlerts, FormField};
 pub use form::{FormCheck, SaveActions};
 pub(crate) use lazy_page::lazy_pages;
-pub use meter::Meter;
+pub use meter::{Meter, StackedMeter};
 pub use states::{EmptyState, ErrorState, Loading};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};

@@ -6,12 +6,19 @@
 use leptos::prelude::*;
 
 /// A table inside its card: scrolls sideways when it must; the caption names it for
-/// screen readers.
+/// screen readers. `test` names the table for browser tests (`data-test`); `class`
+/// adds to the shared table style.
 #[component]
-pub fn TableWrap(#[prop(into)] caption: String, children: Children) -> impl IntoView {
+pub fn TableWrap(
+    #[prop(into)] caption: String,
+    #[prop(optional)] test: Option<&'static str>,
+    #[prop(optional)] class: Option<&'static str>,
+    children: Children,
+) -> impl IntoView {
+    let class = class.map_or_else(|| "table".to_string(), |extra| format!("table {extra}"));
     view! {
         <div class="table-wrap">
-            <table class="table">
+            <table class=class data-test=test>
                 <caption class="visually-hidden">{caption}</caption>
                 {children()}
             </table>
