@@ -88,6 +88,8 @@ struct Inner {
     /// Per account: the current one-second window and the calls in it.
     rate: HashMap<u64, (u64, u32)>,
     fault_rng: seed::Rng,
+    /// Calls received per method (read off the request, before faults or checks).
+    method_calls: HashMap<String, u64>,
 }
 
 /// A running sandbox's shared handle; clone it freely.
@@ -149,6 +151,7 @@ impl Sandbox {
                 faults: config.faults,
                 rate: HashMap::new(),
                 fault_rng: seed::Rng::new(0xFA17),
+                method_calls: HashMap::new(),
             })),
             calls: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             state_file: config.state_file,
@@ -175,6 +178,12 @@ impl Sandbox {
     /// How many API calls reached the sandbox so far.
     pub fn calls(&self) -> u64 {
         self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How many calls of `method` reached the sandbox so far (whatever their answer):
+    /// lets a test compare what Voximplant received with what the audit log says.
+    pub fn calls_of(&self, method: &str) -> u64 {
+        self.lock().method_calls.get(method).copied().unwrap_or(0)
     }
 
     /// A copy of the state, for tests and inspection.
@@ -276,7 +285,11 @@ impl Sandbox {
             Ok(call) => call,
             Err(error) => return error.into_response(),
         };
-        let fault = self.lock().faults.for_method(&call.method).cloned();
+        let fault = {
+            let mut inner = self.lock();
+            *inner.method_calls.entry(call.method.clone()).or_default() += 1;
+            inner.faults.for_method(&call.method).cloned()
+        };
         if let Some(fault) = &fault {
             if fault.latency_ms > 0 {
                 tokio::time::sleep(fault.latency()).await;

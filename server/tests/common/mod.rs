@@ -279,7 +279,12 @@ impl Portal {
 
     /// A portal whose sandbox is configured (more children, say).
     pub async fn start_with(pool: &PgPool, sandbox: sandbox::SandboxConfig) -> Portal {
-        let server = start(pool.clone()).await;
+        Portal::start_serving(pool, start(pool.clone()).await, sandbox).await
+    }
+
+    /// A portal on a server already started on `pool`'s database (through a
+    /// [`DatabaseLink`], say).
+    pub async fn start_serving(pool: &PgPool, server: TestServer, sandbox: sandbox::SandboxConfig) -> Portal {
         let mut users = Vec::new();
         for role in Role::ALL {
             add_user(pool, username(role), role).await;
