@@ -26,7 +26,7 @@ use std::{
 
 use axum::{
     body::Body,
-    extract::{Path as UrlPath, Request, State as AxumState},
+    extract::{Request, State as AxumState},
     http::StatusCode,
     response::{IntoResponse, Response},
     routing::{any, post},
@@ -347,11 +347,12 @@ async fn handle_without_method(AxumState(sandbox): AxumState<Sandbox>, request: 
     sandbox.respond(None, request).await
 }
 
-async fn handle_with_method(
-    AxumState(sandbox): AxumState<Sandbox>,
-    UrlPath(method): UrlPath<String>,
-    request: Request,
-) -> Response {
+async fn handle_with_method(AxumState(sandbox): AxumState<Sandbox>, request: Request) -> Response {
+    // Read off the path and decoded leniently (axum's path extractors answer HTTP 400
+    // to a name that is not UTF-8): such a name is an unknown method, answered with
+    // Voximplant's coded error like any other (found by `make fuzz`).
+    let raw = request.uri().path().trim_start_matches("/platform_api/").trim_end_matches('/');
+    let method = percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned();
     sandbox.respond(Some(method), request).await
 }
 
