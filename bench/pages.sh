@@ -71,9 +71,11 @@ PY
 )
   local sandbox_auth="account_id=$parent_id&api_key=$parent_key"
 
-  say "load: /healthz, the dashboard and the sandbox's GetAccountInfo"
+  say "load: /healthz, the dashboard, a page calling nothing upstream and the sandbox's GetAccountInfo"
   wrk_run healthz "$base/healthz"
   WRK_COOKIE="$cookie" wrk_run home "$base/"
+  # A signed-in page that calls nothing upstream: the session, the frame, a form.
+  WRK_COOKIE="$cookie" wrk_run quiet "$base/children/new"
   post_script "$work/info.lua" "$sandbox_auth"
   wrk_run sandbox-info "${sandbox_url}GetAccountInfo" "$work/info.lua"
   say "time to interactive of the dashboard (headless Chromium, loopback)"
@@ -103,11 +105,15 @@ PY
   read -r m m50 m99 <"$work/wrk-list-middle"; read -r z z50 z99 <"$work/wrk-list-last"
   read -r c c50 c99 <"$work/wrk-sandbox-child"; read -r p p50 p99 <"$work/wrk-portal-child"
   read -r d d50 d99 <"$work/wrk-list-data"
+  local q q50 q99
+  read -r q q50 q99 <"$work/wrk-quiet"
   page_rows="$(
     row "/healthz, 50 connections" "$h" "req/s"
     row "dashboard (/) server-rendered, 50 conn. (6 upstream calls, kept 5 s)" "$home" "req/s"
     row "  its p50 / p99" "$hp50 / $hp99" "ms"
     row "  sandbox GetAccountInfo, same run" "$i" "req/s"
+    row "signed-in page calling nothing upstream (/children/new)" "$q" "req/s"
+    row "  its p50 / p99" "$q50 / $q99" "ms"
     row "dashboard time to interactive, Chromium, median of 7" "$tti" "ms"
     row "sandbox GetChildrenAccounts count=50, 10,000 children" "$s" "req/s"
     row "/children?size=50 through the portal, first page" "$l" "req/s"
