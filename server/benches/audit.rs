@@ -1,6 +1,9 @@
 //! `make bench` rows for the audit log, on a private PostgreSQL:
 //! - what write-ahead auditing adds to a mutation (audited vs the same update alone,
 //!   measured in one run);
+//! - audited actions per second with 50 concurrent writers (each an intent and an
+//!   outcome through the chain's one-writer lock; the action itself does nothing, so
+//!   the row is the log's own ceiling);
 //! - what the portal adds to a Voximplant mutation: creating a child account through
 //!   the portal (HTTP, session, guard, audit, sandbox over HTTP) vs AddAccount sent
 //!   straight to the same sandbox with the typed client, alternating, in one run;
@@ -22,6 +25,14 @@ use server::embedded_pg::EmbeddedPostgres;
 
 fn row(name: &str, value: String, unit: &str) {
     println!("| {name:<60} | {value:>12} | {unit:<5} |");
+}
+
+/// The process's peak resident set since start or the last reset (VmHWM), in MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
@@ -64,6 +75,7 @@ async fn main() {
     row("same update, write-ahead audited (median)", format!("{:.2}", audited.as_secs_f64() * 1000.0), "ms");
     row("audited / alone", format!("{:.2}", audited.as_secs_f64() / plain.as_secs_f64()), "ratio");
 
+    concurrent_writers(&cluster).await;
     portal_versus_direct(&pool).await;
 
     let started = Instant::now();
@@ -94,6 +106,17 @@ async fn main() {
     let seconds = t.elapsed().as_secs_f64();
     row(&format!("export of one person's {exported} events"), format!("{:.0}", exported as f64 / seconds), "ev/s");
 
+    // The process's peak RSS is reset first (Linux: 5 into clear_refs), so the peak
+    // read after is the export's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let t = Instant::now();
+    let exported = audit::export_stream(pool.clone(), AuditFilter::default())
+        .fold(0u64, |n, item| async move { item.map(|_| n + 1).unwrap() })
+        .await;
+    let seconds = t.elapsed().as_secs_f64();
+    row(&format!("export of the whole log ({exported} events)"), format!("{:.0}", exported as f64 / seconds), "ev/s");
+    row("  peak RSS of the benchmark process meanwhile", peak_rss_mib().map_or("?".into(), |m| format!("{m:.0}")), "MiB");
+
     let t = Instant::now();
     let check = audit::verify(&pool).await.unwrap();
     assert!(matches!(check, ChainCheck::Intact { .. }), "{check:?}");
@@ -102,6 +125,41 @@ async fn main() {
 
     pool.close().await;
     cluster.stop().await;
+}
+
+/// 50 writers, each recording audited actions back to back on its own connection.
+async fn concurrent_writers(cluster: &EmbeddedPostgres) {
+    const WRITERS: usize = 50;
+    const EACH: usize = 60;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(WRITERS as u32)
+        .connect_with(cluster.connect_options().options([("jit", "off")]))
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|writer| {
+            let pool = pool.clone();
+            tokio::spawn(async move {
+                let context = AuditContext::system("bench");
+                for n in 0..EACH {
+                    let targets = serde_json::json!([format!("writer{writer}")]);
+                    let params = serde_json::json!({ "active": n % 2 == 0 });
+                    audit::audited(&pool, &context, &app::users::actions::SET_ACTIVE, targets, params, || async {
+                        Ok(Performed::new(()))
+                    })
+                    .await
+                    .unwrap();
+                }
+            })
+        })
+        .collect();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let rate = (WRITERS * EACH) as f64 / started.elapsed().as_secs_f64();
+    row(&format!("audited actions, {WRITERS} concurrent writers (intent + outcome)"), format!("{rate:.0}"), "act/s");
+    pool.close().await;
 }
 
 /// A child account created through the portal vs AddAccount sent directly, both to
