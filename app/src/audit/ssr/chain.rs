@@ -147,7 +147,14 @@ pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>) 
             .push_bind(record.prev_hash)
             .push_bind(hash);
     });
-    query.build().execute(connection).await.map_err(unavailable)?;
+    query.build().execute(connection).await.map_err(|error| {
+        // Two outcomes for one intent racing past the writer's own check.
+        if error.as_database_error().and_then(|e| e.constraint()) == Some("audit_one_outcome_per_intent") {
+            AppError::Conflict("This action's outcome is already on record.".into())
+        } else {
+            unavailable(error)
+        }
+    })?;
     Ok(())
 }
 

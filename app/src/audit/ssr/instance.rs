@@ -54,6 +54,27 @@ pub(super) async fn heartbeat_on(connection: &mut PgConnection) -> Result<(), Ap
     Ok(())
 }
 
+/// Makes sure this process is in `portal_instances` before it owns an intent, without
+/// taking that row's lock on every intent (every writer would then queue on it): the
+/// row is inserted once, and its heartbeat refreshed here at most once a second (the
+/// server's own heartbeat keeps it fresh besides).
+pub(super) async fn present_on(connection: &mut PgConnection) -> Result<(), AppError> {
+    let this = this_instance();
+    sqlx::query("INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
+        .bind(this.id)
+        .bind(&this.host)
+        .bind(this.pid)
+        .execute(&mut *connection)
+        .await
+        .map_err(unavailable)?;
+    sqlx::query("UPDATE portal_instances SET heartbeat_at = now() WHERE id = $1 AND heartbeat_at < now() - interval '1 second'")
+        .bind(this.id)
+        .execute(connection)
+        .await
+        .map_err(unavailable)?;
+    Ok(())
+}
+
 /// The server's heartbeat (every few seconds): this instance is alive.
 pub async fn heartbeat(pool: &sqlx::PgPool) -> Result<(), AppError> {
     let mut connection = pool.acquire().await.map_err(unavailable)?;

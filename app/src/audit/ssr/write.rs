@@ -92,19 +92,34 @@ pub fn redact(value: Value) -> Value {
 }
 
 /// Appends one event; returns its sequence number. Fails rather than losing it.
+///
+/// Every writer queues on the chain's lock, so only what needs the new link runs
+/// under it (the head, the insert, an intent's owner row); the rest comes first in
+/// the same transaction.
 pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> Result<i64, AppError> {
     let mut tx = pool.begin().await.map_err(unavailable)?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
-    if let (Some(intent_seq), "outcome") = (event.intent_seq, event.kind) {
-        let settled: Option<(i64,)> = sqlx::query_as("SELECT seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = $1")
-            .bind(intent_seq)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        if settled.is_some() {
-            return Err(AppError::Conflict(format!("Audit event {intent_seq} already has its outcome.")));
+    match (event.kind, event.intent_seq) {
+        ("intent", _) => super::instance::present_on(&mut tx).await?,
+        ("outcome", Some(intent_seq)) => {
+            // A second outcome is refused here, or by the one-outcome index if two race.
+            let settled: Option<(i64,)> = sqlx::query_as("SELECT seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = $1")
+                .bind(intent_seq)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
+            if settled.is_some() {
+                return Err(AppError::Conflict(format!("Audit event {intent_seq} already has its outcome.")));
+            }
+            // An intent's owner row goes with its outcome.
+            sqlx::query("DELETE FROM audit_intent_owners WHERE intent_seq = $1")
+                .bind(intent_seq)
+                .execute(&mut *tx)
+                .await
+                .map_err(unavailable)?;
         }
+        _ => {}
     }
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
     let (last_seq, prev_hash) = chain::head(&mut tx).await?;
     let seq = last_seq + 1;
     let record = Record {
@@ -133,24 +148,13 @@ pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> R
     };
     chain::insert(&mut tx, vec![record]).await?;
     // Who is performing an intent's action, while it is open (see `instance`).
-    match (event.kind, event.intent_seq) {
-        ("intent", _) => {
-            super::instance::heartbeat_on(&mut tx).await?;
-            sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) VALUES ($1, $2)")
-                .bind(seq)
-                .bind(super::instance::this_instance().id)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
-        ("outcome", Some(intent_seq)) => {
-            sqlx::query("DELETE FROM audit_intent_owners WHERE intent_seq = $1")
-                .bind(intent_seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-        }
-        _ => {}
+    if event.kind == "intent" {
+        sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) VALUES ($1, $2)")
+            .bind(seq)
+            .bind(super::instance::this_instance().id)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
     }
     tx.commit().await.map_err(unavailable)?;
     Ok(seq)
