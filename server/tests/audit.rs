@@ -364,6 +364,44 @@ async fn an_intent_settled_twice_keeps_its_first_outcome(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = false)]
+async fn outcomes_racing_for_one_intent_settle_it_once(pool: PgPool) {
+    // Writers arriving together are committed together: a second outcome in the same
+    // batch is refused as surely as one after it, and nothing else in the batch is lost.
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("racer");
+    let intent = NewEvent::intent(&app::action::Audited::new("test.race"), serde_json::json!([1]), serde_json::json!({}));
+    let seq = audit::append(&pool, &context, intent).await.unwrap();
+    let racers: Vec<_> = (0..20)
+        .map(|n| {
+            let (pool, context) = (pool.clone(), context.clone());
+            tokio::spawn(async move {
+                let event = if n % 2 == 0 {
+                    NewEvent::outcome(seq, "test.race", None, serde_json::json!([1]), Outcome::Ok)
+                } else {
+                    NewEvent::fact("test.bystander", serde_json::json!([n]), serde_json::json!({}), Outcome::Ok)
+                };
+                audit::append(&pool, &context, event).await
+            })
+        })
+        .collect();
+    let (mut settled, mut refused, mut bystanders) = (0, 0, 0);
+    for (n, racer) in racers.into_iter().enumerate() {
+        match (n % 2, racer.await.unwrap()) {
+            (0, Ok(_)) => settled += 1,
+            (0, Err(AppError::Conflict(_))) => refused += 1,
+            (1, Ok(_)) => bystanders += 1,
+            (_, other) => panic!("racer {n}: {other:?}"),
+        }
+    }
+    assert_eq!((settled, refused, bystanders), (1, 9, 10));
+    let outcomes = audit_events(&pool, "test.race").await;
+    assert_eq!(outcomes.iter().filter(|e| e.kind == "outcome").count(), 1);
+    let open_owners: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_intent_owners").fetch_one(&pool).await.unwrap();
+    assert_eq!(open_owners, 0, "the settled intent no longer has an owner");
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { events: 12, .. }));
+}
+
+#[sqlx::test(migrations = false)]
 async fn altering_any_stored_value_makes_verify_name_that_event(pool: PgPool) {
     server::database::migrate(&pool).await.unwrap();
     let context = AuditContext::system("test");

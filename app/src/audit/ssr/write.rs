@@ -1,11 +1,17 @@
 //! Appending to the log: single facts, and actions written ahead (intent, act,
 //! outcome). Secrets are redacted here, whatever the caller passed.
 
-use std::{future::Future, time::Instant};
+use std::{
+    collections::{HashMap, HashSet},
+    future::Future,
+    sync::Arc,
+    time::Instant,
+};
 
 use chrono::{SubsecRound, Utc};
 use serde_json::{json, Value};
 use sqlx::PgPool;
+use tokio::sync::oneshot;
 
 use super::{
     chain::{self, Record},
@@ -91,40 +97,85 @@ pub fn redact(value: Value) -> Value {
     }
 }
 
-/// Appends one event; returns its sequence number. Fails rather than losing it.
+/// Appends one event; returns its sequence number once it is committed. Fails rather
+/// than losing it.
 ///
-/// Every writer queues on the chain's lock, so only what needs the new link runs
-/// under it (the head, the insert, an intent's owner row); the rest comes first in
-/// the same transaction.
+/// Every writer of the chain queues on one lock, and every commit waits for the disk,
+/// so events that arrive together go in together (group commit): the caller that finds
+/// no batch being written writes every event waiting, its own among them, under one
+/// lock in one transaction; the others wait for that commit. Alone, an event is a batch
+/// of one.
 pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await.map_err(unavailable)?;
-    match (event.kind, event.intent_seq) {
-        ("intent", _) => super::instance::present_on(&mut tx).await?,
-        ("outcome", Some(intent_seq)) => {
-            // A second outcome is refused here, or by the one-outcome index if two race.
-            let settled: Option<(i64,)> = sqlx::query_as("SELECT seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = $1")
-                .bind(intent_seq)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(unavailable)?;
-            if settled.is_some() {
-                return Err(AppError::Conflict(format!("Audit event {intent_seq} already has its outcome.")));
+    let queue = Queue::of(pool);
+    let (reply, mut answer) = oneshot::channel();
+    queue.lock_waiting().push(Waiting { draft: draft(context, event), reply });
+    loop {
+        tokio::select! {
+            biased;
+            answer = &mut answer => {
+                return answer.unwrap_or_else(|_| Err(AppError::internal("the audit writer stopped before answering")));
             }
-            // An intent's owner row goes with its outcome.
-            sqlx::query("DELETE FROM audit_intent_owners WHERE intent_seq = $1")
-                .bind(intent_seq)
-                .execute(&mut *tx)
-                .await
-                .map_err(unavailable)?;
+            writer = queue.writer.clone().lock_owned() => {
+                let batch: Vec<Waiting> = {
+                    let mut waiting = queue.lock_waiting();
+                    let taken = waiting.len().min(MAX_BATCH);
+                    waiting.drain(..taken).collect()
+                };
+                if batch.is_empty() {
+                    // Ours went in with the batch before; its answer is on its way.
+                    continue;
+                }
+                // A task of its own: a caller that goes away does not cut the others' commit short.
+                let pool = pool.clone();
+                let _ = tokio::spawn(async move {
+                    write_batch(&pool, batch).await;
+                    drop(writer);
+                })
+                .await;
+            }
         }
-        _ => {}
     }
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
-    let (last_seq, prev_hash) = chain::head(&mut tx).await?;
-    let seq = last_seq + 1;
-    let record = Record {
-        seq,
-        occurred_at: Utc::now().trunc_subsecs(6),
+}
+
+/// The events waiting for one database (one pool), and who is writing a batch of them.
+#[derive(Default)]
+struct Queue {
+    waiting: std::sync::Mutex<Vec<Waiting>>,
+    writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+struct Waiting {
+    draft: Record,
+    reply: oneshot::Sender<Result<i64, AppError>>,
+}
+
+/// At most this many events per transaction.
+const MAX_BATCH: usize = 256;
+
+impl Queue {
+    /// The queue of this pool (told apart by its shared connect options).
+    fn of(pool: &PgPool) -> Arc<Queue> {
+        static QUEUES: std::sync::OnceLock<std::sync::Mutex<HashMap<usize, Arc<Queue>>>> = std::sync::OnceLock::new();
+        let key = Arc::as_ptr(&pool.connect_options()) as usize;
+        let mut queues = QUEUES.get_or_init(Default::default).lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Pools come and go (tests make many): an idle queue nobody holds is dropped.
+        if queues.len() > 64 {
+            queues.retain(|_, queue| Arc::strong_count(queue) > 1 || !queue.lock_waiting().is_empty());
+        }
+        queues.entry(key).or_default().clone()
+    }
+
+    fn lock_waiting(&self) -> std::sync::MutexGuard<'_, Vec<Waiting>> {
+        self.waiting.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The event as it will be stored, but for its place in the chain (sequence number,
+/// time, previous hash), which the batch's writer gives it under the lock.
+fn draft(context: &AuditContext, event: NewEvent) -> Record {
+    Record {
+        seq: 0,
+        occurred_at: Utc::now(),
         kind: event.kind.to_string(),
         intent_seq: event.intent_seq,
         actor_id: context.actor_id,
@@ -144,20 +195,104 @@ pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> R
         outcome: event.outcome.map(|o| o.as_str().to_string()),
         outcome_detail: event.outcome_detail.map(|d| redact(d).to_string()),
         latency_ms: event.latency_ms,
-        prev_hash,
-    };
-    chain::insert(&mut tx, vec![record]).await?;
+        prev_hash: Vec::new(),
+    }
+}
+
+/// Writes a batch and answers each of its callers.
+async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
+    let drafts: Vec<&Record> = batch.iter().map(|w| &w.draft).collect();
+    match commit(pool, &drafts).await {
+        Ok(answers) => {
+            for (waiting, answer) in batch.into_iter().zip(answers) {
+                let _ = waiting.reply.send(answer);
+            }
+        }
+        // Two outcomes for one intent from two instances at once: one at a time, so
+        // only the loser is refused.
+        Err(AppError::Conflict(_)) if batch.len() > 1 => {
+            for waiting in batch {
+                let answer = match commit(pool, &[&waiting.draft]).await {
+                    Ok(mut answers) => answers.remove(0),
+                    Err(error) => Err(error),
+                };
+                let _ = waiting.reply.send(answer);
+            }
+        }
+        Err(error) => {
+            for waiting in batch {
+                let _ = waiting.reply.send(Err(error.clone()));
+            }
+        }
+    }
+}
+
+/// One transaction for a batch: each event's sequence number, or why it alone was
+/// refused (a second outcome for an intent). Only what needs the new links runs under
+/// the chain's lock (the head, the insert, open intents' owner rows).
+async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, AppError>>, AppError> {
+    let mut tx = pool.begin().await.map_err(unavailable)?;
+    if drafts.iter().any(|d| d.kind == "intent") {
+        super::instance::present_on(&mut tx).await?;
+    }
+    let settling: Vec<i64> = drafts.iter().filter(|d| d.kind == "outcome").filter_map(|d| d.intent_seq).collect();
+    let mut settled: HashSet<i64> = HashSet::new();
+    if !settling.is_empty() {
+        let rows: Vec<(i64,)> = sqlx::query_as("SELECT intent_seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = ANY($1)")
+            .bind(&settling)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        settled.extend(rows.into_iter().map(|(seq,)| seq));
+        // An intent's owner row goes with its outcome.
+        sqlx::query("DELETE FROM audit_intent_owners WHERE intent_seq = ANY($1)")
+            .bind(&settling)
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+    }
+    // A second outcome for an intent is refused, whether the first is on record or in this batch.
+    let refused: Vec<Option<AppError>> = drafts
+        .iter()
+        .map(|d| match (d.kind.as_str(), d.intent_seq) {
+            ("outcome", Some(intent)) if !settled.insert(intent) => {
+                Some(AppError::Conflict(format!("Audit event {intent} already has its outcome.")))
+            }
+            _ => None,
+        })
+        .collect();
+
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
+    let (mut seq, mut prev_hash) = chain::head(&mut tx).await?;
+    let occurred_at = Utc::now().trunc_subsecs(6);
+    let mut records = Vec::with_capacity(drafts.len());
+    let mut answers = Vec::with_capacity(drafts.len());
+    for (draft, refusal) in drafts.iter().zip(refused) {
+        if let Some(refusal) = refusal {
+            answers.push(Err(refusal));
+            continue;
+        }
+        seq += 1;
+        let record = Record { seq, occurred_at, prev_hash, ..(*draft).clone() };
+        prev_hash = record.hash();
+        records.push(record);
+        answers.push(Ok(seq));
+    }
+    let opened: Vec<i64> = records.iter().filter(|r| r.kind == "intent").map(|r| r.seq).collect();
+    if !records.is_empty() {
+        chain::insert(&mut tx, records).await?;
+    }
     // Who is performing an intent's action, while it is open (see `instance`).
-    if event.kind == "intent" {
-        sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) VALUES ($1, $2)")
-            .bind(seq)
+    if !opened.is_empty() {
+        sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) SELECT unnest($1::bigint[]), $2")
+            .bind(&opened)
             .bind(super::instance::this_instance().id)
             .execute(&mut *tx)
             .await
             .map_err(unavailable)?;
     }
     tx.commit().await.map_err(unavailable)?;
-    Ok(seq)
+    Ok(answers)
 }
 
 /// Records a one-off fact (a login, a refusal). Failure is logged, not raised:
