@@ -57,6 +57,26 @@ test('a reseller creates a child account: rules shown next to fields, the key sh
   expect(errors).toEqual([]);
 });
 
+test('the time zone and language fields suggest every value, loaded or navigated to', async ({ page }) => {
+  await signIn(page, 'reseller');
+  const suggestions = async () => ({
+    zones: await page.locator('datalist#time-zones option').count(),
+    berlin: await page.locator('datalist#time-zones option[value="Europe/Berlin"]').count(),
+    german: await page.locator('datalist#languages option[value="de"]').textContent(),
+  });
+  // Server-rendered and hydrated...
+  await gotoHydrated(page, '/children/new');
+  await expect(page.getByLabel('Time zone')).toHaveAttribute('list', 'time-zones');
+  const loaded = await suggestions();
+  expect(loaded.zones).toBeGreaterThan(400);
+  expect(loaded).toEqual({ zones: loaded.zones, berlin: 1, german: 'German' });
+  // ...and rendered in the browser after a client-side navigation.
+  await gotoHydrated(page, '/children');
+  await page.getByRole('link', { name: 'New child account' }).click();
+  await expect(page.getByRole('heading', { name: 'New child account' })).toBeVisible();
+  expect(await suggestions()).toEqual(loaded);
+});
+
 test('support staff cannot create child accounts', async ({ page }) => {
   await signIn(page, 'support');
   await gotoHydrated(page, '/children');

@@ -14,7 +14,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::{use_auth, Guarded},
-    ui::{use_toasts, ChangesDialog, Check, ErrorState, Field, FormCheck, SaveActions, Loading},
+    ui::{use_toasts, ChangesDialog, Check, CountrySuggestions, ErrorState, Field, FormCheck, LanguageSuggestions, Loading, SaveActions, TimeZoneSuggestions},
 };
 
 /// The form's sections: (heading, fields, note under the heading).
@@ -238,15 +238,9 @@ fn ProfileEditor(current: Profile, #[prop(into)] on_saved: Callback<Profile>) ->
                     </fieldset>
                 }
             }).collect_view()}
-            <datalist id="languages">
-                {voximplant::value_lists::LANGUAGES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
-            </datalist>
-            <datalist id="time-zones">
-                {voximplant::value_lists::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
-            </datalist>
-            <datalist id="countries">
-                {voximplant::value_lists::COUNTRIES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
-            </datalist>
+            <LanguageSuggestions />
+            <TimeZoneSuggestions />
+            <CountrySuggestions />
             <SaveActions check pending />
         </form>
         <ChangesDialog title=dialog_title open=confirming intro="These fields change on Voximplant, for your parent account:" rows=Signal::derive(preview) on_confirm=confirm />

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::NewChild;
 use crate::{
     submission::FormKey,
-    ui::{browser::copy_to_clipboard, Field, FormCheck},
+    ui::{browser::copy_to_clipboard, Field, FormCheck, LanguageSuggestions, TimeZoneSuggestions},
 };
 
 /// A create or clone form's state.
@@ -68,15 +68,11 @@ pub fn AccountFields(state: AccountForm) -> impl IntoView {
         <Field name="location" label="Time zone" list="time-zones" error=state.error_for("location")
             hint="IANA name: type to search, e.g. Europe/Berlin. Empty: Voximplant's default (Etc/GMT)."
             value=state.text(|c| &c.location) on_input=move |v| form.update(|c| c.location = v) on_blur=left("location") />
-        <datalist id="time-zones">
-            {voximplant::value_lists::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
-        </datalist>
+        <TimeZoneSuggestions />
         <Field name="language_code" label="Language" list="languages" error=state.error_for("language_code")
             hint="Of Voximplant's emails to this customer: type to search, e.g. de or German. Empty: English."
             value=state.text(|c| &c.language_code) on_input=move |v| form.update(|c| c.language_code = v) on_blur=left("language_code") />
-        <datalist id="languages">
-            {voximplant::value_lists::LANGUAGES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
-        </datalist>
+        <LanguageSuggestions />
         <Field name="account_first_name" label="First name" error=state.error_for("account_first_name")
             hint="Of the customer's contact person."
             value=state.text(|c| &c.account_first_name) on_input=move |v| form.update(|c| c.account_first_name = v) on_blur=left("account_first_name") />

@@ -15,7 +15,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::Guarded,
-    ui::{use_toasts, ChangesDialog, Check, Field, FormCheck, SaveActions},
+    ui::{use_toasts, ChangesDialog, Check, Field, FormCheck, LanguageSuggestions, SaveActions, TimeZoneSuggestions},
 };
 
 #[component]
@@ -107,15 +107,11 @@ fn EditForm(child: ChildAccount) -> impl IntoView {
                 hint="Of Voximplant's emails to this customer: type to search, e.g. en or English."
                 value=text(|f| &f.language_code) on_input=move |v| form.update(|f| f.language_code = v)
                 on_blur=move |_| left("language_code") />
-            <datalist id="languages">
-                {voximplant::value_lists::LANGUAGES.iter().map(|(code, name)| view! { <option value=*code>{*name}</option> }).collect_view()}
-            </datalist>
+            <LanguageSuggestions />
             <Field name="location" label="Time zone" list="time-zones" error=error_for("location")
                 hint="IANA name: type to search, e.g. Europe/Berlin."
                 value=text(|f| &f.location) on_input=move |v| form.update(|f| f.location = v) on_blur=move |_| left("location") />
-            <datalist id="time-zones">
-                {voximplant::value_lists::TIME_ZONES.iter().map(|zone| view! { <option value=*zone></option> }).collect_view()}
-            </datalist>
+            <TimeZoneSuggestions />
             <Field name="min_balance_to_notify" label="Min balance to notify" input_type="text" error=error_for("min_balance_to_notify")
                 hint="Voximplant emails the customer when the balance falls below this amount, in the account's currency."
                 value=text(|f| &f.min_balance_to_notify) on_input=move |v| form.update(|f| f.min_balance_to_notify = v)

@@ -9,6 +9,7 @@ pub mod form;
 pub mod lazy_page;
 pub mod meter;
 pub mod states;
+pub mod suggestions;
 pub mod table;
 pub mod toast;
 
@@ -18,6 +19,7 @@ pub use form::{FormCheck, SaveActions};
 pub(crate) use lazy_page::lazy_pages;
 pub use meter::{Meter, StackedMeter};
 pub use states::{EmptyState, ErrorState, Loading};
+pub use suggestions::{CountrySuggestions, LanguageSuggestions, TimeZoneSuggestions};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};
 pub use toast::{provide_toasts, use_toasts, ToastRegion, Toasts};
 
