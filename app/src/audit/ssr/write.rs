@@ -108,7 +108,9 @@ pub fn redact(value: Value) -> Value {
 pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> Result<i64, AppError> {
     let queue = Queue::of(pool);
     let (reply, mut answer) = oneshot::channel();
-    queue.lock_waiting().push(Waiting { draft: draft(context, event), reply });
+    // Built before taking the queue's lock: other writers need it only to add theirs.
+    let waiting = Waiting { draft: draft(context, event), reply };
+    queue.lock_waiting().push(waiting);
     loop {
         tokio::select! {
             biased;
