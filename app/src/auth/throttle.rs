@@ -41,7 +41,7 @@ pub struct Refused {
 /// Counts this attempt against each `(scope, limit)` before anything is verified, in
 /// one statement per scope, so concurrent guesses cannot all slip past a check that
 /// reads first and counts later. Refused when a scope is over its limit: its lock is
-/// running and the password is not even looked at.
+/// running and the password is not even looked at. Every scope is counted either way.
 pub async fn reserve(pool: &PgPool, scopes: &[(String, i32)], now: DateTime<Utc>) -> Result<Result<(), Refused>, AppError> {
     let window_start = now - Duration::minutes(WINDOW_MINUTES);
     let mut refused: Option<Refused> = None;
@@ -76,10 +76,10 @@ pub async fn reserve(pool: &PgPool, scopes: &[(String, i32)], now: DateTime<Utc>
                 error: AppError::RateLimited { retry_after_minutes: minutes.max(1) as u32 },
                 refused_so_far: failures - limit,
             };
-            refused = Some(match refused {
-                Some(other) if other.refused_so_far >= this.refused_so_far => other,
-                _ => this,
-            });
+            // The first refusing scope (the name before the address) numbers the attempt:
+            // were it the larger count of the two, concurrent guesses that bumped the two
+            // counters in different orders could each reach a recorded number.
+            refused = refused.or(Some(this));
         }
     }
     Ok(refused.map_or(Ok(()), Err))
