@@ -118,6 +118,11 @@ for (const width of [1280, 390]) {
     await gotoHydrated(page, '/');
     await expect(page.locator('[data-test="balance"]')).toBeVisible();
     await expect(page.locator('[data-test="recent-actions"], [data-test="activity-tile"] p').first()).toBeVisible();
+    // Every column of the recent actions, the outcome included, in view without scrolling the table.
+    for (const table of await page.locator('[data-test="recent-actions"], [data-test="lowest-balances"]').all()) {
+      const sideways = await table.evaluate((t) => t.parentElement!.scrollWidth - t.parentElement!.clientWidth);
+      expect(sideways, `${await table.getAttribute('data-test')} fit their card at ${width} px`).toBeLessThanOrEqual(0);
+    }
     await screenshot(page, 'dashboard');
     await gotoHydrated(page, '/account');
     await page.getByLabel('Country').fill('XX');

@@ -1,10 +1,11 @@
 //! Value lists exactly as the Management API documents them (ISO 639-1 language
 //! codes and ISO 3166-1 alpha-2 country codes, with the docs' names), and the IANA
 //! time zone names accepted as `location`. Generated from the reference docs and
-//! tzdata; sorted by code so lookups are binary searches.
+//! tzdata; sorted by code so lookups are binary searches. Statics, not consts: a
+//! const is copied into every crate that uses it (the WASM carried each list twice).
 
 /// `language_code` values, `(code, name)`.
-pub const LANGUAGES: &[(&str, &str)] = &[
+pub static LANGUAGES: &[(&str, &str)] = &[
     ("aa", "Afar"),
     ("ab", "Abkhazian"),
     ("af", "Afrikaans"),
@@ -150,7 +151,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[
 ];
 
 /// `billing_address_country_code` values, `(code, name)`.
-pub const COUNTRIES: &[(&str, &str)] = &[
+pub static COUNTRIES: &[(&str, &str)] = &[
     ("AD", "Andorra"),
     ("AE", "United Arab Emirates"),
     ("AF", "Afghanistan"),
@@ -378,7 +379,7 @@ pub const COUNTRIES: &[(&str, &str)] = &[
 ];
 
 /// IANA time zone names (zones and links) accepted as `location`.
-pub const TIME_ZONES: &[&str] = &[
+pub static TIME_ZONES: &[&str] = &[
     "Africa/Abidjan",
     "Africa/Accra",
     "Africa/Addis_Ababa",
@@ -981,12 +982,12 @@ pub const TIME_ZONES: &[&str] = &[
 
 /// The currencies Voximplant quotes rates and charges in (`ExchangeRates`' keys),
 /// `(code, name)`. Voximplant writes the Russian rouble `RUR`, not ISO's `RUB`.
-pub const CURRENCIES: &[(&str, &str)] =
+pub static CURRENCIES: &[(&str, &str)] =
     &[("EUR", "Euro"), ("KZT", "Kazakhstani tenge"), ("RUR", "Russian rouble"), ("USD", "US dollar")];
 
 /// `resource_type` values of GetResourcePrice, `(code, what it is)`. Voximplant keeps
 /// adding types; these are the documented ones.
-pub const RESOURCE_TYPES: &[(&str, &str)] = &[
+pub static RESOURCE_TYPES: &[(&str, &str)] = &[
     ("ASR", "Speech recognition"),
     ("IM", "Instant messages"),
     ("MAU", "Monthly active users"),
