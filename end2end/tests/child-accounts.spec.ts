@@ -51,7 +51,7 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
 
   // Its page.
   await page.getByRole('link', { name: child.account_name, exact: true }).click();
-  await expect(page.getByRole('heading', { name: child.account_name, level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: child.account_name, exact: true, level: 1 })).toBeVisible();
   await expect(page.locator('[data-test="child-status"]')).toHaveText('Active');
   await expect(page.locator('[data-test="verification-card"]')).toBeVisible();
   await screenshot(page, 'child-page');
@@ -91,7 +91,7 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText(amount);
   await screenshot(page, 'child-edit-confirm');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
-  await expect(page.getByRole('heading', { name: child.account_name, level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: child.account_name, exact: true, level: 1 })).toBeVisible();
   let stored = await sandboxChild(request, child.account_id);
   expect(stored.language_code).toBe(language);
   expect(Number(stored.min_balance_to_notify)).toBe(Number(amount));
@@ -139,7 +139,7 @@ test('support changes news emails and sees no other control', async ({ page, req
   await gotoHydrated(page, '/children');
   await expect(page.getByRole('link', { name: 'New child account' })).toHaveCount(0);
   const { errors } = await gotoHydrated(page, `/children/${child.account_id}`);
-  await expect(page.getByRole('heading', { name: child.account_name, level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: child.account_name, exact: true, level: 1 })).toBeVisible();
   for (const control of ['Edit', 'Activate', 'Deactivate', 'New child account']) {
     await expect(page.getByRole('button', { name: control, exact: true })).toHaveCount(0);
     await expect(page.getByRole('link', { name: control, exact: true })).toHaveCount(0);
