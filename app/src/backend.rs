@@ -10,6 +10,11 @@ use sqlx::PgPool;
 
 use crate::{error::AppError, vault::Keyring};
 
+/// Starts a transaction whose commit does not wait for the disk (`pool.begin_with`),
+/// for rows a crash may take back without harm: whatever commits after them flushes
+/// them too, as PostgreSQL writes its log in order.
+pub const BEGIN_UNFLUSHED: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+
 /// What the router and every server function share.
 #[derive(Clone, FromRef)]
 pub struct AppState {

@@ -142,19 +142,27 @@ pub mod ssr {
         {
             let key = self.key.checked()?;
             let hash = self.hash();
-            sqlx::query("DELETE FROM form_submissions WHERE expires_at < now()").execute(self.pool).await?;
+            // Not waiting for the disk: the act's audit intent is committed (and flushed)
+            // before Voximplant is asked to change anything, and the WAL is flushed in
+            // order, so the claim is on disk whenever a change could have been sent; a
+            // claim a crash takes back had none behind it.
+            // Expired claims go in the same statement (an expired one with this key still
+            // conflicts: the loop below then finds it gone and claims again).
+            let mut tx = unflushed(self.pool).await?;
             let claimed = sqlx::query(
-                "INSERT INTO form_submissions (user_id, form_key, action, request_hash, state)
+                "WITH expired AS (DELETE FROM form_submissions WHERE expires_at < now())
+                 INSERT INTO form_submissions (user_id, form_key, action, request_hash, state)
                  VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING",
             )
             .bind(self.user)
             .bind(key)
             .bind(self.action)
             .bind(&hash)
-            .execute(self.pool)
+            .execute(&mut *tx)
             .await?
             .rows_affected()
                 == 1;
+            tx.commit().await?;
             if claimed {
                 return self.act(key, act).await;
             }
@@ -248,20 +256,26 @@ pub mod ssr {
             }
         }
 
-        /// Keeps the answer (and the sealed secret) for resends. If this fails the
-        /// account still exists; a resend finds the claim abandoned and looks it up.
+        /// Keeps the answer (and the sealed secret) for resends. If this fails, or a
+        /// crash takes it back (it does not wait for the disk), the account still
+        /// exists; a resend finds the claim abandoned and looks it up.
         async fn finish<T: Serialize>(&self, key: &str, value: &T, secret: Option<&str>) {
             let answer = serde_json::to_value(value).unwrap_or(Value::Null);
             let sealed = secret.map(|secret| sealed_json(&self.keyring.seal(&self.row_id(key), secret.as_bytes())));
-            let kept = sqlx::query(
-                "UPDATE form_submissions SET state = 'done', answer = $3, sealed_secret = $4
-                 WHERE user_id = $1 AND form_key = $2",
-            )
-            .bind(self.user)
-            .bind(key)
-            .bind(answer)
-            .bind(sealed)
-            .execute(self.pool)
+            let kept = async {
+                let mut tx = unflushed(self.pool).await?;
+                sqlx::query(
+                    "UPDATE form_submissions SET state = 'done', answer = $3, sealed_secret = $4
+                     WHERE user_id = $1 AND form_key = $2",
+                )
+                .bind(self.user)
+                .bind(key)
+                .bind(answer)
+                .bind(sealed)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await
+            }
             .await;
             if let Err(error) = kept {
                 tracing::error!(%error, "a form's answer was not kept for resends");
@@ -278,6 +292,11 @@ pub mod ssr {
                 }
             }
         }
+    }
+
+    /// A transaction whose commit does not wait for the disk.
+    async fn unflushed(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        pool.begin_with(crate::backend::BEGIN_UNFLUSHED).await
     }
 
     fn sealed_json(sealed: &Sealed) -> Value {

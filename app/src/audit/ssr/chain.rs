@@ -271,9 +271,17 @@ pub fn genesis_hex() -> String {
 }
 
 /// The newest event's sequence number and hash (hex); `None` while the log is empty.
+/// The newest event as it is on disk. Outcomes are committed without waiting for the
+/// disk (see `write::commit`), so after reading the head this commits a transaction
+/// that does wait: the WAL is flushed in order, so the head read is then durable and a
+/// signed head is never one a crash could take back.
 pub async fn current_head(pool: &PgPool) -> Result<Option<(i64, String)>, AppError> {
-    let mut connection = pool.acquire().await.map_err(unavailable)?;
-    let (seq, hash) = head(&mut connection).await?;
+    let mut tx = pool.begin().await.map_err(unavailable)?;
+    let (seq, hash) = head(&mut tx).await?;
+    sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await.map_err(unavailable)?;
+    // A transaction id makes the commit write (and flush) a commit record.
+    sqlx::query("SELECT pg_current_xact_id()").execute(&mut *tx).await.map_err(unavailable)?;
+    tx.commit().await.map_err(unavailable)?;
     Ok((seq > 0).then(|| (seq, hex::encode(hash))))
 }
 

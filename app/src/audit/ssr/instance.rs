@@ -60,18 +60,18 @@ pub(super) async fn heartbeat_on(connection: &mut PgConnection) -> Result<(), Ap
 /// server's own heartbeat keeps it fresh besides).
 pub(super) async fn present_on(connection: &mut PgConnection) -> Result<(), AppError> {
     let this = this_instance();
-    sqlx::query("INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING")
-        .bind(this.id)
-        .bind(&this.host)
-        .bind(this.pid)
-        .execute(&mut *connection)
-        .await
-        .map_err(unavailable)?;
-    sqlx::query("UPDATE portal_instances SET heartbeat_at = now() WHERE id = $1 AND heartbeat_at < now() - interval '1 second'")
-        .bind(this.id)
-        .execute(connection)
-        .await
-        .map_err(unavailable)?;
+    // One statement (one round trip); the UPDATE does not see the row the INSERT may
+    // add, which is fresh anyway.
+    sqlx::query(
+        "WITH inserted AS (INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING)
+         UPDATE portal_instances SET heartbeat_at = now() WHERE id = $1 AND heartbeat_at < now() - interval '1 second'",
+    )
+    .bind(this.id)
+    .bind(&this.host)
+    .bind(this.pid)
+    .execute(connection)
+    .await
+    .map_err(unavailable)?;
     Ok(())
 }
 

@@ -135,12 +135,9 @@ impl<C: Capability> Authorized<C> {
     /// A Voximplant client for the connection this user works on (their choice, or
     /// the first one), with that connection's description.
     pub async fn voximplant(&self) -> Result<(ConnectionView, Client), AppError> {
-        let connections = store::list(self.db(), self.user().selected_connection).await?;
-        let id = connections
-            .selected
-            .ok_or_else(|| AppError::Conflict("No Voximplant parent account is connected yet. An admin can add one under Admin.".into()))?;
-        let view = connections.list.into_iter().find(|c| c.id == id).expect("the selected connection is listed");
-        store::client_for_view(self.backend(), view).await
+        store::selected_client(self.backend(), self.user().selected_connection)
+            .await?
+            .ok_or_else(|| AppError::Conflict("No Voximplant parent account is connected yet. An admin can add one under Admin.".into()))
     }
 
     /// [`voximplant`](Self::voximplant), and this request's audit context naming that

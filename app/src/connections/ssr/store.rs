@@ -61,6 +61,8 @@ fn binding(id: Uuid, kind: &str, base_url: &str, account_id: i64) -> String {
     format!("{id}|{kind}|{base_url}|{account_id}")
 }
 
+const SEALED_COLUMNS: &str = "id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext";
+
 #[derive(sqlx::FromRow)]
 struct SealedRow {
     id: Uuid,
@@ -283,21 +285,33 @@ pub async fn remove(pool: &PgPool, id: &str) -> Result<(), AppError> {
 /// A Voximplant client for a stored connection: the one place a stored secret is
 /// decrypted, and only into memory.
 pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, Client), AppError> {
-    let view = find(backend.unguarded_pool(), id).await?;
-    client_for_view(backend, view).await
+    let row = sqlx::query(&format!("SELECT {COLUMNS}, {SEALED_COLUMNS} FROM connections WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(backend.unguarded_pool())
+        .await?
+        .ok_or_else(|| AppError::NotFound("The connection".into()))?;
+    client_from_row(backend, &row)
 }
 
-/// [`client_for`] when the connection's description is already at hand.
-pub async fn client_for_view(backend: &Backend, view: ConnectionView) -> Result<(ConnectionView, Client), AppError> {
-    let id = parse_id(&view.id)?;
-    let row = sqlx::query_as::<_, SealedRow>(
-        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
-         FROM connections WHERE id = $1",
-    )
-    .bind(id)
+/// The connection a user works on — `selected`, or the first by name when that is
+/// none or gone — and its client, read in one query (every page that calls
+/// Voximplant starts here).
+pub async fn selected_client(backend: &Backend, selected: Option<Uuid>) -> Result<Option<(ConnectionView, Client)>, AppError> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS}, {SEALED_COLUMNS} FROM connections ORDER BY id = $1 DESC NULLS LAST, name LIMIT 1"
+    ))
+    .bind(selected)
     .fetch_optional(backend.unguarded_pool())
-    .await?
-    .ok_or_else(|| AppError::NotFound("The connection".into()))?;
+    .await?;
+    row.map(|row| client_from_row(backend, &row)).transpose()
+}
+
+/// The connection and its client from a row of both `COLUMNS` and `SEALED_COLUMNS`:
+/// the client already opened from these exact bytes, or a new one after the checks.
+fn client_from_row(backend: &Backend, row: &sqlx::postgres::PgRow) -> Result<(ConnectionView, Client), AppError> {
+    let view = <Row as sqlx::FromRow<_>>::from_row(row)?.view();
+    let row = <SealedRow as sqlx::FromRow<_>>::from_row(row)?;
+    let id = row.id;
     // Decrypting, parsing a key and building a client once per row version, not per call.
     let fingerprint = row.fingerprint();
     if let Some(client) = backend.opened_client(id, &fingerprint) {
