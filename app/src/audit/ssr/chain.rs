@@ -118,6 +118,24 @@ pub(super) async fn head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>)
     Ok(last.unwrap_or((0, GENESIS.to_vec())))
 }
 
+/// Takes the chain's lock (until the transaction ends) and then reads the head, in one
+/// round trip: two statements in one simple query, and in READ COMMITTED each statement
+/// takes its own snapshot, so the head read sees every commit made before the lock.
+pub(super) async fn lock_and_read_head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>), AppError> {
+    use sqlx::Row as _;
+    static STATEMENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK}); SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+    });
+    let statements: &'static str = STATEMENTS.as_str();
+    // A bare string with no arguments goes as a simple query, which may hold several.
+    let rows = sqlx::Executor::fetch_all(connection, statements).await.map_err(unavailable)?;
+    // The lock's row has one column; the head's, if the log has one, two.
+    match rows.iter().find(|row| row.len() == 2) {
+        Some(row) => Ok((row.try_get(0).map_err(unavailable)?, row.try_get(1).map_err(unavailable)?)),
+        None => Ok((0, GENESIS.to_vec())),
+    }
+}
+
 /// Inserts records, each with its hash (one statement for any number of rows).
 pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>) -> Result<(), AppError> {
     let mut query = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events ({COLUMNS}) "));

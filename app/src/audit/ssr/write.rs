@@ -272,8 +272,7 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
         })
         .collect();
 
-    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(chain::AUDIT_LOCK).execute(&mut *tx).await.map_err(unavailable)?;
-    let (mut seq, mut prev_hash) = chain::head(&mut tx).await?;
+    let (mut seq, mut prev_hash) = chain::lock_and_read_head(&mut tx).await?;
     let occurred_at = Utc::now().trunc_subsecs(6);
     let mut records = Vec::with_capacity(drafts.len());
     let mut answers = Vec::with_capacity(drafts.len());
