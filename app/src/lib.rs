@@ -121,7 +121,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options=options.clone() root=asset_root(&options) />
                 <MetaTags />
             </head>
             <body>
@@ -129,6 +129,36 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// Where this build's scripts and WASM pieces are served from: `/assets/<hash of
+/// their bytes>` (the pieces load one another by relative URL, so they all follow).
+/// Under it they are cached for good (`immutable`), and a returning user's browser
+/// fetches none of a page's pieces again (the dashboard needs ~200, each a request
+/// that only answered "not modified" before); a new build has a new path, so a
+/// browser never mixes pieces of two builds. The stylesheet stays at `/pkg/`: the
+/// browser renders it too, and knows no hash.
+#[cfg(feature = "ssr")]
+pub fn asset_root(options: &LeptosOptions) -> String {
+    static ROOT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let root = ROOT.get_or_init(|| {
+        use sha2::Digest;
+        let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+        let mut files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|entry| entry.path()).collect();
+        files.sort();
+        let mut hash = sha2::Sha256::new();
+        for file in files {
+            hash.update(file.file_name().unwrap_or_default().as_encoded_bytes());
+            hash.update(std::fs::read(&file).unwrap_or_default());
+        }
+        format!("/assets/{}", &hex::encode(hash.finalize())[..16])
+    });
+    root.clone()
+}
+
+#[cfg(not(feature = "ssr"))]
+fn asset_root(_: &LeptosOptions) -> String {
+    String::new()
 }
 
 /// The page's Content-Security-Policy: scripts only from here and with this

@@ -82,6 +82,33 @@ test('every response of a page is the same page: none lists WASM pieces to prelo
   expect(errors).toEqual([]);
 });
 
+test('a returning visitor fetches none of the page\'s WASM pieces again', async ({ page }) => {
+  await signIn(page, 'reseller');
+  await gotoHydrated(page, '/');
+  // Every piece the page loaded came from this build's own path, marked immutable.
+  const pieces = await page.evaluate(() =>
+    performance.getEntriesByType('resource').map((entry) => entry.name).filter((name) => name.endsWith('.wasm')),
+  );
+  expect(pieces.length).toBeGreaterThan(1);
+  for (const piece of pieces) expect(new URL(piece).pathname).toMatch(/^\/assets\/[0-9a-f]{16}\/pkg\//);
+  const answer = await page.request.get(pieces[0]);
+  expect(answer.status()).toBe(200);
+  expect(answer.headers()['cache-control']).toBe('public, max-age=31536000, immutable');
+  // A build's path that is not this one's answers nothing (no mixing of two builds).
+  expect((await page.request.get(pieces[0].replace(/\/assets\/[0-9a-f]{16}\//, '/assets/0000000000000000/'))).status()).toBe(404);
+
+  // The next visit takes every piece from the browser's cache: nothing transferred.
+  await gotoHydrated(page, '/');
+  const transferred = await page.evaluate(() =>
+    performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.name.endsWith('.wasm'))
+      .map((entry) => [entry.name, (entry as PerformanceResourceTiming).transferSize]),
+  );
+  expect(transferred.length).toBe(pieces.length);
+  expect(transferred.filter(([, size]) => size !== 0)).toEqual([]);
+});
+
 test('the dashboard reports the database through a server function', async ({ page }) => {
   await signIn(page, 'auditor');
   await gotoHydrated(page, '/children');

@@ -68,6 +68,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
         // their headers, so a page rendered while its WASM pieces were fetched lost its
         // Content-Security-Policy (test: a_page_keeps_its_policy_while_static_files_are_fetched).
         .route_service("/pkg/{file}", leptos_axum::site_pkg_dir_service(&state.leptos_options))
+        .nest_service(&versioned_pkg_path(&state.leptos_options), versioned_pkg_service(&state.leptos_options))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
             let options = state.leptos_options.clone();
@@ -101,6 +102,25 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
         // layer on the router still sees which route matched.
         .layer(axum::middleware::from_fn(crate::metrics::count_requests))
         .with_state(state)
+}
+
+/// `/assets/<build hash>/pkg`: where pages load their scripts and WASM pieces from
+/// (see `app::asset_root`).
+fn versioned_pkg_path(options: &leptos::config::LeptosOptions) -> String {
+    format!("{}/{}", app::asset_root(options), options.site_pkg_dir)
+}
+
+/// The site's pieces under their build's path, cached for good: their bytes never
+/// change under it.
+fn versioned_pkg_service(options: &leptos::config::LeptosOptions) -> axum::routing::MethodRouter {
+    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
+    let files = tower_http::services::ServeDir::new(dir);
+    axum::routing::get_service(files).layer(axum::middleware::map_response(|mut response: Response| async move {
+        if response.status().is_success() {
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+        }
+        response
+    }))
 }
 
 /// Works out the client's address once per request, for throttling and the audit log.
