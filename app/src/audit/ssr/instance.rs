@@ -40,17 +40,18 @@ pub fn pid_running(pid: i32) -> bool {
 
 /// Records (or refreshes) this process in `portal_instances`.
 pub(super) async fn heartbeat_on(connection: &mut PgConnection) -> Result<(), AppError> {
-    let this = this_instance();
-    sqlx::query(
+    with_this_instance(
+        connection,
         "INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3)
          ON CONFLICT (id) DO UPDATE SET heartbeat_at = now()",
     )
-    .bind(this.id)
-    .bind(&this.host)
-    .bind(this.pid)
-    .execute(connection)
     .await
-    .map_err(unavailable)?;
+}
+
+/// Runs `statement` with this process's id, host and pid as `$1`, `$2`, `$3`.
+async fn with_this_instance(connection: &mut PgConnection, statement: &'static str) -> Result<(), AppError> {
+    let this = this_instance();
+    sqlx::query(statement).bind(this.id).bind(&this.host).bind(this.pid).execute(connection).await.map_err(unavailable)?;
     Ok(())
 }
 
@@ -59,20 +60,14 @@ pub(super) async fn heartbeat_on(connection: &mut PgConnection) -> Result<(), Ap
 /// row is inserted once, and its heartbeat refreshed here at most once a second (the
 /// server's own heartbeat keeps it fresh besides).
 pub(super) async fn present_on(connection: &mut PgConnection) -> Result<(), AppError> {
-    let this = this_instance();
     // One statement (one round trip); the UPDATE does not see the row the INSERT may
     // add, which is fresh anyway.
-    sqlx::query(
+    with_this_instance(
+        connection,
         "WITH inserted AS (INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING)
          UPDATE portal_instances SET heartbeat_at = now() WHERE id = $1 AND heartbeat_at < now() - interval '1 second'",
     )
-    .bind(this.id)
-    .bind(&this.host)
-    .bind(this.pid)
-    .execute(connection)
     .await
-    .map_err(unavailable)?;
-    Ok(())
 }
 
 /// The server's heartbeat (every few seconds): this instance is alive.
