@@ -10,10 +10,12 @@ use sqlx::PgPool;
 
 use crate::{error::AppError, vault::Keyring};
 
-/// Starts a transaction whose commit does not wait for the disk (`pool.begin_with`),
-/// for rows a crash may take back without harm: whatever commits after them flushes
-/// them too, as PostgreSQL writes its log in order.
-pub const BEGIN_UNFLUSHED: &str = "BEGIN; SET LOCAL synchronous_commit = off";
+/// A transaction whose commit does not wait for the disk, in one round trip with its
+/// BEGIN: for rows a crash may take back without harm (whatever commits after them
+/// flushes them too, as PostgreSQL writes its log in order).
+pub async fn begin_unflushed(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await
+}
 
 /// What the router and every server function share.
 #[derive(Clone, FromRef)]

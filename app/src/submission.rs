@@ -145,10 +145,10 @@ pub mod ssr {
             // Not waiting for the disk: the act's audit intent is committed (and flushed)
             // before Voximplant is asked to change anything, and the WAL is flushed in
             // order, so the claim is on disk whenever a change could have been sent; a
-            // claim a crash takes back had none behind it.
-            // Expired claims go in the same statement (an expired one with this key still
-            // conflicts: the loop below then finds it gone and claims again).
-            let mut tx = unflushed(self.pool).await?;
+            // claim a crash takes back had none behind it. Expired claims go in the same
+            // statement (an expired one with this key still conflicts: the loop below
+            // then finds it gone and claims again).
+            let mut tx = crate::backend::begin_unflushed(self.pool).await?;
             let claimed = sqlx::query(
                 "WITH expired AS (DELETE FROM form_submissions WHERE expires_at < now())
                  INSERT INTO form_submissions (user_id, form_key, action, request_hash, state)
@@ -263,7 +263,7 @@ pub mod ssr {
             let answer = serde_json::to_value(value).unwrap_or(Value::Null);
             let sealed = secret.map(|secret| sealed_json(&self.keyring.seal(&self.row_id(key), secret.as_bytes())));
             let kept = async {
-                let mut tx = unflushed(self.pool).await?;
+                let mut tx = crate::backend::begin_unflushed(self.pool).await?;
                 sqlx::query(
                     "UPDATE form_submissions SET state = 'done', answer = $3, sealed_secret = $4
                      WHERE user_id = $1 AND form_key = $2",
@@ -292,11 +292,6 @@ pub mod ssr {
                 }
             }
         }
-    }
-
-    /// A transaction whose commit does not wait for the disk.
-    async fn unflushed(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        pool.begin_with(crate::backend::BEGIN_UNFLUSHED).await
     }
 
     fn sealed_json(sealed: &Sealed) -> Value {

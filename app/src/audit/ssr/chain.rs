@@ -288,15 +288,14 @@ pub fn genesis_hex() -> String {
     hex::encode(GENESIS)
 }
 
-/// The newest event's sequence number and hash (hex); `None` while the log is empty.
-/// The newest event as it is on disk. Outcomes are committed without waiting for the
-/// disk (see `write::commit`), so after reading the head this commits a transaction
-/// that does wait: the WAL is flushed in order, so the head read is then durable and a
-/// signed head is never one a crash could take back.
+/// The newest event's sequence number and hash (hex), as it is on disk; `None` while
+/// the log is empty. Outcomes are committed without waiting for the disk (see
+/// `write::commit`), so after reading the head this commits a transaction that does
+/// wait: the WAL is flushed in order, so the head read is then durable and a signed
+/// head is never one a crash could take back.
 pub async fn current_head(pool: &PgPool) -> Result<Option<(i64, String)>, AppError> {
-    let mut tx = pool.begin().await.map_err(unavailable)?;
+    let mut tx = pool.begin_with("BEGIN; SET LOCAL synchronous_commit = on").await.map_err(unavailable)?;
     let (seq, hash) = head(&mut tx).await?;
-    sqlx::query("SET LOCAL synchronous_commit = on").execute(&mut *tx).await.map_err(unavailable)?;
     // A transaction id makes the commit write (and flush) a commit record.
     sqlx::query("SELECT pg_current_xact_id()").execute(&mut *tx).await.map_err(unavailable)?;
     tx.commit().await.map_err(unavailable)?;

@@ -239,7 +239,7 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
     // written in order), so the chain never has a gap; a signed head is flushed first
     // (`current_head`). Saves a disk wait under the chain's lock.
     let mut tx = if drafts.iter().all(|d| d.kind == "outcome") {
-        pool.begin_with(crate::backend::BEGIN_UNFLUSHED).await
+        crate::backend::begin_unflushed(pool).await
     } else {
         pool.begin().await
     }
