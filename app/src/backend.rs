@@ -56,12 +56,14 @@ pub struct Backend {
     clients: Arc<std::sync::Mutex<std::collections::HashMap<uuid::Uuid, (Vec<u8>, voximplant::client::Client)>>>,
     /// Which refusals anyone can cause are recorded (one a minute per source).
     refusals: Arc<crate::refusals::RefusalSampler>,
+    /// Sessions, users and connections kept while PostgreSQL reports their changes.
+    rows: Arc<crate::row_cache::Rows>,
 }
 
 impl Backend {
     pub fn new(pool: PgPool, auth: AuthConfig, keyring: Keyring) -> Self {
         let http = voximplant::client::http().inspect_err(|error| tracing::warn!(%error, "no shared HTTP client")).ok();
-        Backend { pool, auth, keyring: Arc::new(keyring), http, clients: Default::default(), refusals: Default::default() }
+        Backend { pool, auth, keyring: Arc::new(keyring), http, clients: Default::default(), refusals: Default::default(), rows: Default::default() }
     }
 
     pub fn http(&self) -> Option<&voximplant::client::Http> {
@@ -82,6 +84,12 @@ impl Backend {
     /// Decides which refusals anyone can cause go on record (see [`crate::refusals`]).
     pub fn refusals(&self) -> &crate::refusals::RefusalSampler {
         &self.refusals
+    }
+
+    /// The rows kept in memory (see [`crate::row_cache`]); [`crate::row_cache::Rows::listen`]
+    /// must run for any to be kept.
+    pub fn rows(&self) -> &Arc<crate::row_cache::Rows> {
+        &self.rows
     }
 
     /// The master keys that seal stored Voximplant credentials.

@@ -23,6 +23,8 @@ pub mod submission;
 #[cfg(feature = "ssr")]
 pub mod read_cache;
 #[cfg(feature = "ssr")]
+pub mod row_cache;
+#[cfg(feature = "ssr")]
 pub mod refusals;
 pub mod ui;
 pub mod audit;

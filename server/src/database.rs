@@ -251,5 +251,18 @@ pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
         .migrate()
         .await
         .map_err(|error| anyhow::anyhow!("session store migration failed: {error}"))?;
+    // Instances keep session rows in memory and must hear of every change to them
+    // (migration `…_row_notifications.sql`; a TRUNCATE forgets every kept row).
+    for statement in [
+        "CREATE OR REPLACE TRIGGER session_rows_changed AFTER INSERT OR UPDATE OR DELETE ON tower_sessions.session
+         FOR EACH ROW EXECUTE FUNCTION voxdesk_session_changed()",
+        "CREATE OR REPLACE TRIGGER session_table_truncated AFTER TRUNCATE ON tower_sessions.session
+         FOR EACH STATEMENT EXECUTE FUNCTION voxdesk_rows_changed('sessions')",
+    ] {
+        sqlx::query(statement)
+            .execute(pool)
+            .await
+            .map_err(|error| anyhow::anyhow!("cannot watch the session table for changes: {error}"))?;
+    }
     Ok(())
 }

@@ -1,18 +1,21 @@
 //! The HTTP surface: Leptos pages and server functions, `/healthz`, static files,
 //! sessions on every route, and a request id on every request and its log lines.
 
-use crate::metrics::MetricsAccess;
+use std::sync::Arc;
+
+use crate::{metrics::MetricsAccess, session_store::KeptSessions};
 use app::{
     backend::AppState,
     error::AppError,
     request::{ClientAddress, TrustedProxies},
+    row_cache::Rows,
     shell,
     system::ssr::current_status,
     App,
 };
 use axum::{
     extract::{Request, State},
-    http::{header, HeaderName, HeaderValue, StatusCode},
+    http::{header, HeaderName, HeaderValue, Method, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Json, Router,
@@ -54,7 +57,7 @@ pub struct SessionPolicy {
 /// a direct loopback client may read `/metrics`.
 pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies, metrics: MetricsAccess) -> Router {
     let routes = generate_route_list(App);
-    let session_layer = session_layer(state.backend.unguarded_pool().clone(), sessions);
+    let session_layer = session_layer(state.backend.unguarded_pool().clone(), state.backend.rows().clone(), sessions);
     crate::metrics::observe_voximplant_calls();
 
     Router::new()
@@ -75,6 +78,8 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Innermost, so it runs inside the task a server function finishes in.
+        .layer(axum::middleware::from_fn_with_state(state.backend.rows().clone(), forget_rows_after_writes))
         .layer(axum::middleware::from_fn(remember_the_user))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(error_status))
@@ -203,6 +208,18 @@ fn unexpected_field(parts: &axum::http::request::Parts, body: &[u8]) -> Option<S
     })
 }
 
+/// After any request that may have changed users or connections, this instance reads
+/// them again before it answers (other instances hear of the change from PostgreSQL a
+/// moment later; see `app::row_cache`).
+async fn forget_rows_after_writes(State(rows): State<Arc<Rows>>, request: Request, next: axum::middleware::Next) -> Response {
+    let reads_only = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let response = next.run(request).await;
+    if !reads_only {
+        rows.forget_users_and_connections();
+    }
+    response
+}
+
 /// Each request learns its session's user once, however many times it asks.
 async fn remember_the_user(mut request: Request, next: axum::middleware::Next) -> Response {
     request.extensions_mut().insert(app::auth::ssr::RequestUser::default());
@@ -292,8 +309,9 @@ async fn security_headers(State(https): State<bool>, request: Request, next: axu
 }
 
 /// Sessions in PostgreSQL; the cookie is out of reach of scripts and other sites.
-pub fn session_layer(pool: PgPool, policy: SessionPolicy) -> SessionManagerLayer<PostgresStore> {
-    SessionManagerLayer::new(PostgresStore::new(pool))
+/// `rows`: where session rows are kept while their changes are heard of.
+pub fn session_layer(pool: PgPool, rows: Arc<Rows>, policy: SessionPolicy) -> SessionManagerLayer<KeptSessions> {
+    SessionManagerLayer::new(KeptSessions::new(PostgresStore::new(pool), rows))
         .with_name(if policy.secure_cookie { SECURE_SESSION_COOKIE } else { SESSION_COOKIE })
         .with_path("/")
         .with_http_only(true)

@@ -14,5 +14,6 @@ pub mod listen;
 pub mod metrics;
 pub mod sandbox;
 pub mod serve;
+pub mod session_store;
 pub mod telemetry;
 pub mod users;

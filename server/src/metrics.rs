@@ -227,6 +227,17 @@ pub async fn metrics(State((state, access)): State<(AppState, MetricsAccess)>, r
     out.push_str("# TYPE voxdesk_db_pool_max_connections gauge\n");
     let _ = writeln!(out, "voxdesk_db_pool_max_connections {}", pool.options().get_max_connections());
 
+    let rows = state.backend.rows();
+    out.push_str("# HELP voxdesk_kept_row_reads_total Session, user and connection reads answered from memory (hit) or PostgreSQL (miss).\n");
+    out.push_str("# TYPE voxdesk_kept_row_reads_total counter\n");
+    for (table, hits, misses) in rows.counts() {
+        let _ = writeln!(out, "voxdesk_kept_row_reads_total{{table=\"{table}\",answer=\"hit\"}} {hits}");
+        let _ = writeln!(out, "voxdesk_kept_row_reads_total{{table=\"{table}\",answer=\"miss\"}} {misses}");
+    }
+    out.push_str("# HELP voxdesk_kept_rows_listening 1 while this instance hears of row changes (rows are kept only then).\n");
+    out.push_str("# TYPE voxdesk_kept_rows_listening gauge\n");
+    let _ = writeln!(out, "voxdesk_kept_rows_listening {}", u8::from(rows.listening()));
+
     // From the database, so every instance reports the same, shared numbers. Without
     // it the lines are left out and `voxdesk_up` says why: a scrape still answers.
     let audit = async {

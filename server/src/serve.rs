@@ -65,6 +65,12 @@ async fn run(
         secure_cookies: public_url.https,
     };
     let backend = Backend::new(pool.clone(), auth, keyring);
+    // Rows are kept in memory only while this hears of their changes.
+    let rows = tokio::spawn({
+        let rows = backend.rows().clone();
+        let pool = pool.clone();
+        async move { rows.listen(pool).await }
+    });
     // Demo mode: users per role and the sandbox as a connection. Kept alive by the
     // guard until the server stops.
     let _sandbox = if args.demo {
@@ -90,6 +96,7 @@ async fn run(
     println!("Voxdesk is running at {}  (Ctrl-C to stop)", public_url.url);
     let served = crate::listen::serve(listener, app, crate::listen::Timeouts::default(), shutdown_signal()).await;
     cleanup.abort();
+    rows.abort();
     reconciler.abort();
     heads.abort();
     // The last head too, so what this instance wrote is covered.

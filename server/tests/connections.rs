@@ -282,7 +282,7 @@ async fn demo_mode_points_its_connection_at_the_sandbox_on_every_start(pool: PgP
     let data = tempfile::tempdir().unwrap();
     for _ in 0..2 {
         let sandbox = server::demo::start_sandbox(&backend, data.path(), 40, 200).await.unwrap();
-        let list = connections::list(&pool, None).await.unwrap();
+        let list = connections::list(&backend, None).await.unwrap();
         assert_eq!(list.list.len(), 1, "one demo connection, refreshed, not duplicated");
         assert_eq!(list.list[0].base_url, sandbox.base_url);
         let id = connections::parse_id(&list.list[0].id).unwrap();

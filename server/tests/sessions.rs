@@ -18,7 +18,7 @@ async fn serve(pool: PgPool, secure_cookie: bool) -> String {
                 visits.to_string()
             }),
         )
-        .layer(session_layer(pool, policy));
+        .layer(session_layer(pool, Default::default(), policy));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });

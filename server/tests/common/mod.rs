@@ -23,6 +23,8 @@ pub struct TestServer {
     /// The server's backend (its master key opens the connections it stored).
     pub backend: Backend,
     task: tokio::task::JoinHandle<()>,
+    /// Hears of row changes (see `app::row_cache`).
+    listener: tokio::task::JoinHandle<()>,
     _one_at_a_time: OneServerAtATime,
 }
 
@@ -60,6 +62,7 @@ impl Drop for OneServerAtATime {
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.task.abort();
+        self.listener.abort();
     }
 }
 
@@ -137,7 +140,13 @@ async fn serve_backend(backend: Backend, proxies: TrustedProxies) -> TestServer 
         idle_timeout: time::Duration::seconds(auth.idle_timeout.as_secs() as i64),
     };
     let (addr, task) = serve(router(state, policy, proxies, Default::default())).await;
-    TestServer { base: format!("http://{addr}"), pool, backend, task, _one_at_a_time: turn }
+    // As `voxdesk serve` does: rows are kept while their changes are heard of.
+    let rows = backend.rows().clone();
+    let listener = tokio::spawn({
+        let pool = pool.clone();
+        async move { rows.listen(pool).await }
+    });
+    TestServer { base: format!("http://{addr}"), pool, backend, task, listener, _one_at_a_time: turn }
 }
 
 /// Serves `router` on a free loopback port (with client addresses, as in production).

@@ -142,6 +142,32 @@ pub async fn authenticate(backend: &Backend) -> Result<Option<SessionUser>, AppE
     Ok(user)
 }
 
+/// What every request checks of its session's user (no password hash: this is kept).
+#[derive(Clone)]
+pub(crate) struct KnownUser {
+    active: bool,
+    session_epoch: i32,
+    user: SessionUser,
+}
+
+/// The user as a session check needs it, kept in memory while PostgreSQL reports
+/// changes to users (see [`crate::row_cache`]): most requests read nothing.
+async fn known_user(backend: &Backend, id: Uuid) -> Result<Option<KnownUser>, AppError> {
+    let users = &backend.rows().users;
+    let read_under = match users.get(&id) {
+        Ok(known) => return Ok(Some(known)),
+        Err(generation) => generation,
+    };
+    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(backend.unguarded_pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let known = KnownUser { active: row.active, session_epoch: row.session_epoch, user: row.to_session_user()? };
+    users.keep(backend.rows(), id, known.clone(), read_under);
+    Ok(Some(known))
+}
+
 /// [`authenticate`] for plain axum handlers, which have the session but no Leptos
 /// context.
 pub async fn authenticate_session(backend: &Backend, session: &Session) -> Result<Option<SessionUser>, AppError> {
@@ -151,16 +177,9 @@ pub async fn authenticate_session(backend: &Backend, session: &Session) -> Resul
     let now = Utc::now().timestamp();
     let expired = now - auth.auth_at > backend.auth.absolute_timeout.as_secs() as i64
         || now - auth.last_seen > backend.auth.idle_timeout.as_secs() as i64;
-    let row: Option<UserRow> = if expired {
-        None
-    } else {
-        sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(auth.user_id)
-            .fetch_optional(backend.unguarded_pool())
-            .await?
-    };
-    let valid = row.filter(|user| user.active && user.session_epoch == auth.epoch);
-    let Some(row) = valid else {
+    let known = if expired { None } else { known_user(backend, auth.user_id).await? };
+    let valid = known.filter(|known| known.active && known.session_epoch == auth.epoch);
+    let Some(known) = valid else {
         // Whatever the reason, this session is over: remove it from the store.
         if let Some(id) = session.id() {
             signed_in::ended(backend.unguarded_pool(), &id.to_string()).await?;
@@ -175,7 +194,7 @@ pub async fn authenticate_session(backend: &Backend, session: &Session) -> Resul
             signed_in::seen(backend.unguarded_pool(), &id.to_string()).await?;
         }
     }
-    row.to_session_user().map(Some)
+    Ok(Some(known.user))
 }
 
 /// A fresh session id for a fresh login (or a new password): a cookie planted before

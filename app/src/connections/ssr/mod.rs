@@ -42,7 +42,7 @@ impl ConnectionChooser {
     }
 
     pub async fn list(&self) -> Result<Connections, AppError> {
-        store::list(self.backend.unguarded_pool(), self.selected).await
+        store::list(&self.backend, self.selected).await
     }
 
     /// Remembers the user's choice (their own preference: not audited).
