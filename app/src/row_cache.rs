@@ -15,11 +15,12 @@
 //! bumped by every forget, and an answer read before the bump is dropped.
 
 use std::{
+    any::Any,
     collections::HashMap,
     hash::Hash,
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Mutex,
+        Arc, Mutex,
     },
     time::{Duration, Instant},
 };
@@ -36,17 +37,20 @@ const MAX_AGE: Duration = Duration::from_secs(10);
 /// Entries per table; a full table is emptied (cheap, and rare: one per signed-in user).
 const MAX_ENTRIES: usize = 10_000;
 
-/// One kind of row, by key.
-pub struct Table<K, V> {
+/// One kind of row, by key. Values are the owning feature's own type (this module
+/// knows no feature): a value of another type reads as a miss.
+pub struct Table<K> {
     name: &'static str,
-    inner: Mutex<Inner<K, V>>,
+    inner: Mutex<Inner<K>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
-struct Inner<K, V> {
+type Kept = Arc<dyn Any + Send + Sync>;
+
+struct Inner<K> {
     generation: u64,
-    entries: HashMap<K, (Instant, V)>,
+    entries: HashMap<K, (Instant, Kept)>,
 }
 
 /// Taken before reading the database; [`Table::keep`] stores the answer only if
@@ -54,20 +58,21 @@ struct Inner<K, V> {
 #[derive(Clone, Copy)]
 pub struct Generation(u64);
 
-impl<K: Eq + Hash, V: Clone> Table<K, V> {
+impl<K: Eq + Hash> Table<K> {
     fn new(name: &'static str) -> Self {
         Table { name, inner: Mutex::new(Inner { generation: 0, entries: HashMap::new() }), hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K>> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The kept row for `key`, if fresh; else the generation to read under.
-    pub fn get(&self, key: &K) -> Result<V, Generation> {
+    pub fn get<V: Clone + 'static>(&self, key: &K) -> Result<V, Generation> {
         let inner = self.lock();
-        match inner.entries.get(key).filter(|(at, _)| at.elapsed() < MAX_AGE) {
-            Some((_, value)) => {
+        let fresh = inner.entries.get(key).filter(|(at, _)| at.elapsed() < MAX_AGE);
+        match fresh.and_then(|(_, value)| value.downcast_ref::<V>()) {
+            Some(value) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
                 Ok(value.clone())
             }
@@ -80,7 +85,7 @@ impl<K: Eq + Hash, V: Clone> Table<K, V> {
 
     /// Keeps `value`, read from the database under `read_under` — unless a change
     /// was heard of since, or nobody is listening for the next one.
-    pub fn keep(&self, rows: &Rows, key: K, value: V, read_under: Generation) {
+    pub fn keep<V: Send + Sync + 'static>(&self, rows: &Rows, key: K, value: V, read_under: Generation) {
         if !rows.listening() {
             return;
         }
@@ -91,7 +96,7 @@ impl<K: Eq + Hash, V: Clone> Table<K, V> {
         if inner.entries.len() >= MAX_ENTRIES {
             inner.entries.clear();
         }
-        inner.entries.insert(key, (Instant::now(), value));
+        inner.entries.insert(key, (Instant::now(), Arc::new(value)));
     }
 
     pub fn forget(&self, key: &K) {
@@ -118,15 +123,16 @@ pub type SessionRecord = tower_sessions::session::Record;
 /// Every table this process keeps, and whether it is listening.
 pub struct Rows {
     listening: AtomicBool,
-    /// By session id.
-    pub sessions: Table<String, SessionRecord>,
-    /// By user id (changes to `users`, `mfa_policy` or `user_mfa` forget them all).
-    pub(crate) users: Table<Uuid, crate::auth::ssr::session::KnownUser>,
+    /// Session rows ([`SessionRecord`]) by session id.
+    pub sessions: Table<String>,
+    /// What a request checks of its user, by user id (changes to `users`, `mfa_policy`
+    /// or `user_mfa` forget them all).
+    pub users: Table<Uuid>,
     /// The connection a user works on and its client, by the user's choice (any
     /// change to `connections` forgets them all: "none chosen" means the first).
-    pub(crate) connections: Table<Option<Uuid>, (crate::connections::ConnectionView, voximplant::client::Client)>,
+    pub connections: Table<Option<Uuid>>,
     /// Every connection, by name (the picker on every page).
-    pub(crate) connection_list: Table<(), Vec<crate::connections::ConnectionView>>,
+    pub connection_list: Table<()>,
 }
 
 impl Default for Rows {
@@ -220,7 +226,7 @@ mod tests {
     }
 
     fn session(rows: &Rows, id: &str) -> Option<String> {
-        rows.sessions.get(&id.to_string()).ok().map(|record| record.id.to_string())
+        rows.sessions.get::<SessionRecord>(&id.to_string()).ok().map(|record| record.id.to_string())
     }
 
     fn record() -> SessionRecord {
@@ -231,7 +237,7 @@ mod tests {
     #[test]
     fn nothing_is_kept_without_listening() {
         let rows = Rows::default();
-        let read_under = rows.sessions.get(&"a".into()).unwrap_err();
+        let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
         rows.sessions.keep(&rows, "a".into(), record(), read_under);
         assert_eq!(session(&rows, "a"), None);
     }
@@ -239,13 +245,13 @@ mod tests {
     #[test]
     fn a_read_that_raced_a_change_is_not_kept() {
         let rows = listening_rows();
-        let read_under = rows.sessions.get(&"a".into()).unwrap_err();
+        let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
         // The change is heard of while the read is on its way.
         rows.apply("session:b");
         rows.sessions.keep(&rows, "a".into(), record(), read_under);
         assert_eq!(session(&rows, "a"), None);
         // Read again: kept.
-        let read_under = rows.sessions.get(&"a".into()).unwrap_err();
+        let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
         rows.sessions.keep(&rows, "a".into(), record(), read_under);
         assert!(session(&rows, "a").is_some());
     }
@@ -254,17 +260,17 @@ mod tests {
     fn each_notice_forgets_what_it_names() {
         let rows = listening_rows();
         for id in ["a", "b"] {
-            let read_under = rows.sessions.get(&id.into()).unwrap_err();
+            let read_under = rows.sessions.get::<SessionRecord>(&id.into()).unwrap_err();
             rows.sessions.keep(&rows, id.into(), record(), read_under);
         }
-        let read_under = rows.connection_list.get(&()).unwrap_err();
-        rows.connection_list.keep(&rows, (), Vec::new(), read_under);
+        let read_under = rows.connection_list.get::<Vec<u8>>(&()).unwrap_err();
+        rows.connection_list.keep(&rows, (), Vec::<u8>::new(), read_under);
         rows.apply("session:a");
         assert_eq!((session(&rows, "a").is_some(), session(&rows, "b").is_some()), (false, true));
         rows.apply("users");
-        assert!(session(&rows, "b").is_some() && rows.connection_list.get(&()).is_ok());
+        assert!(session(&rows, "b").is_some() && rows.connection_list.get::<Vec<u8>>(&()).is_ok());
         rows.apply("connections");
-        assert!(rows.connection_list.get(&()).is_err());
+        assert!(rows.connection_list.get::<Vec<u8>>(&()).is_err());
         rows.apply("something new");
         assert!(session(&rows, "b").is_none(), "an unknown notice forgets everything");
     }

@@ -45,7 +45,7 @@ impl SessionStore for KeptSessions {
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         let key = id.to_string();
-        let read_under = match self.rows.sessions.get(&key) {
+        let read_under = match self.rows.sessions.get::<Record>(&key) {
             // As PostgreSQL's store: an expired row is no session.
             Ok(record) if record.expiry_date > time::OffsetDateTime::now_utc() => return Ok(Some(record)),
             Ok(_) => return Ok(None),

@@ -11,7 +11,7 @@
 mod guard;
 mod login;
 pub mod mfa;
-pub(crate) mod session;
+mod session;
 
 pub use guard::{cap, public, require, require_session, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
 pub use login::{create_user, login, logout, second_step, setup_first_admin, setup_needed, NewUser, OnlyIfNoUsers};

@@ -144,7 +144,7 @@ pub async fn authenticate(backend: &Backend) -> Result<Option<SessionUser>, AppE
 
 /// What every request checks of its session's user (no password hash: this is kept).
 #[derive(Clone)]
-pub(crate) struct KnownUser {
+struct KnownUser {
     active: bool,
     session_epoch: i32,
     user: SessionUser,
