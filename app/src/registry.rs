@@ -36,6 +36,17 @@ pub fn endpoint(path: &str) -> Option<&'static Endpoint> {
     endpoints().find(|endpoint| endpoint.path == path)
 }
 
+/// The features whose server functions may change what every request checks — users,
+/// their sessions and two-step state, connections (see [`crate::row_cache`]).
+const CHANGE_WHO_AND_WHERE: &[&[Endpoint]] =
+    &[auth::actions::ENDPOINTS, users::actions::ENDPOINTS, me::actions::ENDPOINTS, connections::actions::ENDPOINTS];
+
+/// Whether a request other than GET to `path` may have changed users or connections:
+/// a server function of those features, or anything not declared at all.
+pub fn may_change_users_or_connections(path: &str) -> bool {
+    endpoint(path).is_none() || CHANGE_WHO_AND_WHERE.iter().flat_map(|feature| feature.iter()).any(|endpoint| endpoint.path == path)
+}
+
 /// Every audited action, once each.
 pub fn audited_actions() -> Vec<&'static Audited> {
     let mut actions: Vec<&'static Audited> = endpoints().filter_map(|endpoint| endpoint.audited).collect();

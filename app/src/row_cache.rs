@@ -186,6 +186,12 @@ impl Rows {
         [self.sessions.counts(), self.users.counts(), self.connections.counts(), self.connection_list.counts()]
     }
 
+    /// [`Rows::listen`] as a task of its own (what every serving process starts).
+    pub fn spawn_listener(self: &Arc<Self>, pool: PgPool) -> tokio::task::JoinHandle<()> {
+        let rows = self.clone();
+        tokio::spawn(async move { rows.listen(pool).await })
+    }
+
     /// Listens until `pool` closes, reconnecting after a second when the connection
     /// is lost; keeps rows only while listening.
     pub async fn listen(&self, pool: PgPool) {

@@ -180,6 +180,8 @@ async fn portal_versus_direct(pool: &sqlx::PgPool) {
     let backend = Backend::new(pool.clone(), AuthConfig::default(), app::vault::Keyring::generate());
     let secret = SecretInput::ApiKey { account_id: parent.account_id, api_key: Secret::new(parent.api_key.clone()) };
     upsert_unchecked(&backend, "Bench sandbox", &base_url, &secret, &parent.account_name).await.unwrap();
+    // As `voxdesk serve`: sessions, users and connections kept while their changes are heard of.
+    let _listener = backend.rows().spawn_listener(pool.clone());
     let options = leptos::prelude::LeptosOptions::builder().output_name("voxdesk").site_root("target/site").site_pkg_dir("pkg").build();
     let policy = server::http::SessionPolicy { secure_cookie: false, idle_timeout: time::Duration::minutes(30) };
     let app = server::http::router(AppState { leptos_options: options, backend }, policy, app::request::TrustedProxies::default(), Default::default());

@@ -212,9 +212,10 @@ fn unexpected_field(parts: &axum::http::request::Parts, body: &[u8]) -> Option<S
 /// them again before it answers (other instances hear of the change from PostgreSQL a
 /// moment later; see `app::row_cache`).
 async fn forget_rows_after_writes(State(rows): State<Arc<Rows>>, request: Request, next: axum::middleware::Next) -> Response {
-    let reads_only = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let may_change = !matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && app::registry::may_change_users_or_connections(request.uri().path());
     let response = next.run(request).await;
-    if !reads_only {
+    if may_change {
         rows.forget_users_and_connections();
     }
     response

@@ -66,11 +66,7 @@ async fn run(
     };
     let backend = Backend::new(pool.clone(), auth, keyring);
     // Rows are kept in memory only while this hears of their changes.
-    let rows = tokio::spawn({
-        let rows = backend.rows().clone();
-        let pool = pool.clone();
-        async move { rows.listen(pool).await }
-    });
+    let rows = backend.rows().spawn_listener(pool.clone());
     // Demo mode: users per role and the sandbox as a connection. Kept alive by the
     // guard until the server stops.
     let _sandbox = if args.demo {

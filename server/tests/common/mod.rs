@@ -141,11 +141,7 @@ async fn serve_backend(backend: Backend, proxies: TrustedProxies) -> TestServer 
     };
     let (addr, task) = serve(router(state, policy, proxies, Default::default())).await;
     // As `voxdesk serve` does: rows are kept while their changes are heard of.
-    let rows = backend.rows().clone();
-    let listener = tokio::spawn({
-        let pool = pool.clone();
-        async move { rows.listen(pool).await }
-    });
+    let listener = backend.rows().spawn_listener(pool.clone());
     TestServer { base: format!("http://{addr}"), pool, backend, task, listener, _one_at_a_time: turn }
 }
 
