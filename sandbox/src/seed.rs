@@ -83,6 +83,8 @@ pub fn seed(children: usize) -> State {
     parent.balance = money(1_250_000);
     parent.credit_limit = money(50_000);
     parent.account_notifications = true;
+    // A reseller's own account is in use (blank accounts start inactive, as AddAccount's do).
+    parent.active = true;
     parent.billing_address = BillingAddress {
         name: Some("Voxdesk Reseller Ltd".into()),
         country_code: Some("GB".into()),
@@ -409,6 +411,12 @@ mod tests {
         let names = |s: &State| s.accounts.values().map(|a| (a.id, a.name.clone(), a.balance, a.active)).collect::<Vec<_>>();
         assert_eq!(names(&a), names(&b));
         assert_ne!(a.accounts[&PARENT_ID].api_key, b.accounts[&PARENT_ID].api_key);
+    }
+
+    #[test]
+    fn the_resellers_own_account_is_active_and_not_frozen() {
+        let parent = &seed(SEEDED_CHILDREN).accounts[&PARENT_ID];
+        assert!(parent.active && !parent.frozen, "the dashboard would show the demo reseller's account as not in use");
     }
 
     #[test]
