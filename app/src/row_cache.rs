@@ -41,6 +41,8 @@ const MAX_ENTRIES: usize = 10_000;
 /// knows no feature): a value of another type reads as a miss.
 pub struct Table<K> {
     name: &'static str,
+    /// Shared by every table of a [`Rows`]: nothing is kept while false.
+    listening: Arc<AtomicBool>,
     inner: Mutex<Inner<K>>,
     hits: AtomicU64,
     misses: AtomicU64,
@@ -58,9 +60,32 @@ struct Inner<K> {
 #[derive(Clone, Copy)]
 pub struct Generation(u64);
 
-impl<K: Eq + Hash> Table<K> {
-    fn new(name: &'static str) -> Self {
-        Table { name, inner: Mutex::new(Inner { generation: 0, entries: HashMap::new() }), hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
+impl<K: Eq + Hash + Clone> Table<K> {
+    fn new(name: &'static str, listening: &Arc<AtomicBool>) -> Self {
+        Table {
+            name,
+            listening: listening.clone(),
+            inner: Mutex::new(Inner { generation: 0, entries: HashMap::new() }),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+
+    /// The kept value for `key`, or what `read` finds in PostgreSQL (kept when found).
+    pub async fn read_through<V, E, F>(&self, key: &K, read: F) -> Result<Option<V>, E>
+    where
+        V: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Option<V>, E>>,
+    {
+        let read_under = match self.get::<V>(key) {
+            Ok(kept) => return Ok(Some(kept)),
+            Err(generation) => generation,
+        };
+        let found = read.await?;
+        if let Some(value) = &found {
+            self.keep(key.clone(), value.clone(), read_under);
+        }
+        Ok(found)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner<K>> {
@@ -68,7 +93,7 @@ impl<K: Eq + Hash> Table<K> {
     }
 
     /// The kept row for `key`, if fresh; else the generation to read under.
-    pub fn get<V: Clone + 'static>(&self, key: &K) -> Result<V, Generation> {
+    fn get<V: Clone + 'static>(&self, key: &K) -> Result<V, Generation> {
         let inner = self.lock();
         let fresh = inner.entries.get(key).filter(|(at, _)| at.elapsed() < MAX_AGE);
         match fresh.and_then(|(_, value)| value.downcast_ref::<V>()) {
@@ -85,8 +110,8 @@ impl<K: Eq + Hash> Table<K> {
 
     /// Keeps `value`, read from the database under `read_under` — unless a change
     /// was heard of since, or nobody is listening for the next one.
-    pub fn keep<V: Send + Sync + 'static>(&self, rows: &Rows, key: K, value: V, read_under: Generation) {
-        if !rows.listening() {
+    fn keep<V: Send + Sync + 'static>(&self, key: K, value: V, read_under: Generation) {
+        if !self.listening.load(Ordering::SeqCst) {
             return;
         }
         let mut inner = self.lock();
@@ -122,7 +147,7 @@ pub type SessionRecord = tower_sessions::session::Record;
 
 /// Every table this process keeps, and whether it is listening.
 pub struct Rows {
-    listening: AtomicBool,
+    listening: Arc<AtomicBool>,
     /// Session rows ([`SessionRecord`]) by session id.
     pub sessions: Table<String>,
     /// What a request checks of its user, by user id (changes to `users`, `mfa_policy`
@@ -137,12 +162,13 @@ pub struct Rows {
 
 impl Default for Rows {
     fn default() -> Self {
+        let listening = Arc::new(AtomicBool::new(false));
         Rows {
-            listening: AtomicBool::new(false),
-            sessions: Table::new("sessions"),
-            users: Table::new("users"),
-            connections: Table::new("connections"),
-            connection_list: Table::new("connection_list"),
+            sessions: Table::new("sessions", &listening),
+            users: Table::new("users", &listening),
+            connections: Table::new("connections", &listening),
+            connection_list: Table::new("connection_list", &listening),
+            listening,
         }
     }
 }
@@ -211,7 +237,7 @@ impl Rows {
         let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
         listener.eager_reconnect(false);
         listener.listen(CHANNEL).await?;
-        // Anything kept before was kept without listening: nothing, but say so.
+        // Changes made before LISTEN took effect were not heard of: start from nothing.
         self.forget_everything();
         self.listening.store(true, Ordering::SeqCst);
         while let Some(notice) = listener.try_recv().await? {
@@ -244,7 +270,7 @@ mod tests {
     fn nothing_is_kept_without_listening() {
         let rows = Rows::default();
         let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
-        rows.sessions.keep(&rows, "a".into(), record(), read_under);
+        rows.sessions.keep("a".into(), record(), read_under);
         assert_eq!(session(&rows, "a"), None);
     }
 
@@ -254,11 +280,11 @@ mod tests {
         let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
         // The change is heard of while the read is on its way.
         rows.apply("session:b");
-        rows.sessions.keep(&rows, "a".into(), record(), read_under);
+        rows.sessions.keep("a".into(), record(), read_under);
         assert_eq!(session(&rows, "a"), None);
         // Read again: kept.
         let read_under = rows.sessions.get::<SessionRecord>(&"a".into()).unwrap_err();
-        rows.sessions.keep(&rows, "a".into(), record(), read_under);
+        rows.sessions.keep("a".into(), record(), read_under);
         assert!(session(&rows, "a").is_some());
     }
 
@@ -267,10 +293,10 @@ mod tests {
         let rows = listening_rows();
         for id in ["a", "b"] {
             let read_under = rows.sessions.get::<SessionRecord>(&id.into()).unwrap_err();
-            rows.sessions.keep(&rows, id.into(), record(), read_under);
+            rows.sessions.keep(id.into(), record(), read_under);
         }
         let read_under = rows.connection_list.get::<Vec<u8>>(&()).unwrap_err();
-        rows.connection_list.keep(&rows, (), Vec::<u8>::new(), read_under);
+        rows.connection_list.keep((), Vec::<u8>::new(), read_under);
         rows.apply("session:a");
         assert_eq!((session(&rows, "a").is_some(), session(&rows, "b").is_some()), (false, true));
         rows.apply("users");

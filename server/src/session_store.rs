@@ -44,18 +44,9 @@ impl SessionStore for KeptSessions {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let key = id.to_string();
-        let read_under = match self.rows.sessions.get::<Record>(&key) {
-            // As PostgreSQL's store: an expired row is no session.
-            Ok(record) if record.expiry_date > time::OffsetDateTime::now_utc() => return Ok(Some(record)),
-            Ok(_) => return Ok(None),
-            Err(generation) => generation,
-        };
-        let record = self.store.load(id).await?;
-        if let Some(record) = &record {
-            self.rows.sessions.keep(&self.rows, key, record.clone(), read_under);
-        }
-        Ok(record)
+        let record = self.rows.sessions.read_through(&id.to_string(), self.store.load(id)).await?;
+        // As PostgreSQL's store: an expired row is no session (a kept one may expire).
+        Ok(record.filter(|record| record.expiry_date > time::OffsetDateTime::now_utc()))
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {

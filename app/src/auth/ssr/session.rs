@@ -153,19 +153,18 @@ struct KnownUser {
 /// The user as a session check needs it, kept in memory while PostgreSQL reports
 /// changes to users (see [`crate::row_cache`]): most requests read nothing.
 async fn known_user(backend: &Backend, id: Uuid) -> Result<Option<KnownUser>, AppError> {
-    let users = &backend.rows().users;
-    let read_under = match users.get(&id) {
-        Ok(known) => return Ok(Some(known)),
-        Err(generation) => generation,
-    };
-    let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(backend.unguarded_pool())
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    let known = KnownUser { active: row.active, session_epoch: row.session_epoch, user: row.to_session_user()? };
-    users.keep(backend.rows(), id, known.clone(), read_under);
-    Ok(Some(known))
+    backend
+        .rows()
+        .users
+        .read_through(&id, async {
+            let row = sqlx::query_as::<_, UserRow>(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(backend.unguarded_pool())
+                .await?;
+            row.map(|row| Ok(KnownUser { active: row.active, session_epoch: row.session_epoch, user: row.to_session_user()? }))
+                .transpose()
+        })
+        .await
 }
 
 /// [`authenticate`] for plain axum handlers, which have the session but no Leptos

@@ -124,18 +124,13 @@ pub fn parse_id(id: &str) -> Result<Uuid, AppError> {
 /// Kept in memory while PostgreSQL reports changes to connections (see
 /// [`crate::row_cache`]).
 pub async fn list(backend: &Backend, selected: Option<Uuid>) -> Result<Connections, AppError> {
-    let kept = &backend.rows().connection_list;
-    let list = match kept.get(&()) {
-        Ok(list) => list,
-        Err(read_under) => {
-            let rows = sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))
-                .fetch_all(backend.unguarded_pool())
-                .await?;
-            let list: Vec<ConnectionView> = rows.into_iter().map(Row::view).collect();
-            kept.keep(backend.rows(), (), list.clone(), read_under);
-            list
-        }
+    let read = async {
+        let rows = sqlx::query_as::<_, Row>(&format!("SELECT {COLUMNS} FROM connections ORDER BY name"))
+            .fetch_all(backend.unguarded_pool())
+            .await?;
+        Ok::<_, AppError>(Some(rows.into_iter().map(Row::view).collect::<Vec<ConnectionView>>()))
     };
+    let list = backend.rows().connection_list.read_through(&(), read).await?.unwrap_or_default();
     // With no choice made (or a removed one), the first connection is the one in use.
     let selected = selected
         .map(|id| id.to_string())
@@ -305,25 +300,19 @@ pub async fn client_for(backend: &Backend, id: Uuid) -> Result<(ConnectionView, 
 
 /// The connection a user works on — `selected`, or the first by name when that is
 /// none or gone — and its client, read in one query (every page that calls
-/// Voximplant starts here).
-/// Kept in memory while PostgreSQL reports changes to connections (see
-/// [`crate::row_cache`]).
+/// Voximplant starts here) and kept in memory while PostgreSQL reports changes to
+/// connections (see [`crate::row_cache`]).
 pub async fn selected_client(backend: &Backend, selected: Option<Uuid>) -> Result<Option<(ConnectionView, Client)>, AppError> {
-    let connections = &backend.rows().connections;
-    let read_under = match connections.get(&selected) {
-        Ok(kept) => return Ok(Some(kept)),
-        Err(generation) => generation,
+    let read = async {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS}, {SEALED_COLUMNS} FROM connections ORDER BY id = $1 DESC NULLS LAST, name LIMIT 1"
+        ))
+        .bind(selected)
+        .fetch_optional(backend.unguarded_pool())
+        .await?;
+        row.map(|row| client_from_row(backend, &row)).transpose()
     };
-    let row = sqlx::query(&format!(
-        "SELECT {COLUMNS}, {SEALED_COLUMNS} FROM connections ORDER BY id = $1 DESC NULLS LAST, name LIMIT 1"
-    ))
-    .bind(selected)
-    .fetch_optional(backend.unguarded_pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let opened = client_from_row(backend, &row)?;
-    connections.keep(backend.rows(), selected, opened.clone(), read_under);
-    Ok(Some(opened))
+    backend.rows().connections.read_through(&selected, read).await
 }
 
 /// The connection and its client from a row of both `COLUMNS` and `SEALED_COLUMNS`:
