@@ -14,6 +14,12 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
+# A clean build and the test site take ~15 GB; a full disk otherwise shows up as
+# a linker error minutes in.
+free_gb=$(df -Pk "$ROOT" | awk 'NR==2 {print int($4/1048576)}')
+say "disk: ${free_gb} GB free under $ROOT"
+[ "$free_gb" -ge 12 ] || say "warning: under 12 GB free; a clean build may run out of space"
+
 ensure_build_tools
 ensure_chromium
 
