@@ -69,7 +69,7 @@ fn js_sys_random() -> f64 {
 pub mod ssr {
     //! The claim: `form_submissions`, one row per (user, form key).
 
-    use std::{future::Future, time::Duration};
+    use std::{future::Future, sync::LazyLock, time::Duration};
 
     use base64::{engine::general_purpose::STANDARD, Engine};
     use serde::{de::DeserializeOwned, Serialize};
@@ -148,21 +148,23 @@ pub mod ssr {
             // claim a crash takes back had none behind it. Expired claims go in the same
             // statement (an expired one with this key still conflicts: the loop below
             // then finds it gone and claims again).
-            let mut tx = crate::backend::begin_unflushed(self.pool).await?;
-            let claimed = sqlx::query(
-                "WITH expired AS (DELETE FROM form_submissions WHERE expires_at < now())
-                 INSERT INTO form_submissions (user_id, form_key, action, request_hash, state)
-                 VALUES ($1, $2, $3, $4, 'pending') ON CONFLICT DO NOTHING",
-            )
-            .bind(self.user)
-            .bind(key)
-            .bind(self.action)
-            .bind(&hash)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
+            static CLAIM: LazyLock<String> = LazyLock::new(|| {
+                format!(
+                    "WITH expired AS (DELETE FROM form_submissions WHERE expires_at < now())
+                     INSERT INTO form_submissions (user_id, form_key, action, request_hash, state)
+                     SELECT $1, $2, $3, $4, 'pending' FROM {} ON CONFLICT DO NOTHING",
+                    crate::backend::UNFLUSHED
+                )
+            });
+            let claimed = sqlx::query(CLAIM.as_str())
+                .bind(self.user)
+                .bind(key)
+                .bind(self.action)
+                .bind(&hash)
+                .execute(self.pool)
+                .await?
+                .rows_affected()
                 == 1;
-            tx.commit().await?;
             if claimed {
                 return self.act(key, act).await;
             }
@@ -262,21 +264,20 @@ pub mod ssr {
         async fn finish<T: Serialize>(&self, key: &str, value: &T, secret: Option<&str>) {
             let answer = serde_json::to_value(value).unwrap_or(Value::Null);
             let sealed = secret.map(|secret| sealed_json(&self.keyring.seal(&self.row_id(key), secret.as_bytes())));
-            let kept = async {
-                let mut tx = crate::backend::begin_unflushed(self.pool).await?;
-                sqlx::query(
+            static FINISH: LazyLock<String> = LazyLock::new(|| {
+                format!(
                     "UPDATE form_submissions SET state = 'done', answer = $3, sealed_secret = $4
-                     WHERE user_id = $1 AND form_key = $2",
+                     FROM {} WHERE user_id = $1 AND form_key = $2",
+                    crate::backend::UNFLUSHED
                 )
+            });
+            let kept = sqlx::query(FINISH.as_str())
                 .bind(self.user)
                 .bind(key)
                 .bind(answer)
                 .bind(sealed)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await
-            }
-            .await;
+                .execute(self.pool)
+                .await;
             if let Err(error) = kept {
                 tracing::error!(%error, "a form's answer was not kept for resends");
             }

@@ -46,7 +46,9 @@ async fn main() {
     let dir = tempfile::Builder::new().prefix("voxdesk-bench-audit").tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let cluster = EmbeddedPostgres::start(&dir.path().join("data")).await.expect("PostgreSQL starts");
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect_with(cluster.connect_options().options([("jit", "off")])).await.unwrap();
+    // The pool `voxdesk serve` uses (no ping before each acquire): the rows measure the
+    // portal as it runs, not sqlx's defaults.
+    let pool = server::database::connect(cluster.connect_options(), 8).await.unwrap();
     server::database::migrate(&pool).await.unwrap();
 
     // Mutation overhead: the same update, alone and write-ahead audited.
@@ -131,11 +133,7 @@ async fn main() {
 async fn concurrent_writers(cluster: &EmbeddedPostgres) {
     const WRITERS: usize = 50;
     const EACH: usize = 60;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(WRITERS as u32)
-        .connect_with(cluster.connect_options().options([("jit", "off")]))
-        .await
-        .unwrap();
+    let pool = server::database::connect(cluster.connect_options(), WRITERS as u32).await.unwrap();
     let started = Instant::now();
     let writers: Vec<_> = (0..WRITERS)
         .map(|writer| {

@@ -959,6 +959,35 @@ async fn a_rewritten_history_is_caught_by_the_signed_head(pool: PgPool) {
     assert!(stranger.check(&pool).await.unwrap().problem.unwrap().contains("not signed with this key"));
 }
 
+/// An intent written on a database that has never seen this process records the
+/// process (in the same statement as the intent) and names it as the intent's owner;
+/// its outcome releases the owner row.
+#[sqlx::test(migrations = false)]
+async fn an_open_intent_names_this_process_as_its_owner(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let this = audit::this_instance();
+    let context = AuditContext::system("test");
+    let action = app::action::Audited::new("test.owned");
+    let intent = audit::append(&pool, &context, NewEvent::intent(&action, serde_json::json!([]), serde_json::json!({}))).await.unwrap();
+    let owner: (uuid::Uuid, String, i32) = sqlx::query_as(
+        "SELECT i.id, i.host, i.pid FROM audit_intent_owners w JOIN portal_instances i ON i.id = w.instance_id WHERE w.intent_seq = $1",
+    )
+    .bind(intent)
+    .fetch_one(&pool)
+    .await
+    .expect("the open intent has an owner, recorded as present");
+    assert_eq!(owner, (this.id, this.host.clone(), this.pid));
+
+    let fact = audit::append(&pool, &context, NewEvent::fact("test.fact", serde_json::json!([]), serde_json::json!({}), Outcome::Ok)).await.unwrap();
+    let owners: Vec<i64> = sqlx::query_scalar("SELECT intent_seq FROM audit_intent_owners").fetch_all(&pool).await.unwrap();
+    assert_eq!(owners, vec![intent], "a fact has no owner row (event {fact})");
+
+    audit::append(&pool, &context, NewEvent::outcome(intent, "test.owned", None, serde_json::json!([]), Outcome::Ok)).await.unwrap();
+    let owners: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_intent_owners").fetch_one(&pool).await.unwrap();
+    assert_eq!(owners, 0, "the outcome released the owner row");
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { events: 3, .. }));
+}
+
 /// With two instances, the server's pass settles only intents whose process is gone:
 /// never another instance's action in flight, nor its own.
 #[sqlx::test(migrations = false)]

@@ -189,6 +189,10 @@ async fn a_chunk_without_a_clear_answer_is_settled_and_a_silent_job_is_interrupt
         .execute(&pool)
         .await
         .unwrap();
+    // Its starter's list of recent jobs says so (that list marks silent jobs only when
+    // one it shows is open), and so does the job's own page.
+    let recent = portal.call(Role::Admin, RecentBulkJobs {}).await.unwrap();
+    assert_eq!((recent[0].id.as_str(), recent[0].state), (id.as_str(), JobState::Interrupted));
     let job = portal.call(Role::Auditor, GetBulkJob { id }).await.unwrap();
     assert_eq!(job.state, JobState::Interrupted);
     assert!(job.message.unwrap_or_default().contains("The portal stopped while this job ran"));

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use super::unavailable;
+use super::{instance::Instance, unavailable};
 use crate::{audit::ChainCheck, error::AppError};
 
 /// Serializes writers so the chain never forks.
@@ -119,26 +119,55 @@ pub(super) async fn head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>)
 }
 
 /// Takes the chain's lock (until the transaction ends) and then reads the head, in one
-/// round trip: two statements in one simple query, and in READ COMMITTED each statement
+/// round trip: statements in one simple query, and in READ COMMITTED each statement
 /// takes its own snapshot, so the head read sees every commit made before the lock.
-pub(super) async fn lock_and_read_head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>), AppError> {
-    use sqlx::Row as _;
-    static STATEMENTS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK}); SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+/// `first`, when given, is a statement without parameters run before the lock in the
+/// same round trip; its rows are returned (each must name its first column other than
+/// `chain_locked` and `head_seq`).
+pub(super) async fn lock_and_read_head(
+    connection: &mut PgConnection,
+    first: Option<&str>,
+) -> Result<((i64, Vec<u8>), Vec<sqlx::postgres::PgRow>), AppError> {
+    use sqlx::{Column as _, Row as _};
+    static LOCK_AND_HEAD: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT pg_advisory_xact_lock({AUDIT_LOCK}) AS chain_locked;
+             SELECT seq AS head_seq, hash AS head_hash FROM audit_events ORDER BY seq DESC LIMIT 1"
+        )
     });
-    let statements: &'static str = STATEMENTS.as_str();
+    let statements = match first {
+        Some(first) => format!("{first}; {}", LOCK_AND_HEAD.as_str()),
+        None => LOCK_AND_HEAD.clone(),
+    };
     // A bare string with no arguments goes as a simple query, which may hold several.
-    let rows = sqlx::Executor::fetch_all(connection, statements).await.map_err(unavailable)?;
-    // The lock's row has one column; the head's, if the log has one, two.
-    match rows.iter().find(|row| row.len() == 2) {
-        Some(row) => Ok((row.try_get(0).map_err(unavailable)?, row.try_get(1).map_err(unavailable)?)),
-        None => Ok((0, GENESIS.to_vec())),
+    let rows = sqlx::Executor::fetch_all(connection, sqlx::raw_sql(&statements)).await.map_err(unavailable)?;
+    let mut head = (0, GENESIS.to_vec());
+    let mut first_rows = Vec::new();
+    for row in rows {
+        match row.columns().first().map(|column| column.name()) {
+            Some("chain_locked") => {}
+            Some("head_seq") => head = (row.try_get(0).map_err(unavailable)?, row.try_get(1).map_err(unavailable)?),
+            _ => first_rows.push(row),
+        }
     }
+    Ok((head, first_rows))
 }
 
-/// Inserts records, each with its hash (one statement for any number of rows).
-pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>) -> Result<(), AppError> {
-    let mut query = QueryBuilder::<Postgres>::new(format!("INSERT INTO audit_events ({COLUMNS}) "));
+/// Inserts records, each with its hash (one statement for any number of rows). With
+/// an `owner`, the same statement records it as present (see `instance`) and as the
+/// owner of each intent inserted: one round trip instead of three.
+pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>, owner: Option<&Instance>) -> Result<(), AppError> {
+    let mut query = QueryBuilder::<Postgres>::new("");
+    if let Some(owner) = owner {
+        // The UPDATE does not see the row the INSERT may add, which is fresh anyway;
+        // the heartbeat is refreshed at most once a second, not its row locked per intent.
+        query.push("WITH present AS (INSERT INTO portal_instances (id, host, pid) VALUES (");
+        query.push_bind(owner.id).push(", ").push_bind(owner.host.clone()).push(", ").push_bind(owner.pid);
+        query.push(") ON CONFLICT (id) DO NOTHING), beat AS (UPDATE portal_instances SET heartbeat_at = now() WHERE id = ");
+        query.push_bind(owner.id);
+        query.push(" AND heartbeat_at < now() - interval '1 second'), events AS (");
+    }
+    query.push(format!("INSERT INTO audit_events ({COLUMNS}) "));
     query.push_values(records, |mut row, record| {
         let hash = record.hash();
         row.push_bind(record.seq)
@@ -165,6 +194,10 @@ pub(super) async fn insert(connection: &mut PgConnection, records: Vec<Record>) 
             .push_bind(record.prev_hash)
             .push_bind(hash);
     });
+    if let Some(owner) = owner {
+        query.push(" RETURNING seq, kind) INSERT INTO audit_intent_owners (intent_seq, instance_id) SELECT seq, ");
+        query.push_bind(owner.id).push(" FROM events WHERE kind = 'intent'");
+    }
     query.build().execute(connection).await.map_err(|error| {
         // Two outcomes for one intent racing past the writer's own check.
         if error.as_database_error().and_then(|e| e.constraint()) == Some("audit_one_outcome_per_intent") {

@@ -55,21 +55,6 @@ async fn with_this_instance(connection: &mut PgConnection, statement: &'static s
     Ok(())
 }
 
-/// Makes sure this process is in `portal_instances` before it owns an intent, without
-/// taking that row's lock on every intent (every writer would then queue on it): the
-/// row is inserted once, and its heartbeat refreshed here at most once a second (the
-/// server's own heartbeat keeps it fresh besides).
-pub(super) async fn present_on(connection: &mut PgConnection) -> Result<(), AppError> {
-    // One statement (one round trip); the UPDATE does not see the row the INSERT may
-    // add, which is fresh anyway.
-    with_this_instance(
-        connection,
-        "WITH inserted AS (INSERT INTO portal_instances (id, host, pid) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING)
-         UPDATE portal_instances SET heartbeat_at = now() WHERE id = $1 AND heartbeat_at < now() - interval '1 second'",
-    )
-    .await
-}
-
 /// The server's heartbeat (every few seconds): this instance is alive.
 pub async fn heartbeat(pool: &sqlx::PgPool) -> Result<(), AppError> {
     let mut connection = pool.acquire().await.map_err(unavailable)?;

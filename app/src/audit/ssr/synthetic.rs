@@ -54,7 +54,7 @@ pub async fn generate_synthetic(pool: &PgPool, count: i64) -> Result<(), AppErro
             prev = record.hash();
             records.push(record);
         }
-        chain::insert(&mut connection, records).await?;
+        chain::insert(&mut connection, records, None).await?;
         remaining -= n;
     }
     Ok(())

@@ -230,8 +230,9 @@ async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
 }
 
 /// One transaction for a batch: each event's sequence number, or why it alone was
-/// refused (a second outcome for an intent). Only what needs the new links runs under
-/// the chain's lock (the head, the insert, open intents' owner rows).
+/// refused (a second outcome for an intent). Four round trips: BEGIN; which intents
+/// are settled already, the chain's lock and its head; the insert (with this
+/// instance's presence and its intents' owner rows); COMMIT.
 async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, AppError>>, AppError> {
     // Only intents and facts must be on disk before anyone goes on: an outcome a crash
     // takes back leaves its intent open, which the reconciler settles from Voximplant,
@@ -244,22 +245,21 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
         pool.begin().await
     }
     .map_err(unavailable)?;
-    if drafts.iter().any(|d| d.kind == "intent") {
-        super::instance::present_on(&mut tx).await?;
-    }
     let settling: Vec<i64> = drafts.iter().filter(|d| d.kind == "outcome").filter_map(|d| d.intent_seq).collect();
-    let mut settled: HashSet<i64> = HashSet::new();
-    if !settling.is_empty() {
-        // Which already have an outcome; an intent's owner row goes with its outcome.
-        let rows: Vec<(i64,)> = sqlx::query_as(
-            "WITH released AS (DELETE FROM audit_intent_owners WHERE intent_seq = ANY($1))
-             SELECT intent_seq FROM audit_events WHERE kind = 'outcome' AND intent_seq = ANY($1)",
+    // Which already have an outcome; an intent's owner row goes with its outcome. Run
+    // before the lock, in its round trip (sequence numbers are integers: no
+    // parameters needed, none can inject).
+    let settle = (!settling.is_empty()).then(|| {
+        let list = settling.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        format!(
+            "WITH released AS (DELETE FROM audit_intent_owners WHERE intent_seq = ANY('{{{list}}}'::bigint[]))
+             SELECT intent_seq AS settled FROM audit_events WHERE kind = 'outcome' AND intent_seq = ANY('{{{list}}}'::bigint[])"
         )
-        .bind(&settling)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(unavailable)?;
-        settled.extend(rows.into_iter().map(|(seq,)| seq));
+    });
+    let ((mut seq, mut prev_hash), settled_rows) = chain::lock_and_read_head(&mut tx, settle.as_deref()).await?;
+    let mut settled: HashSet<i64> = HashSet::new();
+    for row in settled_rows {
+        settled.insert(sqlx::Row::try_get(&row, 0).map_err(unavailable)?);
     }
     // A second outcome for an intent is refused, whether the first is on record or in this batch.
     let refused: Vec<Option<AppError>> = drafts
@@ -272,7 +272,6 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
         })
         .collect();
 
-    let (mut seq, mut prev_hash) = chain::lock_and_read_head(&mut tx).await?;
     let occurred_at = Utc::now().trunc_subsecs(6);
     let mut records = Vec::with_capacity(drafts.len());
     let mut answers = Vec::with_capacity(drafts.len());
@@ -287,18 +286,10 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
         records.push(record);
         answers.push(Ok(seq));
     }
-    let opened: Vec<i64> = records.iter().filter(|r| r.kind == "intent").map(|r| r.seq).collect();
     if !records.is_empty() {
-        chain::insert(&mut tx, records).await?;
-    }
-    // Who is performing an intent's action, while it is open (see `instance`).
-    if !opened.is_empty() {
-        sqlx::query("INSERT INTO audit_intent_owners (intent_seq, instance_id) SELECT unnest($1::bigint[]), $2")
-            .bind(&opened)
-            .bind(super::instance::this_instance().id)
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+        // Who is performing an intent's action, while it is open (see `instance`).
+        let owner = records.iter().any(|r| r.kind == "intent").then(super::instance::this_instance);
+        chain::insert(&mut tx, records, owner).await?;
     }
     tx.commit().await.map_err(unavailable)?;
     Ok(answers)

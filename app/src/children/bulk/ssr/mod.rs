@@ -262,14 +262,20 @@ pub async fn job(id: String) -> Result<BulkJob, AppError> {
 pub async fn recent() -> Result<Vec<BulkJob>, AppError> {
     let access = require::<cap::ViewChildren>().await?;
     let user = access.user();
-    mark_interrupted(access.db(), "user_id", user.id, SILENT_FOR_SECONDS).await?;
-    let rows: Vec<JobRow> = sqlx::query_as(&format!(
-        "SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id
-         WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT 5"
-    ))
-    .bind(user.id)
-    .fetch_all(access.db())
-    .await?;
+    static RECENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!(
+            "SELECT {JOB_COLUMNS} FROM bulk_jobs j JOIN users u ON u.id = j.user_id
+             WHERE j.user_id = $1 ORDER BY j.created_at DESC LIMIT 5"
+        )
+    });
+    let read = || sqlx::query_as::<_, JobRow>(RECENT.as_str()).bind(user.id).fetch_all(access.db());
+    let mut rows = read().await?;
+    // Every list view asks: the write that marks silent jobs runs only when one shown is
+    // still open (a job that finished cannot have been interrupted).
+    if rows.iter().any(|row| JobState::parse(&row.state).is_open()) {
+        mark_interrupted(access.db(), "user_id", user.id, SILENT_FOR_SECONDS).await?;
+        rows = read().await?;
+    }
     Ok(rows.into_iter().map(|row| view(row, user.id, user.role)).collect())
 }
 
