@@ -346,6 +346,61 @@ async fn fifty_concurrent_writers_make_one_unbroken_chain(pool: PgPool) {
     assert_eq!((events, head_seq), (50, 50));
 }
 
+/// Two instances settle one intent at the same moment: both find it open, both
+/// queue on the chain's lock; the second insert is refused by the database, that
+/// instance answers Conflict, and its connection (inside the refused transaction,
+/// begun by hand) is closed rather than returned to its pool.
+#[sqlx::test(migrations = false)]
+async fn a_second_instance_settling_the_same_intent_is_refused_by_the_database(pool: PgPool) {
+    server::database::migrate(&pool).await.unwrap();
+    let context = AuditContext::system("racer");
+    let intent = NewEvent::intent(&app::action::Audited::new("test.race"), serde_json::json!([1]), serde_json::json!({}));
+    let seq = audit::append(&pool, &context, intent).await.unwrap();
+    // Two pools: two instances, each with its own writer queue.
+    let instances = [pool.clone(), PgPool::connect_with(pool.connect_options().as_ref().clone()).await.unwrap()];
+    let mut holder = pool.begin().await.unwrap();
+    // The chain's lock ("VDAUDIT"), held until both are waiting for it.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(0x5644_4155_4449_54_i64).execute(&mut *holder).await.unwrap();
+    let racers: Vec<_> = instances
+        .iter()
+        .map(|instance| {
+            let (instance, context) = (instance.clone(), context.clone());
+            tokio::spawn(async move {
+                let outcome = NewEvent::outcome(seq, "test.race", None, serde_json::json!([1]), Outcome::Ok);
+                audit::append(&instance, &context, outcome).await
+            })
+        })
+        .collect();
+    // Both have found the intent open and wait for the lock.
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    holder.commit().await.unwrap();
+    let mut answers = Vec::new();
+    for racer in racers {
+        answers.push(racer.await.unwrap());
+    }
+    assert_eq!(answers.iter().filter(|a| a.is_ok()).count(), 1, "{answers:?}");
+    assert!(answers.iter().any(|a| matches!(a, Err(AppError::Conflict(_)))), "{answers:?}");
+    let mut stuck = -1_i64;
+    for _ in 0..20 {
+        stuck = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        if stuck == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(stuck, 0, "no pooled connection is left inside the refused transaction");
+    // Both instances go on writing.
+    for instance in &instances {
+        audit::append(instance, &context, NewEvent::fact("test.after", serde_json::json!([]), serde_json::json!({}), Outcome::Ok)).await.unwrap();
+    }
+    assert!(matches!(intact(&pool).await, ChainCheck::Intact { events: 4, .. }));
+}
+
 #[sqlx::test(migrations = false)]
 async fn an_intent_settled_twice_keeps_its_first_outcome(pool: PgPool) {
     // The reconciler and the action itself may both try to settle an intent.

@@ -13,6 +13,7 @@ use crate::{
     access::Permission,
     audit::{list_events, AuditEvent, AuditFilter, Outcome},
     children::model::{money, verification_badge, ChildAccount},
+    error::AppError,
     frame::{use_auth, Guarded},
     system::{get_system_status, SystemStatus},
     ui::{group_thousands, ErrorState, Loading, Meter, StackedMeter, TableWrap},
@@ -20,35 +21,57 @@ use crate::{
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let reads = DashboardReads::new();
     view! {
         <Guarded permission=Permission::SignedIn>
-            <Dashboard />
+            <Dashboard reads />
         </Guarded>
     }
 }
 
-#[component]
-fn Dashboard() -> impl IntoView {
-    let auth = use_auth();
-    // Every press of "Refresh" reads again past the server's few seconds' cache.
-    let refreshed = RwSignal::new(0u32);
-    let summary = Resource::new(move || refreshed.get(), |n| get_account_summary(n > 0));
-    let children = Resource::new(move || refreshed.get(), |n| get_children_summary(n > 0));
-    let status = Resource::new(move || refreshed.get(), |_| get_system_status());
-    let connection = move || {
-        auth.user.get().and_then(Result::ok).flatten().and_then(|me| {
-            let selected = me.connections.selected?;
-            me.connections.list.into_iter().find(|c| c.id == selected).map(|c| c.name)
-        })
-    };
-    let may_audit = move || auth.may(Permission::ViewAudit);
-    // Only for roles that may read the log: others never ask (and are never refused).
-    let activity = Resource::new(move || (refreshed.get(), may_audit().then(connection).flatten()), |(_, name)| async move {
-        match name {
-            Some(name) => list_events(AuditFilter { connection: Some(name), ..Default::default() }, None).await.map(|p| Some(p.events)),
-            None => Ok(None),
+/// Every tile's read, made once per view before the guard (see [`Guarded`]). Every
+/// press of "Refresh" reads again past the server's few seconds' cache.
+#[derive(Clone, Copy)]
+struct DashboardReads {
+    refreshed: RwSignal<u32>,
+    summary: Resource<Result<AccountSummary, AppError>>,
+    children: Resource<Result<ChildrenSummary, AppError>>,
+    status: Resource<Result<SystemStatus, AppError>>,
+    activity: Resource<Result<Option<Vec<AuditEvent>>, AppError>>,
+}
+
+impl DashboardReads {
+    fn new() -> Self {
+        let auth = use_auth();
+        let refreshed = RwSignal::new(0u32);
+        let connection = move || {
+            auth.user.get().and_then(Result::ok).flatten().and_then(|me| {
+                let selected = me.connections.selected?;
+                me.connections.list.into_iter().find(|c| c.id == selected).map(|c| c.name)
+            })
+        };
+        let may_audit = move || auth.may(Permission::ViewAudit);
+        DashboardReads {
+            refreshed,
+            summary: Resource::new(move || refreshed.get(), |n| get_account_summary(n > 0)),
+            children: Resource::new(move || refreshed.get(), |n| get_children_summary(n > 0)),
+            status: Resource::new(move || refreshed.get(), |_| get_system_status()),
+            // Only for roles that may read the log: others never ask (and are never refused).
+            activity: Resource::new(move || (refreshed.get(), may_audit().then(connection).flatten()), |(_, name)| async move {
+                match name {
+                    Some(name) => list_events(AuditFilter { connection: Some(name), ..Default::default() }, None).await.map(|p| Some(p.events)),
+                    None => Ok(None),
+                }
+            }),
         }
-    });
+    }
+}
+
+#[component]
+fn Dashboard(reads: DashboardReads) -> impl IntoView {
+    let auth = use_auth();
+    let DashboardReads { refreshed, summary, children, status, activity } = reads;
+    let may_audit = move || auth.may(Permission::ViewAudit);
 
     view! {
         <Title text="Dashboard" />

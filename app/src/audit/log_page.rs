@@ -9,8 +9,8 @@ use leptos_router::{
     hooks::use_query_map,
 };
 
-use super::{chart::ActivityChart, get_activity, list_events, AuditEvent, AuditFilter, ChainCheck, Outcome, VerifyChain};
-use crate::{access::Permission, frame::Guarded, ui::TableWrap};
+use super::{chart::ActivityChart, get_activity, list_events, AuditEvent, AuditFilter, AuditPage, ChainCheck, DayCount, Outcome, VerifyChain};
+use crate::{access::Permission, error::AppError, frame::Guarded, ui::TableWrap};
 
 fn filter_from_query() -> Memo<(AuditFilter, Option<i64>)> {
     let query = use_query_map();
@@ -45,18 +45,23 @@ fn query_string(filter: &AuditFilter, extra: Option<(&str, String)>) -> String {
 
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
+    // Made before the guard, once per view (see `Guarded`).
+    let state = filter_from_query();
+    let events = Resource::new(move || state.get(), |(filter, before)| list_events(filter, before));
+    let activity = Resource::new(move || state.get().0, get_activity);
     view! {
         <Guarded permission=Permission::ViewAudit>
-            <AuditLog />
+            <AuditLog state events activity />
         </Guarded>
     }
 }
 
 #[component]
-fn AuditLog() -> impl IntoView {
-    let state = filter_from_query();
-    let events = Resource::new(move || state.get(), |(filter, before)| list_events(filter, before));
-    let activity = Resource::new(move || state.get().0, get_activity);
+fn AuditLog(
+    state: Memo<(AuditFilter, Option<i64>)>,
+    events: Resource<Result<AuditPage, AppError>>,
+    activity: Resource<Result<Vec<DayCount>, AppError>>,
+) -> impl IntoView {
     let verify = ServerAction::<VerifyChain>::new();
     view! {
         <Title text="Audit log" />

@@ -10,6 +10,7 @@ use rust_decimal::Decimal;
 use voximplant::value_lists::CURRENCIES;
 
 use super::{charge, get_due, ChargeMode, ChargeOrder, Charged, Due, DueQuery};
+use super::routes::BillingSection;
 use crate::{
     access::Permission,
     children::model::money,
@@ -59,8 +60,14 @@ impl ChargeForm {
 
 #[component]
 pub fn ChargesPage() -> impl IntoView {
+    // Made before billing's guard, once per view (see `Guarded`).
     let query = query_from_url();
     let due = Resource::new(move || query.get(), get_due);
+    view! { <BillingSection><ChargesView query due /></BillingSection> }
+}
+
+#[component]
+fn ChargesView(query: Memo<DueQuery>, due: Resource<Result<Due, AppError>>) -> impl IntoView {
     let form = ChargeForm::new();
     view! {
         <Title text="Charges · Billing" />

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::{change_plan, get_plans, plan_type_label, PackageView, PlanChanged, PlanChoice, PlanView, Plans};
+use super::routes::BillingSection;
 use crate::{
     access::Permission,
     children::model::money,
@@ -23,7 +24,13 @@ enum Outcome {
 
 #[component]
 pub fn PlansPage() -> impl IntoView {
+    // Made before billing's guard, once per view (see `Guarded`).
     let plans = Resource::new(|| (), |_| get_plans());
+    view! { <BillingSection><PlansView plans /></BillingSection> }
+}
+
+#[component]
+fn PlansView(plans: Resource<Result<Plans, AppError>>) -> impl IntoView {
     let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     let choose = Callback::new(move |choice: PlanChoice| {

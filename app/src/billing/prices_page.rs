@@ -12,6 +12,7 @@ use super::{
     get_prices, get_subscription_prices, PriceFilter, Prices, SubscriptionFilter, SubscriptionPrices, SUBSCRIPTIONS_PAGE,
     SUBSCRIPTION_KINDS,
 };
+use super::routes::BillingSection;
 use crate::{
     children::model::{money, verification_badge},
     error::AppError,
@@ -58,6 +59,7 @@ fn units(count: u64) -> String {
 
 #[component]
 pub fn PricesPage() -> impl IntoView {
+    // Made before billing's guard, once per view (see `Guarded`).
     let (price_filter, subscription_filter) = filters_from_url();
     let refreshed = RwSignal::new(0u32);
     let prices = Resource::new(move || (price_filter.get(), refreshed.get()), |(filter, refreshed)| get_prices(filter, refreshed > 0));
@@ -65,6 +67,21 @@ pub fn PricesPage() -> impl IntoView {
         move || (subscription_filter.get(), refreshed.get()),
         |(filter, refreshed)| get_subscription_prices(filter, refreshed > 0),
     );
+    view! {
+        <BillingSection>
+            <PricesView price_filter subscription_filter refreshed prices subscriptions />
+        </BillingSection>
+    }
+}
+
+#[component]
+fn PricesView(
+    price_filter: Memo<PriceFilter>,
+    subscription_filter: Memo<SubscriptionFilter>,
+    refreshed: RwSignal<u32>,
+    prices: Resource<Result<Prices, AppError>>,
+    subscriptions: Resource<Result<SubscriptionPrices, AppError>>,
+) -> impl IntoView {
     view! {
         <Title text="Prices · Billing" />
         <article class="card" aria-labelledby="prices-title">

@@ -11,6 +11,7 @@ use rust_decimal::Decimal;
 use voximplant::value_lists::CURRENCIES;
 
 use super::{get_rates, RateQuery, Rates, CONVERTED_DECIMALS};
+use super::routes::BillingSection;
 use crate::{
     children::model::amount_text,
     error::AppError,
@@ -29,8 +30,14 @@ fn query_from_url() -> Memo<RateQuery> {
 
 #[component]
 pub fn RatesPage() -> impl IntoView {
+    // Made before billing's guard, once per view (see `Guarded`).
     let query = query_from_url();
     let rates = Resource::new(move || query.get(), get_rates);
+    view! { <BillingSection><RatesView query rates /></BillingSection> }
+}
+
+#[component]
+fn RatesView(query: Memo<RateQuery>, rates: Resource<Result<Rates, AppError>>) -> impl IntoView {
     let problem = move |field: &'static str| {
         move || query.with(|q| q.problems().into_iter().find(|(name, _)| name == field).map(|(_, message)| message))
     };

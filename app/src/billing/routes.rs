@@ -11,10 +11,10 @@ use super::{charges_page::ChargesPage, plans_page::PlansPage, prices_page::Price
 use crate::{access::Permission, frame::Guarded, ui::lazy_pages};
 
 lazy_pages! {
-    PlansPageView => PlansPage in BillingSection,
-    ChargesPageView => ChargesPage in BillingSection,
-    PricesPageView => PricesPage in BillingSection,
-    RatesPageView => RatesPage in BillingSection,
+    PlansPageView => PlansPage,
+    ChargesPageView => ChargesPage,
+    PricesPageView => PricesPage,
+    RatesPageView => RatesPage,
 }
 
 #[component(transparent)]
@@ -34,9 +34,10 @@ pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
 const TABS: &[(&str, &str)] =
     &[("/billing/plans", "Plans"), ("/billing/charges", "Charges"), ("/billing/prices", "Prices"), ("/billing/rates", "Currency rates")];
 
-/// Billing's heading and tabs around one of its pages, for the roles that may see billing.
+/// Billing's heading and tabs around one of its pages, for the roles that may see
+/// billing. Each page makes its reads before it (see `Guarded`).
 #[component]
-fn BillingSection(children: ChildrenFn) -> impl IntoView {
+pub(super) fn BillingSection(children: ChildrenFn) -> impl IntoView {
     view! {
         <Guarded permission=Permission::ViewBilling>
             <section class="page page-wide">

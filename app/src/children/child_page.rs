@@ -33,40 +33,51 @@ pub(super) fn child_id_from_url() -> Memo<Result<u64, AppError>> {
 
 #[component]
 pub fn ChildPage() -> impl IntoView {
+    let details = child_from_url();
     view! {
         <Guarded permission=Permission::ViewChildren>
-            <ChildView />
+            <ChildView details />
         </Guarded>
     }
 }
 
 #[component]
-fn ChildView() -> impl IntoView {
+fn ChildView(details: Resource<Result<ChildDetails, AppError>>) -> impl IntoView {
     view! {
         <section class="page page-wide">
             <p class="eyebrow"><A href="/children">"Child accounts"</A></p>
-            <WithChild heading="Child account" loading="Loading the child account…"
+            <WithChild details heading="Child account" loading="Loading the child account…"
                 show=|details, refresh| view! { <Child details refresh /> } />
         </section>
     }
 }
 
-/// The child the URL names, loaded: `show` gets it (and a way to read it again).
-/// Loading and failure (a bad id, an unknown child, Voximplant down) look the same
-/// on every page about one child; `heading` titles the failure.
-#[component]
-pub fn WithChild<V, F>(heading: &'static str, loading: &'static str, show: F) -> impl IntoView
-where
-    V: IntoView + 'static,
-    F: Fn(ChildDetails, Callback<()>) -> V + Send + Sync + 'static,
-{
+/// The child the URL names, read once per view. A page makes it before its guard
+/// (see [`Guarded`]) and hands it to [`WithChild`].
+pub fn child_from_url() -> Resource<Result<ChildDetails, AppError>> {
     let id = child_id_from_url();
-    let details = Resource::new(move || id.get(), |id| async move {
+    Resource::new(move || id.get(), |id| async move {
         match id {
             Ok(id) => get_child(id).await,
             Err(error) => Err(error),
         }
-    });
+    })
+}
+
+/// The child `details` reads, loaded: `show` gets it (and a way to read it again).
+/// Loading and failure (a bad id, an unknown child, Voximplant down) look the same
+/// on every page about one child; `heading` titles the failure.
+#[component]
+pub fn WithChild<V, F>(
+    details: Resource<Result<ChildDetails, AppError>>,
+    heading: &'static str,
+    loading: &'static str,
+    show: F,
+) -> impl IntoView
+where
+    V: IntoView + 'static,
+    F: Fn(ChildDetails, Callback<()>) -> V + Send + Sync + 'static,
+{
     let refresh = Callback::new(move |_| details.refetch());
     let show = std::sync::Arc::new(show);
     view! {

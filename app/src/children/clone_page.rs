@@ -8,7 +8,7 @@ use leptos_router::components::A;
 
 use super::{
     account_form::{AccountFields, AccountForm, AnsweredAgain, ApiKeyOnce},
-    child_page::WithChild,
+    child_page::{child_from_url, WithChild},
     model::ChildAccount,
     new_page::ParentNotice,
     CloneChild, ClonedChild, NewChild,
@@ -21,11 +21,12 @@ use crate::{
 
 #[component]
 pub fn CloneChildPage() -> impl IntoView {
+    let details = child_from_url();
     view! {
         <Title text="Clone a child account" />
         <Guarded permission=Permission::ManageChildren>
             <section class="page">
-                <WithChild heading="Clone a child account" loading="Loading the child account to copy…"
+                <WithChild details heading="Clone a child account" loading="Loading the child account to copy…"
                     show=|details, _| view! { <CloneForm source=details.account /> } />
             </section>
         </Guarded>

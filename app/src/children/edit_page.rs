@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_navigate};
 
 use super::{
-    child_page::WithChild,
+    child_page::{child_from_url, WithChild},
     changes::ChildForm,
     model::ChildAccount,
     UpdateChild,
@@ -20,11 +20,12 @@ use crate::{
 
 #[component]
 pub fn EditChildPage() -> impl IntoView {
+    let details = child_from_url();
     view! {
         <Title text="Edit child account" />
         <Guarded permission=Permission::ManageChildren>
             <section class="page">
-                <WithChild heading="Edit child account" loading="Loading the child account…"
+                <WithChild details heading="Edit child account" loading="Loading the child account…"
                     show=|details, _| view! { <EditForm child=details.account /> } />
             </section>
         </Guarded>

@@ -24,10 +24,16 @@ use crate::{
 
 #[component]
 pub fn ChildrenPage() -> impl IntoView {
+    // The reads start here, outside the guard's Suspense: what is inside it is built
+    // more than once while the server renders (a dry run that finds what is read, then
+    // the render), and a resource made there would ask Voximplant each time.
+    let view_state = query_from_url();
+    let page = Resource::new(move || view_state.get(), list_children);
+    let jobs = Resource::new(|| (), |_| super::bulk::recent_bulk_jobs());
     view! {
         <Title text="Child accounts" />
         <Guarded permission=Permission::ViewChildren>
-            <ChildList />
+            <ChildList view_state page jobs />
         </Guarded>
     }
 }
@@ -38,10 +44,12 @@ fn query_from_url() -> Memo<ChildQuery> {
 }
 
 #[component]
-fn ChildList() -> impl IntoView {
+fn ChildList(
+    view_state: Memo<ChildQuery>,
+    page: Resource<Result<ChildPage, AppError>>,
+    jobs: Resource<Result<Vec<super::bulk::BulkJob>, AppError>>,
+) -> impl IntoView {
     let auth = use_auth();
-    let view_state = query_from_url();
-    let page = Resource::new(move || view_state.get(), list_children);
     view! {
         <section class="page page-wide">
             <header class="page-header page-header-actions">
@@ -54,7 +62,7 @@ fn ChildList() -> impl IntoView {
                 </Show>
             </header>
             <Show when=may_select>
-                <RecentJobs />
+                <RecentJobs jobs />
             </Show>
             <Filters view_state />
             <Transition fallback=|| view! { <div class="card"><Loading what="Loading child accounts…" /></div> }>

@@ -51,16 +51,34 @@ pub fn ConnectionPicker(connections: Connections, is_admin: bool) -> impl IntoVi
     .into_any()
 }
 
+/// The connections panel's actions and list, made by the page before its guard (see
+/// `Guarded`).
+#[derive(Clone, Copy)]
+pub struct ConnectionsPanelState {
+    add: ServerAction<AddConnection>,
+    rename: ServerAction<RenameConnection>,
+    rotate: ServerAction<RotateConnection>,
+    remove: ServerAction<RemoveConnection>,
+    connections: Resource<Result<Connections, AppError>>,
+}
+
+impl ConnectionsPanelState {
+    pub fn new() -> Self {
+        let add = ServerAction::<AddConnection>::new();
+        let rename = ServerAction::<RenameConnection>::new();
+        let rotate = ServerAction::<RotateConnection>::new();
+        let remove = ServerAction::<RemoveConnection>::new();
+        let connections = Resource::new(
+            move || (add.version().get(), rename.version().get(), rotate.version().get(), remove.version().get()),
+            |_| list_connections(),
+        );
+        ConnectionsPanelState { add, rename, rotate, remove, connections }
+    }
+}
+
 #[component]
-pub fn ConnectionsPanel() -> impl IntoView {
-    let add = ServerAction::<AddConnection>::new();
-    let rename = ServerAction::<RenameConnection>::new();
-    let rotate = ServerAction::<RotateConnection>::new();
-    let remove = ServerAction::<RemoveConnection>::new();
-    let connections = Resource::new(
-        move || (add.version().get(), rename.version().get(), rotate.version().get(), remove.version().get()),
-        |_| list_connections(),
-    );
+pub fn ConnectionsPanel(state: ConnectionsPanelState) -> impl IntoView {
+    let ConnectionsPanelState { add, rename, rotate, remove, connections } = state;
     let row_error = move || {
         rename
             .value()

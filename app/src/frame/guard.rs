@@ -11,6 +11,12 @@ use crate::{access::Permission, auth::CurrentUser, ui::ErrorState};
 
 /// Shows `children` only to users whose role holds `permission`; sends anyone not
 /// logged in to the login page and explains a refusal to the rest.
+///
+/// `children` are built more than once while the server renders (Suspense walks them
+/// once to find what they read, then renders them), so a page makes its resources
+/// before the guard and hands them in: a resource made inside would be read again on
+/// each build — Voximplant asked two or three times for one view, and each copy sent
+/// to the browser.
 #[component]
 pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();

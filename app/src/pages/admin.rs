@@ -3,13 +3,15 @@ use leptos_meta::Title;
 
 use crate::{
     access::Permission,
-    connections::page::ConnectionsPanel,
+    connections::page::{ConnectionsPanel, ConnectionsPanelState},
     frame::Guarded,
-    users::page::{TwoStepPolicyPanel, UsersPanel},
+    users::page::{TwoStepPolicyPanel, TwoStepPolicyState, UsersPanel, UsersPanelState},
 };
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
+    // Made before the guard, once per view (see `Guarded`).
+    let (connections, users, policy) = (ConnectionsPanelState::new(), UsersPanelState::new(), TwoStepPolicyState::new());
     view! {
         <Guarded permission=Permission::ManageUsers>
             <Title text="Admin" />
@@ -18,9 +20,9 @@ pub fn AdminPage() -> impl IntoView {
                     <h1>"Admin"</h1>
                     <p class="lede">"People, roles, two-step sign-in and the Voximplant parent accounts Voxdesk works with."</p>
                 </header>
-                <ConnectionsPanel />
-                <UsersPanel />
-                <TwoStepPolicyPanel />
+                <ConnectionsPanel state=connections />
+                <UsersPanel state=users />
+                <TwoStepPolicyPanel state=policy />
             </section>
         </Guarded>
     }

@@ -2,25 +2,47 @@
 
 use leptos::prelude::*;
 
-use super::{list_users, two_step_policy, CreateUser, ResetTwoStep, ResetUserPassword, SetTwoStepRequired, SetUserActive, SetUserRole, UserView};
+use super::{
+    list_users, two_step_policy, CreateUser, ResetTwoStep, ResetUserPassword, RoleTwoStep, SetTwoStepRequired, SetUserActive, SetUserRole,
+    UserView,
+};
 use crate::{
     access::Role,
     error::AppError,
     ui::{ConfirmDialog, EmptyState, ErrorState, FormField, Loading, TableWrap},
 };
 
+/// The People panel's actions and list, made by the page before its guard (see
+/// `Guarded`).
+#[derive(Clone, Copy)]
+pub struct UsersPanelState {
+    create: ServerAction<CreateUser>,
+    set_role: ServerAction<SetUserRole>,
+    set_active: ServerAction<SetUserActive>,
+    reset: ServerAction<ResetUserPassword>,
+    reset_two_step: ServerAction<ResetTwoStep>,
+    users: Resource<Result<Vec<UserView>, AppError>>,
+}
+
+impl UsersPanelState {
+    pub fn new() -> Self {
+        let create = ServerAction::<CreateUser>::new();
+        let set_role = ServerAction::<SetUserRole>::new();
+        let set_active = ServerAction::<SetUserActive>::new();
+        let reset = ServerAction::<ResetUserPassword>::new();
+        let reset_two_step = ServerAction::<ResetTwoStep>::new();
+        // Any finished change reloads the list.
+        let users = Resource::new(
+            move || (create.version().get(), set_role.version().get(), set_active.version().get(), reset_two_step.version().get()),
+            |_| list_users(),
+        );
+        UsersPanelState { create, set_role, set_active, reset, reset_two_step, users }
+    }
+}
+
 #[component]
-pub fn UsersPanel() -> impl IntoView {
-    let create = ServerAction::<CreateUser>::new();
-    let set_role = ServerAction::<SetUserRole>::new();
-    let set_active = ServerAction::<SetUserActive>::new();
-    let reset = ServerAction::<ResetUserPassword>::new();
-    let reset_two_step = ServerAction::<ResetTwoStep>::new();
-    // Any finished change reloads the list.
-    let users = Resource::new(
-        move || (create.version().get(), set_role.version().get(), set_active.version().get(), reset_two_step.version().get()),
-        |_| list_users(),
-    );
+pub fn UsersPanel(state: UsersPanelState) -> impl IntoView {
+    let UsersPanelState { create, set_role, set_active, reset, reset_two_step, users } = state;
     let row_error = move || {
         set_role
             .value()
@@ -224,10 +246,23 @@ fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
 }
 
 /// Which roles must sign in with a code from an app too.
+/// The policy panel's action and read, made by the page before its guard.
+#[derive(Clone, Copy)]
+pub struct TwoStepPolicyState {
+    set: ServerAction<SetTwoStepRequired>,
+    policy: Resource<Result<Vec<RoleTwoStep>, AppError>>,
+}
+
+impl TwoStepPolicyState {
+    pub fn new() -> Self {
+        let set = ServerAction::<SetTwoStepRequired>::new();
+        TwoStepPolicyState { set, policy: Resource::new(move || set.version().get(), |_| two_step_policy()) }
+    }
+}
+
 #[component]
-pub fn TwoStepPolicyPanel() -> impl IntoView {
-    let set = ServerAction::<SetTwoStepRequired>::new();
-    let policy = Resource::new(move || set.version().get(), |_| two_step_policy());
+pub fn TwoStepPolicyPanel(state: TwoStepPolicyState) -> impl IntoView {
+    let TwoStepPolicyState { set, policy } = state;
     let error = move || set.value().get().and_then(Result::err).map(|e| e.to_string());
     view! {
         <section class="card section" aria-labelledby="two-step-policy-title">

@@ -121,9 +121,9 @@ pub(super) async fn head(connection: &mut PgConnection) -> Result<(i64, Vec<u8>)
 /// Takes the chain's lock (until the transaction ends) and then reads the head, in one
 /// round trip: statements in one simple query, and in READ COMMITTED each statement
 /// takes its own snapshot, so the head read sees every commit made before the lock.
-/// `first`, when given, is a statement without parameters run before the lock in the
-/// same round trip; its rows are returned (each must name its first column other than
-/// `chain_locked` and `head_seq`).
+/// `first`, when given, is statements without parameters (the transaction's BEGIN, say)
+/// run before the lock in the same round trip; their rows are returned (each must name
+/// its first column other than `chain_locked` and `head_seq`).
 pub(super) async fn lock_and_read_head(
     connection: &mut PgConnection,
     first: Option<&str>,

@@ -10,7 +10,7 @@ use std::{
 
 use chrono::{SubsecRound, Utc};
 use serde_json::{json, Value};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use tokio::sync::oneshot;
 
 use super::{
@@ -230,33 +230,42 @@ async fn write_batch(pool: &PgPool, batch: Vec<Waiting>) {
 }
 
 /// One transaction for a batch: each event's sequence number, or why it alone was
-/// refused (a second outcome for an intent). Four round trips: BEGIN; which intents
+/// refused (a second outcome for an intent). Three round trips: BEGIN, which intents
 /// are settled already, the chain's lock and its head; the insert (with this
 /// instance's presence and its intents' owner rows); COMMIT.
 async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, AppError>>, AppError> {
+    let mut connection = pool.acquire().await.map_err(unavailable)?;
+    let answers = commit_on(&mut connection, drafts).await;
+    if answers.is_err() {
+        // The transaction is begun by hand (its BEGIN shares a round trip), so sqlx
+        // cannot roll it back: a connection that may be inside it is closed, never
+        // returned to the pool.
+        drop(connection.detach());
+    }
+    answers
+}
+
+async fn commit_on(connection: &mut PgConnection, drafts: &[&Record]) -> Result<Vec<Result<i64, AppError>>, AppError> {
     // Only intents and facts must be on disk before anyone goes on: an outcome a crash
     // takes back leaves its intent open, which the reconciler settles from Voximplant,
     // as after a crash mid-call. Whatever commits after it flushes it too (the WAL is
     // written in order), so the chain never has a gap; a signed head is flushed first
     // (`current_head`). Saves a disk wait under the chain's lock.
-    let mut tx = if drafts.iter().all(|d| d.kind == "outcome") {
-        crate::backend::begin_unflushed(pool).await
-    } else {
-        pool.begin().await
-    }
-    .map_err(unavailable)?;
+    let begin = if drafts.iter().all(|d| d.kind == "outcome") { "BEGIN; SET LOCAL synchronous_commit = off" } else { "BEGIN" };
     let settling: Vec<i64> = drafts.iter().filter(|d| d.kind == "outcome").filter_map(|d| d.intent_seq).collect();
     // Which already have an outcome; an intent's owner row goes with its outcome. Run
     // before the lock, in its round trip (sequence numbers are integers: no
     // parameters needed, none can inject).
-    let settle = (!settling.is_empty()).then(|| {
+    let first = if settling.is_empty() {
+        begin.to_string()
+    } else {
         let list = settling.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         format!(
-            "WITH released AS (DELETE FROM audit_intent_owners WHERE intent_seq = ANY('{{{list}}}'::bigint[]))
+            "{begin}; WITH released AS (DELETE FROM audit_intent_owners WHERE intent_seq = ANY('{{{list}}}'::bigint[]))
              SELECT intent_seq AS settled FROM audit_events WHERE kind = 'outcome' AND intent_seq = ANY('{{{list}}}'::bigint[])"
         )
-    });
-    let ((mut seq, mut prev_hash), settled_rows) = chain::lock_and_read_head(&mut tx, settle.as_deref()).await?;
+    };
+    let ((mut seq, mut prev_hash), settled_rows) = chain::lock_and_read_head(&mut *connection, Some(&first)).await?;
     let mut settled: HashSet<i64> = HashSet::new();
     for row in settled_rows {
         settled.insert(sqlx::Row::try_get(&row, 0).map_err(unavailable)?);
@@ -289,9 +298,9 @@ async fn commit(pool: &PgPool, drafts: &[&Record]) -> Result<Vec<Result<i64, App
     if !records.is_empty() {
         // Who is performing an intent's action, while it is open (see `instance`).
         let owner = records.iter().any(|r| r.kind == "intent").then(super::instance::this_instance);
-        chain::insert(&mut tx, records, owner).await?;
+        chain::insert(&mut *connection, records, owner).await?;
     }
-    tx.commit().await.map_err(unavailable)?;
+    sqlx::Executor::execute(&mut *connection, "COMMIT").await.map_err(unavailable)?;
     Ok(answers)
 }
 

@@ -234,8 +234,7 @@ fn SwitchChoice(
 /// Above the list: the viewer's latest bulk changes, each linking to its page (where
 /// a running one shows its progress), so a closed tab loses nothing.
 #[component]
-pub fn RecentJobs() -> impl IntoView {
-    let jobs = Resource::new(|| (), |_| super::recent_bulk_jobs());
+pub fn RecentJobs(jobs: Resource<Result<Vec<super::BulkJob>, AppError>>) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
