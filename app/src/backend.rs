@@ -10,12 +10,10 @@ use sqlx::PgPool;
 
 use crate::{error::AppError, vault::Keyring};
 
-/// A transaction whose commit does not wait for the disk, in one round trip with its
-/// BEGIN: for rows a crash may take back without harm (whatever commits after them
-/// flushes them too, as PostgreSQL writes its log in order).
-pub async fn begin_unflushed(pool: &PgPool) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-    pool.begin_with("BEGIN; SET LOCAL synchronous_commit = off").await
-}
+/// BEGIN for a transaction whose commit does not wait for the disk, in one round trip:
+/// for rows a crash may take back without harm (whatever commits after them flushes
+/// them too, as PostgreSQL writes its log in order).
+pub const BEGIN_UNFLUSHED: &str = "BEGIN; SET LOCAL synchronous_commit = off";
 
 /// The same for a single statement, as a `FROM` item: one round trip instead of
 /// three (BEGIN, the statement, COMMIT). `set_config(…, true)` lasts until the end of

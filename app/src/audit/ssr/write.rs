@@ -251,7 +251,7 @@ async fn commit_on(connection: &mut PgConnection, drafts: &[&Record]) -> Result<
     // as after a crash mid-call. Whatever commits after it flushes it too (the WAL is
     // written in order), so the chain never has a gap; a signed head is flushed first
     // (`current_head`). Saves a disk wait under the chain's lock.
-    let begin = if drafts.iter().all(|d| d.kind == "outcome") { "BEGIN; SET LOCAL synchronous_commit = off" } else { "BEGIN" };
+    let begin = if drafts.iter().all(|d| d.kind == "outcome") { crate::backend::BEGIN_UNFLUSHED } else { "BEGIN" };
     let settling: Vec<i64> = drafts.iter().filter(|d| d.kind == "outcome").filter_map(|d| d.intent_seq).collect();
     // Which already have an outcome; an intent's owner row goes with its outcome. Run
     // before the lock, in its round trip (sequence numbers are integers: no
