@@ -30,7 +30,7 @@ pub use instance::{heartbeat, pid_running, this_instance, Instance, HEARTBEAT_ST
 pub use reconcile::{found, read_back, reconcile, Sweep, STUCK_SECONDS};
 #[cfg(feature = "bench")]
 pub use synthetic::generate_synthetic;
-pub use write::{append, audited, outcome_of, record, redact, NewEvent, Performed};
+pub use write::{append, audited, audited_with_fact, outcome_of, record, redact, NewEvent, Performed};
 
 use crate::error::AppError;
 

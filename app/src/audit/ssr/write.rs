@@ -106,17 +106,31 @@ pub fn redact(value: Value) -> Value {
 /// lock in one transaction; the others wait for that commit. Alone, an event is a batch
 /// of one.
 pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> Result<i64, AppError> {
+    let mut answers = append_all(pool, context, vec![event]).await;
+    answers.remove(0)
+}
+
+/// Appends events one after another in the chain, in one commit when they fit in one
+/// batch: an outcome and the fact that goes with it cost one transaction, not two.
+/// Each event's sequence number, or why it was refused.
+async fn append_all(pool: &PgPool, context: &AuditContext, events: Vec<NewEvent>) -> Vec<Result<i64, AppError>> {
     let queue = Queue::of(pool);
-    let (reply, mut answer) = oneshot::channel();
     // Built before taking the queue's lock: other writers need it only to add theirs.
-    let waiting = Waiting { draft: draft(context, event), reply };
-    queue.lock_waiting().push(waiting);
-    loop {
+    let (waiting, mut answers): (Vec<Waiting>, Vec<_>) = events
+        .into_iter()
+        .map(|event| {
+            let (reply, answer) = oneshot::channel();
+            (Waiting { draft: draft(context, event), reply }, answer)
+        })
+        .unzip();
+    queue.lock_waiting().extend(waiting);
+    // Batches are taken from the front and written one at a time, so once the last of
+    // these is answered every one before it is too.
+    let Some(mut last) = answers.pop() else { return Vec::new() };
+    let last = loop {
         tokio::select! {
             biased;
-            answer = &mut answer => {
-                return answer.unwrap_or_else(|_| Err(AppError::internal("the audit writer stopped before answering")));
-            }
+            answer = &mut last => break answered(answer),
             writer = queue.writer.clone().lock_owned() => {
                 let batch: Vec<Waiting> = {
                     let mut waiting = queue.lock_waiting();
@@ -136,7 +150,17 @@ pub async fn append(pool: &PgPool, context: &AuditContext, event: NewEvent) -> R
                 .await;
             }
         }
+    };
+    let mut results = Vec::with_capacity(answers.len() + 1);
+    for answer in answers {
+        results.push(answered(answer.await));
     }
+    results.push(last);
+    results
+}
+
+fn answered(answer: Result<Result<i64, AppError>, oneshot::error::RecvError>) -> Result<i64, AppError> {
+    answer.unwrap_or_else(|_| Err(AppError::internal("the audit writer stopped before answering")))
 }
 
 /// The events waiting for one database (one pool), and who is writing a batch of them.
@@ -335,11 +359,13 @@ pub struct Performed<T> {
     pub changes: Option<Value>,
     /// Targets learned while acting (the id of something created).
     pub targets: Option<Value>,
+    /// A fact that goes on record in the outcome's commit (see [`audited_with_fact`]).
+    pub fact: Option<NewEvent>,
 }
 
 impl<T> Performed<T> {
     pub fn new(value: T) -> Self {
-        Performed { value, changes: None, targets: None }
+        Performed { value, changes: None, targets: None, fact: None }
     }
 
     pub fn with_changes(mut self, changes: Value) -> Self {
@@ -349,6 +375,13 @@ impl<T> Performed<T> {
 
     pub fn with_targets(mut self, targets: Value) -> Self {
         self.targets = Some(targets);
+        self
+    }
+
+    /// Something the caller will do with the value only if it is on record (show a new
+    /// API key): recorded with the outcome, in its commit.
+    pub fn with_fact(mut self, fact: NewEvent) -> Self {
+        self.fact = Some(fact);
         self
     }
 }
@@ -367,6 +400,25 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Performed<T>, AppError>>,
 {
+    audited_with_fact(pool, context, action, targets, params, act).await.map(|(value, _)| value)
+}
+
+/// As [`audited`], for an action whose value the caller uses only once a fact about
+/// it is on record (a new account's API key is shown only if showing it is): the
+/// fact given with [`Performed::with_fact`] is committed with the outcome, and the
+/// answer says whether it is on record.
+pub async fn audited_with_fact<T, F, Fut>(
+    pool: &PgPool,
+    context: &AuditContext,
+    action: &Audited,
+    targets: Value,
+    params: Value,
+    act: F,
+) -> Result<(T, bool), AppError>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Performed<T>, AppError>>,
+{
     let name = action.name;
     let intent_seq = append(pool, context, NewEvent::intent(action, targets.clone(), params)).await.map_err(|error| {
         tracing::error!(action = %name, %error, "refused: the intent could not be audited");
@@ -374,7 +426,7 @@ where
     })?;
     crash_point("VOXDESK_CRASH_AFTER_INTENT", name);
     let started = Instant::now();
-    let result = act().await;
+    let mut result = act().await;
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     crash_point("VOXDESK_CRASH_BEFORE_OUTCOME", name);
     // No clear answer from Voximplant (timeout, broken connection, 5xx): the change
@@ -383,26 +435,35 @@ where
     if let Err(error) = &result {
         if action.method.is_some() && error.is_unclear_voximplant_answer() {
             tracing::warn!(action = %name, intent_seq, %error, "Voximplant gave no clear answer; the reconciler will settle this");
-            return result.map(|done| done.value);
+            return result.map(|done| (done.value, false));
         }
     }
-    let finish = match &result {
+    let (finish, fact) = match &mut result {
         Ok(done) => {
             let mut event = NewEvent::outcome(intent_seq, name, action.method, done.targets.clone().unwrap_or(targets), Outcome::Ok);
             event.changes = done.changes.clone();
-            event
+            (event, done.fact.take())
         }
         Err(error) => {
             let (outcome, detail) = outcome_of(error);
-            NewEvent::outcome(intent_seq, name, action.method, targets, outcome).with_detail(detail)
+            (NewEvent::outcome(intent_seq, name, action.method, targets, outcome).with_detail(detail), None)
         }
     };
     let finish = NewEvent { latency_ms: Some((latency_ms * 1000.0).round() / 1000.0), ..finish };
-    if let Err(error) = append(pool, context, finish).await {
+    let mut answers = append_all(pool, context, std::iter::once(finish).chain(fact).collect()).await.into_iter();
+    if let Some(Err(error)) = answers.next() {
         // The action happened; its intent stays unsettled until the reconciler runs.
         tracing::error!(action = %name, intent_seq, %error, "outcome not recorded");
     }
-    result.map(|done| done.value)
+    let fact_on_record = match answers.next() {
+        Some(Ok(_)) => true,
+        Some(Err(error)) => {
+            tracing::error!(action = %name, intent_seq, %error, "a fact that goes with an outcome was not recorded");
+            false
+        }
+        None => false,
+    };
+    result.map(|done| (done.value, fact_on_record))
 }
 
 /// For the crash-recovery tests only: `VOXDESK_CRASH_AFTER_INTENT=<action>` ends the

@@ -25,7 +25,7 @@ use super::{
 use crate::{
     action::Audited,
     audit::{
-        ssr::{append, audited, AuditContext, NewEvent, Performed},
+        ssr::{append, audited, audited_with_fact, AuditContext, NewEvent, Performed},
         Outcome,
     },
     auth::ssr::{cap, Authorized, Capability, Service},

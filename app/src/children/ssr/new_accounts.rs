@@ -1,6 +1,8 @@
 //! Making accounts: AddAccount and CloneAccount, each write-ahead audited and claimed
 //! once per form, so a form sent twice makes one account.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::*;
 
 /// What AddAccount is asked, for the audit log: every field but the password.
@@ -60,23 +62,30 @@ pub(in crate::children) async fn child_named(client: &Client, name: &str) -> Res
     Ok(answer.result.into_iter().find(|a| a.account_name.as_deref() == Some(name)).map(child_view))
 }
 
-/// The new key is shown only if showing it is on record (each time it is shown);
-/// the account exists either way.
-async fn show_api_key(
+/// That a new account's API key is shown: the key is shown only if this is on record
+/// (each time it is shown); the account exists either way.
+fn key_shown(method: &str, name: &str, account_id: u64) -> NewEvent {
+    NewEvent::fact(actions::SHOW_API_KEY, child_targets(name, account_id), json!({ "method": method }), Outcome::Ok)
+}
+
+/// The key, if showing it is on record: recorded with the outcome when this request
+/// made the account, otherwise now (a resend shows the key again, or the first
+/// record failed).
+async fn shown_if_on_record(
     access: &Authorized<cap::ManageChildren>,
     context: &AuditContext,
-    method: &str,
-    name: &str,
-    account_id: u64,
+    shown: NewEvent,
+    recorded_with_outcome: bool,
     key: Option<String>,
 ) -> Option<String> {
     let key = key?;
-    let targets = child_targets(name, account_id);
-    let shown = NewEvent::fact(actions::SHOW_API_KEY, targets, json!({ "method": method }), Outcome::Ok);
+    if recorded_with_outcome {
+        return Some(key);
+    }
     match append(access.db(), context, shown).await {
         Ok(_) => Some(key),
         Err(error) => {
-            tracing::error!(%error, account_id, "new API key withheld: its display could not be audited");
+            tracing::error!(%error, "new API key withheld: its display could not be audited");
             None
         }
     }
@@ -88,16 +97,20 @@ pub(super) async fn create(access: &Authorized<cap::ManageChildren>, child: NewC
     let name = request.account_name.clone();
     let params = audit_params(&request);
     let claim = submission(access, &key, actions::CREATE.name, &params);
+    // Set when "key shown" went on record in the outcome's commit.
+    let key_shown_on_record = AtomicBool::new(false);
     let act = || async {
-        let created = audited(access.db(), &context, &actions::CREATE, json!([name]), params.clone(), || async {
+        let (created, on_record) = audited_with_fact(access.db(), &context, &actions::CREATE, json!([name]), params.clone(), || async {
             // Checked inside the audit: an invalid attempt is on record too (as `invalid`).
             child.check()?;
             let created = client.add_account(request).await?;
             let targets = child_targets(&name, created.account_id);
-            Ok(Performed::new(created).with_targets(targets))
+            let shown = key_shown(AddAccount::NAME, &name, created.account_id);
+            Ok(Performed::new(created).with_targets(targets).with_fact(shown))
         })
         .await
         .map_err(next_to_field("account_email"))?;
+        key_shown_on_record.store(on_record, Ordering::Relaxed);
         let shown = CreatedChild {
             account_id: created.account_id,
             account_name: name.clone(),
@@ -119,8 +132,9 @@ pub(super) async fn create(access: &Authorized<cap::ManageChildren>, child: NewC
     let answered = claim.once(act, look_up).await?;
     let mut created = answered.value;
     created.again = answered.again;
+    let shown = key_shown(AddAccount::NAME, &name, created.account_id);
     created.api_key =
-        show_api_key(access, &context, AddAccount::NAME, &name, created.account_id, answered.secret).await;
+        shown_if_on_record(access, &context, shown, key_shown_on_record.into_inner(), answered.secret).await;
     Ok(created)
 }
 
@@ -141,13 +155,16 @@ pub(super) async fn clone_child(
     let name = request.new_account_name.clone();
     let params = clone_audit_params(&request, source);
     let claim = submission(access, &key, actions::CLONE.name, &params);
+    // Set when "key shown" went on record in the outcome's commit.
+    let key_shown_on_record = AtomicBool::new(false);
     let act = || async {
         let targets = json!([name, original.account_name, source.to_string()]);
-        let cloned = audited(access.db(), &context, &actions::CLONE, targets, params.clone(), || async {
+        let (cloned, on_record) = audited_with_fact(access.db(), &context, &actions::CLONE, targets, params.clone(), || async {
             AppError::check_all(child.clone_problems())?;
             let cloned = client.clone_account(request).await?.result;
             let targets = json!([name, cloned.account_id.to_string(), original.account_name, source.to_string()]);
-            Ok(Performed::new(cloned).with_targets(targets))
+            let shown = key_shown(CloneAccount::NAME, &name, cloned.account_id);
+            Ok(Performed::new(cloned).with_targets(targets).with_fact(shown))
         })
         .await
         .map_err(|error| match error {
@@ -156,6 +173,7 @@ pub(super) async fn clone_child(
             }
             error => next_to_field("account_email")(error),
         })?;
+        key_shown_on_record.store(on_record, Ordering::Relaxed);
         let api_key = cloned.api_key.expose().to_string();
         Ok((copied(source, cloned), Some(api_key)))
     };
@@ -174,8 +192,9 @@ pub(super) async fn clone_child(
     let answered = claim.once(act, look_up).await?;
     let mut cloned = answered.value;
     cloned.again = answered.again;
+    let shown = key_shown(CloneAccount::NAME, &name, cloned.account_id);
     cloned.api_key =
-        show_api_key(access, &context, CloneAccount::NAME, &name, cloned.account_id, answered.secret).await;
+        shown_if_on_record(access, &context, shown, key_shown_on_record.into_inner(), answered.secret).await;
     Ok(cloned)
 }
 
