@@ -70,7 +70,22 @@ pub fn format_date(date: NaiveDate) -> String {
 }
 
 pub fn format_timestamp(timestamp: DateTime<Utc>) -> String {
-    timestamp.format(TIMESTAMP_FORMAT).to_string()
+    use chrono::{Datelike, Timelike};
+    // By hand: chrono reads its format string again for every value, and a page of
+    // children carries one per row. Years outside four digits keep chrono's spelling.
+    let (date, time) = (timestamp.date_naive(), timestamp.time());
+    if !(0..=9999).contains(&date.year()) {
+        return timestamp.format(TIMESTAMP_FORMAT).to_string();
+    }
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        date.year(),
+        date.month(),
+        date.day(),
+        time.hour(),
+        time.minute(),
+        time.second()
+    )
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -81,10 +96,30 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 /// Node sends `YYYY-MM-DD HH:MM:SS` where a date is asked for: accept both shapes.
 pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
-    NaiveDateTime::parse_from_str(text, TIMESTAMP_FORMAT)
-        .ok()
+    exact_timestamp(text)
+        .or_else(|| NaiveDateTime::parse_from_str(text, TIMESTAMP_FORMAT).ok())
         .or_else(|| parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)))
         .map(|naive| naive.and_utc())
+}
+
+/// Exactly `YYYY-MM-DD HH:MM:SS`, read by hand (the shape every answer uses; a page
+/// of children carries one per row, and chrono reads its format string again for
+/// each). Anything else is left to chrono.
+fn exact_timestamp(text: &str) -> Option<NaiveDateTime> {
+    let bytes = text.as_bytes();
+    let shaped = bytes.len() == 19
+        && [(4, b'-'), (7, b'-'), (10, b' '), (13, b':'), (16, b':')].iter().all(|&(at, separator)| bytes[at] == separator);
+    if !shaped {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        bytes[from..to].iter().try_fold(0u32, |value, &digit| digit.is_ascii_digit().then(|| value * 10 + u32::from(digit - b'0')))
+    };
+    NaiveDate::from_ymd_opt(number(0, 4)? as i32, number(5, 7)?, number(8, 10)?)?.and_hms_opt(
+        number(11, 13)?,
+        number(14, 16)?,
+        number(17, 19)?,
+    )
 }
 
 /// `true`/`false`, `1`/`0` and `True`/`False`: the official clients disagree.
@@ -144,14 +179,56 @@ pub mod serde_fields {
             }
         }
 
+        /// Read straight from the input (a list of children has several per row; going
+        /// through a `serde_json::Value` allocated for each).
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
-            let value = serde_json::Value::deserialize(deserializer)?;
-            if absent(&value) {
-                return Ok(None);
+            deserializer.deserialize_option(OptionalDecimal)
+        }
+
+        struct OptionalDecimal;
+
+        impl<'de> de::Visitor<'de> for OptionalDecimal {
+            type Value = Option<Decimal>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a decimal (a number or a string)")
             }
-            decimal_from_json(&value)
-                .map(Some)
-                .ok_or_else(|| de::Error::custom(format!("not a decimal: {value}")))
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+                deserializer.deserialize_any(self)
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+                Ok(Some(Decimal::from(value)))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+                Ok(Some(Decimal::from(value)))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+                let number = serde_json::Number::from_f64(value).map(serde_json::Value::Number);
+                number
+                    .as_ref()
+                    .and_then(decimal_from_json)
+                    .map(Some)
+                    .ok_or_else(|| E::custom(format!("not a decimal: {value}")))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                if text.trim().is_empty() {
+                    return Ok(None);
+                }
+                Decimal::from_str(text.trim()).map(Some).map_err(|_| E::custom(format!("not a decimal: {text:?}")))
+            }
         }
     }
 
@@ -217,14 +294,39 @@ pub mod serde_fields {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<DateTime<Utc>>, D::Error> {
-            let value = serde_json::Value::deserialize(deserializer)?;
-            if absent(&value) {
-                return Ok(None);
+            deserializer.deserialize_option(OptionalTimestamp)
+        }
+
+        /// Read straight from the input, as [`super::opt_decimal`].
+        struct OptionalTimestamp;
+
+        impl<'de> de::Visitor<'de> for OptionalTimestamp {
+            type Value = Option<DateTime<Utc>>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a timestamp as a string")
             }
-            let text = value.as_str().ok_or_else(|| de::Error::custom("a timestamp must be a string"))?;
-            parse_timestamp(text)
-                .map(Some)
-                .ok_or_else(|| de::Error::custom(format!("not a YYYY-MM-DD HH:MM:SS timestamp: {text:?}")))
+
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+
+            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+                deserializer.deserialize_any(self)
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+                if text.trim().is_empty() {
+                    return Ok(None);
+                }
+                parse_timestamp(text)
+                    .map(Some)
+                    .ok_or_else(|| E::custom(format!("not a YYYY-MM-DD HH:MM:SS timestamp: {text:?}")))
+            }
         }
     }
 

@@ -106,6 +106,62 @@ proptest! {
         prop_assert_eq!(wire::parse_timestamp(&wire::format_timestamp(timestamp)), Some(timestamp));
     }
 
+    /// The hand-written timestamp reader and writer agree with chrono's, on any text
+    /// and at any second of four-digit years.
+    #[test]
+    fn timestamps_are_read_and_written_as_chrono_does(
+        seconds in -62_167_219_200i64..253_402_300_800,
+        text in prop_oneof![text(), "[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"],
+    ) {
+        let timestamp: DateTime<Utc> = DateTime::from_timestamp(seconds, 0).unwrap();
+        prop_assert_eq!(wire::format_timestamp(timestamp), timestamp.format(wire::TIMESTAMP_FORMAT).to_string());
+        let chrono = chrono::NaiveDateTime::parse_from_str(text.trim(), wire::TIMESTAMP_FORMAT)
+            .ok()
+            .or_else(|| wire::parse_date(&text).and_then(|d| d.and_hms_opt(0, 0, 0)))
+            .map(|naive| naive.and_utc());
+        prop_assert_eq!(wire::parse_timestamp(&text), chrono);
+    }
+
+    /// A money or timestamp field of an answer reads the same whichever JSON shape
+    /// carries it: what `decimal_from_json` and `parse_timestamp` make of the value.
+    #[test]
+    fn optional_money_and_timestamps_decode_from_any_json_shape(
+        amount in prop_oneof![
+            (any::<i64>(), 0u32..=8).prop_map(|(u, s)| serde_json::Value::String(Decimal::new(u, s).to_string())),
+            (-999_999_999_999_999i64..=999_999_999_999_999, 0u32..=8)
+                .prop_map(|(u, s)| serde_json::Value::from_str(&Decimal::new(u, s).to_string()).unwrap()),
+            any::<u64>().prop_map(serde_json::Value::from),
+            Just(serde_json::Value::Null),
+            Just(serde_json::json!("")),
+            Just(serde_json::json!(" ")),
+            text().prop_map(serde_json::Value::String),
+        ],
+        created in prop_oneof![
+            text().prop_map(serde_json::Value::String),
+            "[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?".prop_map(serde_json::Value::String),
+            Just(serde_json::Value::Null),
+            any::<i64>().prop_map(serde_json::Value::from),
+        ],
+    ) {
+        let body = serde_json::json!({ "account_id": 1, "balance": amount, "created": created }).to_string();
+        let decoded = serde_json::from_str::<voximplant::types::AccountInfo>(&body);
+        let blank = |v: &serde_json::Value| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());
+        let balance = if blank(&amount) { Some(None) } else { wire::decimal_from_json(&amount).map(Some) };
+        let created_at = match &created {
+            v if blank(v) => Some(None),
+            serde_json::Value::String(text) => wire::parse_timestamp(text).map(Some),
+            _ => None,
+        };
+        match (balance, created_at) {
+            (Some(balance), Some(created_at)) => {
+                let info = decoded.map_err(|e| TestCaseError::fail(format!("{body}: {e}")))?;
+                prop_assert_eq!(info.balance, balance);
+                prop_assert_eq!(info.created, created_at);
+            }
+            _ => prop_assert!(decoded.is_err(), "{} decoded", body),
+        }
+    }
+
     #[test]
     fn lists_read_back(items in proptest::collection::vec(any::<u64>(), 1..20)) {
         let only = Selection::Only(items.clone());
@@ -175,6 +231,22 @@ mod answers {
                 Err(Error::Api { .. }) => prop_assert!(String::from_utf8_lossy(&body).contains("\"error\"")),
                 Err(Error::Malformed(why)) => prop_assert!(!why.is_empty()),
                 Err(other) => prop_assert!(false, "a body cannot cause {:?}", other),
+            }
+        }
+
+        /// An answer naming an `error` is an error even beside a valid result, and even
+        /// with its name spelled in `\u` escapes (the one-pass read checks for both).
+        #[test]
+        fn an_error_member_wins_however_it_is_spelled(code in 100u32..600, escaped in proptest::collection::vec(any::<bool>(), 5)) {
+            let name: String = "error"
+                .chars()
+                .zip(&escaped)
+                .map(|(c, &escape)| if escape { format!("\\u{:04x}", c as u32) } else { c.to_string() })
+                .collect();
+            let body = format!(r#"{{"result":{{"account_id":1}},"{name}":{{"code":{code},"msg":"refused"}}}}"#);
+            match decode::<GetAccountInfoResponse>(body.as_bytes()) {
+                Err(Error::Api { code: got, .. }) => prop_assert_eq!(got.code(), code),
+                other => prop_assert!(false, "{}: {:?}", body, other),
             }
         }
 

@@ -192,6 +192,13 @@ pub(super) async fn read_child(client: &Client, account_id: u64) -> Result<Child
     }
 }
 
+/// `2026-12-04 21:45 UTC`, written by hand: a page holds one per row, and chrono
+/// reads its format string again for each.
+fn to_the_minute(at: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
+}
+
 /// A child as the pages show it: no API key, no callback salt.
 pub(super) fn child_view(info: AccountInfo) -> ChildAccount {
     ChildAccount {
@@ -200,7 +207,7 @@ pub(super) fn child_view(info: AccountInfo) -> ChildAccount {
         account_email: info.account_email.unwrap_or_default(),
         account_first_name: info.account_first_name,
         account_last_name: info.account_last_name,
-        created: info.created.map(|c| c.format("%Y-%m-%d %H:%M UTC").to_string()),
+        created: info.created.map(to_the_minute),
         active: info.active.unwrap_or(false),
         frozen: info.frozen.unwrap_or(false),
         balance: info.balance,
