@@ -147,8 +147,55 @@ pub fn decimal_from_json(value: &serde_json::Value) -> Option<Decimal> {
 pub mod serde_fields {
     use super::*;
 
-    fn absent(value: &serde_json::Value) -> bool {
-        value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty())
+    /// A present value as the wire carries it.
+    enum Scalar<'a> {
+        Text(&'a str),
+        Number(serde_json::Number),
+    }
+
+    /// An optional field read straight from the input: `null` and blank text are
+    /// `None`, anything else goes through the closure. (Through a `serde_json::Value`
+    /// it cost an allocation per field, and a page of children has several per row.)
+    struct Blankable<F>(F);
+
+    impl<'de, T, F: FnOnce(Scalar) -> Result<T, String>> de::Visitor<'de> for Blankable<F> {
+        type Value = Option<T>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a string or a number")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+            deserializer.deserialize_any(self)
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            (self.0)(Scalar::Text(text)).map(Some).map_err(E::custom)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+            (self.0)(Scalar::Number(value.into())).map(Some).map_err(E::custom)
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+            (self.0)(Scalar::Number(value.into())).map(Some).map_err(E::custom)
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+            let number = serde_json::Number::from_f64(value).ok_or_else(|| E::custom(format!("not a number: {value}")))?;
+            (self.0)(Scalar::Number(number)).map(Some).map_err(E::custom)
+        }
     }
 
     pub mod decimal {
@@ -179,56 +226,14 @@ pub mod serde_fields {
             }
         }
 
-        /// Read straight from the input (a list of children has several per row; going
-        /// through a `serde_json::Value` allocated for each).
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
-            deserializer.deserialize_option(OptionalDecimal)
-        }
-
-        struct OptionalDecimal;
-
-        impl<'de> de::Visitor<'de> for OptionalDecimal {
-            type Value = Option<Decimal>;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("a decimal (a number or a string)")
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-                deserializer.deserialize_any(self)
-            }
-
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-                Ok(Some(Decimal::from(value)))
-            }
-
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-                Ok(Some(Decimal::from(value)))
-            }
-
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-                let number = serde_json::Number::from_f64(value).map(serde_json::Value::Number);
-                number
-                    .as_ref()
-                    .and_then(decimal_from_json)
-                    .map(Some)
-                    .ok_or_else(|| E::custom(format!("not a decimal: {value}")))
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                if text.trim().is_empty() {
-                    return Ok(None);
+            deserializer.deserialize_option(Blankable(|scalar: Scalar| match scalar {
+                Scalar::Text(text) => Decimal::from_str(text.trim()).map_err(|_| format!("not a decimal: {text:?}")),
+                Scalar::Number(number) => {
+                    let value = serde_json::Value::Number(number);
+                    decimal_from_json(&value).ok_or_else(|| format!("not a decimal: {value}"))
                 }
-                Decimal::from_str(text.trim()).map(Some).map_err(|_| E::custom(format!("not a decimal: {text:?}")))
-            }
+            }))
         }
     }
 
@@ -256,14 +261,10 @@ pub mod serde_fields {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
-            let value = serde_json::Value::deserialize(deserializer)?;
-            if absent(&value) {
-                return Ok(None);
-            }
-            let text = value.as_str().ok_or_else(|| de::Error::custom("a date must be a string"))?;
-            parse_date(text)
-                .map(Some)
-                .ok_or_else(|| de::Error::custom(format!("not a YYYY-MM-DD date: {text:?}")))
+            deserializer.deserialize_option(Blankable(|scalar: Scalar| match scalar {
+                Scalar::Text(text) => parse_date(text).ok_or_else(|| format!("not a YYYY-MM-DD date: {text:?}")),
+                Scalar::Number(_) => Err("a date must be a string".to_string()),
+            }))
         }
     }
 
@@ -294,39 +295,12 @@ pub mod serde_fields {
         pub fn deserialize<'de, D: Deserializer<'de>>(
             deserializer: D,
         ) -> Result<Option<DateTime<Utc>>, D::Error> {
-            deserializer.deserialize_option(OptionalTimestamp)
-        }
-
-        /// Read straight from the input, as [`super::opt_decimal`].
-        struct OptionalTimestamp;
-
-        impl<'de> de::Visitor<'de> for OptionalTimestamp {
-            type Value = Option<DateTime<Utc>>;
-
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("a timestamp as a string")
-            }
-
-            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-
-            fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-                deserializer.deserialize_any(self)
-            }
-
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-                if text.trim().is_empty() {
-                    return Ok(None);
+            deserializer.deserialize_option(Blankable(|scalar: Scalar| match scalar {
+                Scalar::Text(text) => {
+                    parse_timestamp(text).ok_or_else(|| format!("not a YYYY-MM-DD HH:MM:SS timestamp: {text:?}"))
                 }
-                parse_timestamp(text)
-                    .map(Some)
-                    .ok_or_else(|| E::custom(format!("not a YYYY-MM-DD HH:MM:SS timestamp: {text:?}")))
-            }
+                Scalar::Number(_) => Err("a timestamp must be a string".to_string()),
+            }))
         }
     }
 
