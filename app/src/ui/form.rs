@@ -44,9 +44,16 @@ impl FormCheck {
         typing: impl Fn() -> bool + Clone + Send + Sync + 'static,
     ) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static {
         move || {
+            // The server renders a form before anyone typed, left a field or sent it: no
+            // message can show yet, and reading the form's state for every field cost a
+            // tenth of such a page's time there. The browser's first run agrees.
+            if cfg!(feature = "ssr") {
+                return None;
+            }
             let shown = self.submitted.get() || typing() || self.touched.with(|t| t.contains(&field));
-            let local = self.problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
-            shown.then_some(local).flatten().or_else(|| self.server_error.get().and_then(|e| e.for_field(field)))
+            // Rules are checked only once their message may show.
+            let local = || self.problems.with(|p| p.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
+            shown.then(local).flatten().or_else(|| self.server_error.get().and_then(|e| e.for_field(field)))
         }
     }
 
