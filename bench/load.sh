@@ -12,7 +12,8 @@
 # LOAD_INSTANCES=2 (`make load-ha`): two `voxdesk serve` on one PostgreSQL behind
 # nginx (round robin, no sticky sessions) and a standalone sandbox; the same mix and
 # checks, each instance's RSS, pool and share of the requests, and the child list's
-# throughput from one instance against both through nginx.
+# throughput through nginx from one instance against both, each held to its own core
+# (LOAD_INSTANCE_CPU, 0.5: the share of its core each may use).
 source "$(dirname "$0")/../scripts/lib.sh"
 cd "$ROOT"
 ensure_wrk
@@ -22,9 +23,10 @@ if [ -z "$binary" ]; then ensure_build_tools; build_release_site; binary=target/
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/voxdesk-load.XXXXXX")"
 chmod 755 "$work"
-pids=()
+pids=(); cpu_groups=()
 cleanup() {
   for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done
+  for g in "${cpu_groups[@]}"; do rmdir "$g" 2>/dev/null || true; done
   [ -d "$work/pg" ] && scripts/test-postgres.sh stop "$work/pg" >/dev/null 2>&1
   rm -rf "$work"
 }
@@ -69,6 +71,9 @@ start_two() {
   VOXDESK_NEW_USER_PASSWORD="$password" "$binary" user --data-dir "$work/cli" add --username "$user" \
     --email admin@load.example --display-name "Load admin" --role admin >/dev/null || die "cannot add $user"
   nginx_port="$(free_port)"; base="http://127.0.0.1:$nginx_port"
+  # The same proxy in front of the first instance alone: "one instance" for the scaling
+  # measurement below goes through nginx too.
+  nginx_one_port="$(free_port)"; one_base="http://127.0.0.1:$nginx_one_port"
   server_pids=(); instance_urls=(); upstreams=""
   for i in 1 2; do
     port="$(free_port)"
@@ -77,6 +82,7 @@ start_two() {
     pids+=($!); server_pids+=($!)
     wait_for_url "http://127.0.0.1:$port/healthz" 120 || die "instance $i did not start: $(tail -n 20 "$work/server$i.log")"
     upstreams="$upstreams server 127.0.0.1:$port;"; instance_urls+=("http://127.0.0.1:$port")
+    [ "$i" = 1 ] && first_upstream="server 127.0.0.1:$port;"
   done
   mkdir -p "$work/nginx"; chmod 777 "$work/nginx"
   cat >"$work/nginx.conf" <<NGINX
@@ -90,6 +96,7 @@ http {
   client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
   fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
   upstream voxdesk { $upstreams keepalive 128; }
+  upstream voxdesk_first { $first_upstream keepalive 128; }
   server {
     listen 127.0.0.1:$nginx_port;
     client_max_body_size 1m;
@@ -100,6 +107,16 @@ http {
       proxy_set_header Host \$host;
       proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
       proxy_read_timeout 130s;
+    }
+  }
+  server {
+    listen 127.0.0.1:$nginx_one_port;
+    location / {
+      proxy_pass http://voxdesk_first;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
     }
   }
 }
@@ -169,16 +186,51 @@ if cat "$work"/server*.log | grep -q '"status":[45][0-9][0-9]'; then
 fi
 curl -fsS -H "Cookie: $admin_cookie" "$base/audit/export.jsonl" >"$work/audit.jsonl" || die "cannot export the audit log"
 # Two instances, after the mix (so each one's count above is nginx's share): the child
-# list (50 rows, 50 connections, 10 s) from one instance straight, then from both
-# through nginx, in this run.
+# list (50 rows, 50 connections) through nginx to the first instance alone, then to both,
+# twice over, with the sandbox answering at once. "Each has its own cores", on a machine of
+# two: each instance is pinned to a core of its own (taskset) and held to LOAD_INSTANCE_CPU
+# of it (a cgroup's CPU quota), so wrk, nginx, PostgreSQL and the sandbox keep at least a
+# core in both runs and what doubles is the instances' own CPU.
+instance_cpu="${LOAD_INSTANCE_CPU:-0.5}"
+# give_own_core PID CORE NAME: pins PID's threads to CORE and caps them at instance_cpu.
+give_own_core() {
+  local quota group
+  quota="$(python3 -c "import sys; print(int(float(sys.argv[1]) * 100000))" "$instance_cpu")"
+  taskset -a -c -p "$2" "$1" >/dev/null || return 1
+  if [ -w /sys/fs/cgroup/cpu ]; then  # cgroup v1
+    group="/sys/fs/cgroup/cpu/voxdesk-load-$$-$3"
+    mkdir "$group" && cpu_groups+=("$group") || return 1
+    echo 100000 >"$group/cpu.cfs_period_us" && echo "$quota" >"$group/cpu.cfs_quota_us" || return 1
+  elif grep -qw cpu /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then  # cgroup v2
+    echo +cpu >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+    group="/sys/fs/cgroup/voxdesk-load-$$-$3"
+    mkdir "$group" && cpu_groups+=("$group") || return 1
+    echo "$quota 100000" >"$group/cpu.max" || return 1
+  else
+    return 1
+  fi
+  echo "$1" >"$group/cgroup.procs"
+}
 if [ "$instances" = 2 ]; then
-  say "the child list: one instance, then two behind nginx"
+  say "the child list: one instance, then two, behind nginx (each instance on its own core, at most $instance_cpu of it)"
+  curl -fsS -X DELETE "${sandbox_url%/platform_api/}/_sandbox/faults" >/dev/null || die "cannot clear the sandbox's latency"
+  pinned=yes
+  give_own_core "${server_pids[0]}" 0 1 && give_own_core "${server_pids[1]}" 1 2 || pinned=no
   list_rate() {
     wrk -t2 -c50 -d10s -H "Cookie: $admin_cookie" "$1/children?size=50" | sed -n 's/^Requests\/sec: *//p'
   }
-  one="$(list_rate "${instance_urls[0]}")"; both="$(list_rate "$base")"
-  python3 -c "import sys; one, both = map(float, sys.argv[1:]); print(f'child list, 50 connections: one instance {one:.0f} req/s, two behind nginx {both:.0f} req/s ({both / one:.2f}x)')" "$one" "$both" \
-    >"$work/scaling.txt"
+  rates=()
+  for _ in 1 2; do rates+=("$(list_rate "$one_base")" "$(list_rate "$base")"); done
+  python3 - "$pinned" "$instance_cpu" "${rates[@]}" >"$work/scaling.txt" <<'PY'
+import sys
+pinned, cpu, *rates = sys.argv[1:]
+rates = [float(r) for r in rates]
+one, both = sum(rates[0::2]) / 2, sum(rates[1::2]) / 2
+how = (f"each instance pinned to its own core and held to {cpu} CPU" if pinned == "yes"
+       else "NOT pinned (no writable cgroup or taskset): the instances share the cores")
+print(f"child list, 50 connections, through nginx ({how}): one instance {one:.0f} req/s, "
+      f"two {both:.0f} req/s ({both / one:.2f}x; runs: {' '.join(f'{r:.0f}' for r in rates)})")
+PY
 fi
 
 for p in "${server_pids[@]}"; do kill -TERM "$p"; wait "$p" 2>/dev/null || true; done
