@@ -41,9 +41,11 @@ impl RateQuery {
     }
 }
 
+/// Our messages start in ASCII; `char::to_uppercase` would bring its 12 KB Unicode table
+/// into the WASM's entry module for them.
 fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars.next().map(|c| std::iter::once(c.to_ascii_uppercase()).chain(chars).collect()).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
