@@ -268,7 +268,7 @@ fn ChildrenTile(children: ChildrenSummary) -> impl IntoView {
                             let status = ChildAccount { active: child.active, frozen: child.frozen, ..Default::default() }.status();
                             view! {
                                 <tr>
-                                    <td class="nowrap"><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
+                                    <td><A href=format!("/children/{}", child.account_id)>{child.account_name.clone()}</A></td>
                                     <td><span class=status.class()>{status.label()}</span></td>
                                     <td class="numeric">{money(child.balance, child.currency.as_deref())}</td>
                                 </tr>
