@@ -97,27 +97,20 @@ http {
   fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
   upstream voxdesk { $upstreams keepalive 128; }
   upstream voxdesk_first { $first_upstream keepalive 128; }
+  # Both servers below proxy alike (keep-alive to the instances, the client's address).
+  client_max_body_size 1m;
+  proxy_http_version 1.1;
+  proxy_set_header Connection "";
+  proxy_set_header Host \$host;
+  proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+  proxy_read_timeout 130s;
   server {
     listen 127.0.0.1:$nginx_port;
-    client_max_body_size 1m;
-    location / {
-      proxy_pass http://voxdesk;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-      proxy_read_timeout 130s;
-    }
+    location / { proxy_pass http://voxdesk; }
   }
   server {
     listen 127.0.0.1:$nginx_one_port;
-    location / {
-      proxy_pass http://voxdesk_first;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host \$host;
-      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
-    }
+    location / { proxy_pass http://voxdesk_first; }
   }
 }
 NGINX
