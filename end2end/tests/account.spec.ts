@@ -56,7 +56,9 @@ test('a reseller edits the profile: a bad callback URL at its field, then before
   const dialog = page.getByRole('dialog', { name: 'Save 2 changes to your account?' });
   await expect(dialog).toBeVisible();
   const preview = dialog.locator('[data-test="change-preview"]');
-  await expect(preview.getByRole('row', { name: /Min balance to notify/ })).toContainText(threshold);
+  // Amounts carry the account's currency, before and after.
+  const shownThreshold = `${Number(threshold).toLocaleString('en-US', { minimumFractionDigits: 2 })} ${before.currency}`;
+  await expect(preview.getByRole('row', { name: /Min balance to notify/ })).toContainText(shownThreshold);
   await expect(preview.getByRole('row', { name: /News emails/ })).toContainText(before.news_notifications ? 'off' : 'on');
   await screenshot(page, 'profile-confirm');
   await dialog.getByRole('button', { name: 'Save changes' }).click();

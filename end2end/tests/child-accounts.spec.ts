@@ -88,7 +88,7 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   const preview = dialog.locator('[data-test="change-preview"] tbody tr');
   await expect(preview).toHaveCount(2);
   await expect(preview.filter({ hasText: 'Language' })).toContainText(language);
-  await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText(amount);
+  await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText(`${amount}0 ${child.currency}`);
   await screenshot(page, 'child-edit-confirm');
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('heading', { name: child.account_name, exact: true, level: 1 })).toBeVisible();

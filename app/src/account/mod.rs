@@ -13,6 +13,7 @@ use crate::{children::model::VerificationView, error::AppError};
 pub mod actions;
 pub mod dashboard_page;
 pub mod documents_page;
+pub mod fields;
 pub mod profile;
 pub mod profile_page;
 pub mod routes;

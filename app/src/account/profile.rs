@@ -13,67 +13,8 @@ use voximplant::{
     Method, Secret,
 };
 
-use crate::error::AppError;
-
-/// What kind of input a profile field is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Text,
-    /// Written, never read back or shown (password, callback salt).
-    Secret,
-    /// A switch: `"true"` / `"false"`.
-    Flag,
-    /// A decimal amount, not negative.
-    Amount,
-    /// A switch Voximplant does not report: `""` leaves it, `"true"` / `"false"` set it.
-    UnreadFlag,
-}
-
-/// One field of the profile form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProfileField {
-    /// SetAccountInfo's parameter name.
-    pub name: &'static str,
-    pub label: &'static str,
-    pub kind: Kind,
-}
-
-const fn field(name: &'static str, label: &'static str, kind: Kind) -> ProfileField {
-    ProfileField { name, label, kind }
-}
-
-/// Every parameter SetAccountInfo accepts, in the form's order.
-pub const PROFILE_FIELDS: &[ProfileField] = &[
-    field("account_first_name", "First name", Kind::Text),
-    field("account_last_name", "Last name", Kind::Text),
-    field("new_account_email", "Email", Kind::Text),
-    field("new_account_password", "New password", Kind::Secret),
-    field("language_code", "Notification language", Kind::Text),
-    field("location", "Time zone", Kind::Text),
-    field("min_balance_to_notify", "Min balance to notify", Kind::Amount),
-    field("account_notifications", "Account emails", Kind::Flag),
-    field("tariff_changing_notifications", "Plan-change emails", Kind::Flag),
-    field("news_notifications", "News emails", Kind::Flag),
-    field("send_js_error", "Scenario error emails", Kind::Flag),
-    field("billing_address_name", "Billing name", Kind::Text),
-    field("billing_address_country_code", "Country", Kind::Text),
-    field("billing_address_address", "Address", Kind::Text),
-    field("billing_address_zip", "ZIP", Kind::Text),
-    field("billing_address_phone", "Phone", Kind::Text),
-    field("callback_url", "Callback URL", Kind::Text),
-    field("callback_salt", "New callback salt", Kind::Secret),
-    field("account_custom_data", "Custom data", Kind::Text),
-    field("store_inbound_sms", "Store inbound SMS texts", Kind::UnreadFlag),
-    field("store_outbound_sms", "Store outbound SMS texts", Kind::UnreadFlag),
-];
-
-pub fn profile_field(name: &str) -> Option<&'static ProfileField> {
-    PROFILE_FIELDS.iter().find(|f| f.name == name)
-}
-
-pub fn label(name: &str) -> &'static str {
-    profile_field(name).map_or("This value", |f| f.label)
-}
+use super::fields::{label, profile_field, Kind, PROFILE_FIELDS};
+use crate::{children::model::money, error::AppError};
 
 /// The parent account as the profile page shows it. `values` holds every readable
 /// profile field by its SetAccountInfo name; secrets are never in it.
@@ -86,6 +27,8 @@ pub struct Profile {
     pub billing_address_state: Option<String>,
     /// Whether callbacks are signed (the salt itself is never shown).
     pub callback_salt_set: bool,
+    /// The account's currency, shown with every amount.
+    pub currency: Option<String>,
     /// `14:22:05 UTC`.
     pub fetched_at: String,
 }
@@ -93,6 +36,15 @@ pub struct Profile {
 impl Profile {
     pub fn value(&self, name: &str) -> &str {
         self.values.get(name).map_or("", String::as_str)
+    }
+
+    /// An amount field's value with the account's currency (`20,000.00 USD`), or the
+    /// text as typed when it is not an amount.
+    pub fn amount_shown(&self, value: &str) -> String {
+        match value.parse::<Decimal>() {
+            Ok(amount) => money(Some(amount), self.currency.as_deref()),
+            Err(_) => shown(value),
+        }
     }
 
     /// The form filled with the account's values (secrets empty: "keep").
@@ -300,6 +252,7 @@ impl ProfileChanges {
                     Kind::Secret => ("(hidden)".to_string(), "(new value, hidden)".to_string()),
                     Kind::Flag => (on_off(profile.value(f.name)), on_off(after)),
                     Kind::UnreadFlag => ("(not reported by Voximplant)".to_string(), on_off(after)),
+                    Kind::Amount => (profile.amount_shown(profile.value(f.name)), profile.amount_shown(after)),
                     _ => (shown(profile.value(f.name)), shown(after)),
                 };
                 Some((f.label, before, after))
@@ -361,6 +314,7 @@ mod tests {
             account_id: 1,
             account_name: "reseller".into(),
             values: values.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            currency: Some("USD".into()),
             ..Default::default()
         }
     }
@@ -382,7 +336,7 @@ mod tests {
         assert_eq!(
             changes.preview(&profile),
             vec![
-                ("Min balance to notify", "10.00".to_string(), "25.5".to_string()),
+                ("Min balance to notify", "10.00 USD".to_string(), "25.50 USD".to_string()),
                 ("News emails", "off".to_string(), "on".to_string())
             ]
         );

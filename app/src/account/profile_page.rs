@@ -7,8 +7,9 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 use super::{
+    fields::{Kind, ProfileField, PROFILE_FIELDS},
     get_profile,
-    profile::{Kind, Profile, ProfileField, ProfileForm, PROFILE_FIELDS},
+    profile::{Profile, ProfileForm},
     UpdateProfile,
 };
 use crate::{
@@ -99,6 +100,7 @@ fn shown(profile: &Profile, field: &ProfileField) -> String {
         Kind::Flag => if value == "true" { "On" } else { "Off" }.to_string(),
         Kind::UnreadFlag => "Not reported by Voximplant".to_string(),
         _ if value.is_empty() => "—".to_string(),
+        Kind::Amount => profile.amount_shown(value),
         _ => value.to_string(),
     }
 }

@@ -16,7 +16,8 @@ use voximplant::{
 
 use super::{
     actions,
-    profile::{Profile, ProfileChanges, PROFILE_FIELDS},
+    fields::PROFILE_FIELDS,
+    profile::{Profile, ProfileChanges},
     AccountSummary, ChildBalance, ChildVerification, ChildrenSummary, DocumentFilter, Documents, DOCUMENTS_PAGE,
     RANKED_CHILDREN,
 };
@@ -251,6 +252,7 @@ fn profile_view(info: AccountInfo) -> Profile {
         values,
         billing_address_state: info.billing_address_state,
         callback_salt_set: info.callback_salt.is_some_and(|salt| !salt.expose().is_empty()),
+        currency: info.currency,
         fetched_at: now(),
     }
 }

@@ -8,7 +8,7 @@ use voximplant::{
 
 use super::{
     bulk,
-    changes::compare, ssr::{child_named, read_child}, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
+    recorded::compare, ssr::{child_named, read_child}, ActivateChild, CloneChild, CreateChild, DeactivateChild, GetChild, ListChildren, UpdateChild,
     UpdateChildNotifications,
 };
 use crate::{

@@ -11,7 +11,10 @@ use voximplant::{
     Method, Secret,
 };
 
-use super::model::ChildAccount;
+use super::{
+    model::{account_field_label, edit_field_label, money, ChildAccount},
+    recorded::diff,
+};
 use crate::error::AppError;
 
 /// The edit form, as typed. Field names are SetChildAccountInfo's parameter names,
@@ -261,12 +264,15 @@ impl ChildChanges {
             .into_iter()
             .map(|(field, after)| {
                 let label = account_field_label(&field);
-                let before = match field.as_str() {
-                    "password" => "(current password)".to_string(),
-                    "can_use_restricted" => "(not reported by Voximplant)".to_string(),
-                    _ => shown(&child.field(&field)),
+                let currency = child.currency.as_deref();
+                let (before, after) = match field.as_str() {
+                    "password" => ("(current password)".to_string(), "(new password)".to_string()),
+                    "can_use_restricted" => ("(not reported by Voximplant)".to_string(), shown(&after)),
+                    "min_balance_to_notify" => {
+                        (money(child.min_balance_to_notify, currency), money(self.min_balance_to_notify, currency))
+                    }
+                    _ => (shown(&child.field(&field)), shown(&after)),
                 };
-                let after = if field == "password" { "(new password)".to_string() } else { shown(&after) };
                 (label, before, after)
             })
             .collect()
@@ -298,51 +304,6 @@ impl ChildChanges {
     }
 }
 
-/// Before → after, by field name, of setting `set` on `child` (the audit log's
-/// `changes`). The password is never shown; restricted directions are not reported.
-pub fn diff(set: &Map<String, Value>, child: &ChildAccount) -> Value {
-    let changes: Map<String, Value> = set
-        .iter()
-        .map(|(field, after)| {
-            let before = match field.as_str() {
-                "password" => json!("[redacted]"),
-                "can_use_restricted" => Value::Null,
-                _ => child.field(field),
-            };
-            (field.clone(), json!({ "before": before, "after": after }))
-        })
-        .collect();
-    Value::Object(changes)
-}
-
-/// Which of the values in `set` `child` has: (matching fields, differing fields with
-/// what it has). Fields Voximplant does not report (password, restricted
-/// directions) are neither.
-pub fn compare(set: &Map<String, Value>, child: &ChildAccount) -> (Vec<String>, Map<String, Value>) {
-    let mut matching = Vec::new();
-    let mut differing = Map::new();
-    for (field, wanted) in set {
-        if matches!(field.as_str(), "password" | "can_use_restricted") {
-            continue;
-        }
-        let has = child.field(field);
-        let same = match (wanted, &has) {
-            // Amounts compare as numbers: "10" and "10.00" are the same.
-            (Value::String(a), Value::String(b)) => match (a.parse::<Decimal>(), b.parse::<Decimal>()) {
-                (Ok(a), Ok(b)) => a == b,
-                _ => a == b,
-            },
-            _ => *wanted == has,
-        };
-        if same {
-            matching.push(field.clone());
-        } else {
-            differing.insert(field.clone(), json!({ "wanted": wanted, "found": has }));
-        }
-    }
-    (matching, differing)
-}
-
 /// A JSON value as a person reads it.
 fn shown(value: &Value) -> String {
     match value {
@@ -352,36 +313,6 @@ fn shown(value: &Value) -> String {
         Value::String(text) if text.is_empty() => "(not set)".into(),
         Value::String(text) => text.clone(),
         other => other.to_string(),
-    }
-}
-
-/// The form's words for a SetChildAccountInfo parameter.
-pub fn edit_field_label(field: &str) -> &'static str {
-    match field {
-        "new_child_account_email" => "Email",
-        "new_child_account_password" => "New password",
-        "min_balance_to_notify" => "Min balance to notify",
-        other => account_field_label(other),
-    }
-}
-
-/// The page's words for an account field.
-pub fn account_field_label(field: &str) -> &'static str {
-    match field {
-        "account_email" => "Email",
-        "password" => "Password",
-        "language_code" => "Language",
-        "location" => "Time zone",
-        "min_balance_to_notify" => "Min balance to notify",
-        "support_robokassa" => "Robokassa payments",
-        "support_bank_card" => "Bank card payments",
-        "support_invoice" => "Invoice payments",
-        "can_use_restricted" => "Restricted directions",
-        "account_notifications" => "Account emails",
-        "tariff_changing_notifications" => "Plan-change emails",
-        "news_notifications" => "News emails",
-        "active" => "Status",
-        _ => "This value",
     }
 }
 
@@ -415,7 +346,7 @@ mod tests {
         assert_eq!(params.get("news_notifications"), None);
         assert_eq!(
             changes.preview(&child),
-            vec![("Language", "en".to_string(), "de".to_string()), ("Min balance to notify", "10.00".to_string(), "25.5".to_string())]
+            vec![("Language", "en".to_string(), "de".to_string()), ("Min balance to notify", "10.00 USD".to_string(), "25.50 USD".to_string())]
         );
         assert_eq!(changes.diff(&child)["language_code"], json!({ "before": "en", "after": "de" }));
     }

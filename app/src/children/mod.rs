@@ -18,6 +18,7 @@ pub mod actions;
 pub mod account_form;
 pub mod bulk;
 pub mod changes;
+pub mod child_controls;
 pub mod child_page;
 pub mod clone_page;
 pub mod edit_page;
@@ -27,6 +28,7 @@ pub mod list_page;
 pub mod model;
 pub mod new_page;
 pub mod query;
+pub mod recorded;
 pub mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;

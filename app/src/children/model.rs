@@ -208,6 +208,36 @@ pub struct ChildDetails {
     pub verifications: Result<Vec<VerificationView>, String>,
 }
 
+/// The form's words for a SetChildAccountInfo parameter.
+pub fn edit_field_label(field: &str) -> &'static str {
+    match field {
+        "new_child_account_email" => "Email",
+        "new_child_account_password" => "New password",
+        "min_balance_to_notify" => "Min balance to notify",
+        other => account_field_label(other),
+    }
+}
+
+/// The page's words for an account field.
+pub fn account_field_label(field: &str) -> &'static str {
+    match field {
+        "account_email" => "Email",
+        "password" => "Password",
+        "language_code" => "Language",
+        "location" => "Time zone",
+        "min_balance_to_notify" => "Min balance to notify",
+        "support_robokassa" => "Robokassa payments",
+        "support_bank_card" => "Bank card payments",
+        "support_invoice" => "Invoice payments",
+        "can_use_restricted" => "Restricted directions",
+        "account_notifications" => "Account emails",
+        "tariff_changing_notifications" => "Plan-change emails",
+        "news_notifications" => "News emails",
+        "active" => "Status",
+        _ => "This value",
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -220,6 +250,7 @@ pub(crate) mod tests {
             language_code: Some("en".into()),
             location: Some("Europe/Berlin".into()),
             min_balance_to_notify: Some(Decimal::new(1000, 2)),
+            currency: Some("USD".into()),
             active: true,
             ..Default::default()
         }

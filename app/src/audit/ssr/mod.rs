@@ -14,6 +14,7 @@ mod chain;
 mod chain_properties;
 mod context;
 mod instance;
+mod perform;
 mod query;
 mod reconcile;
 #[cfg(feature = "bench")]
@@ -30,7 +31,8 @@ pub use instance::{heartbeat, pid_running, this_instance, Instance, HEARTBEAT_ST
 pub use reconcile::{found, read_back, reconcile, Sweep, STUCK_SECONDS};
 #[cfg(feature = "bench")]
 pub use synthetic::generate_synthetic;
-pub use write::{append, audited, audited_with_fact, outcome_of, record, redact, NewEvent, Performed};
+pub use perform::{audited, audited_with_fact, outcome_of, Performed};
+pub use write::{append, record, redact, NewEvent};
 
 use crate::error::AppError;
 

@@ -180,7 +180,7 @@ pub async fn logout() -> Result<(), AppError> {
     }
     let session = request::session().await?;
     if let Some(id) = session.id() {
-        super::session::signed_in::ended(backend.unguarded_pool(), &id.to_string()).await?;
+        super::signed_in::ended(backend.unguarded_pool(), &id.to_string()).await?;
     }
     session.flush().await.map_err(|e| AppError::unavailable("The session store", e))?;
     super::session::RequestUser::forget();

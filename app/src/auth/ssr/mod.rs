@@ -12,8 +12,9 @@ mod guard;
 mod login;
 pub mod mfa;
 mod session;
+pub mod signed_in;
 
 pub use guard::{cap, public, require, require_session, service, Authorized, Capability, Public, Service, ACCESS_DENIED};
 pub use login::{create_user, login, logout, second_step, setup_first_admin, setup_needed, NewUser, OnlyIfNoUsers};
-pub use session::{authenticate, authenticate_session, signed_in, RequestUser, SessionUser};
+pub use session::{authenticate, authenticate_session, RequestUser, SessionUser};
 pub(crate) use session::start_session;

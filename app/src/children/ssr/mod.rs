@@ -17,9 +17,10 @@ use voximplant::{
 
 use super::{
     actions,
-    changes::{diff, ChildChanges, NotificationChanges},
+    changes::{ChildChanges, NotificationChanges},
     model::{ChildAccount, ChildDetails, DocumentView, VerificationView},
     query::{ChildPage, ChildQuery},
+    recorded::diff,
     ClonedChild, CopiedKind, CreatedChild, NewChild,
 };
 use crate::{

@@ -3,6 +3,7 @@
 //! connection a user works on, and the storage and credentials behind them.
 
 mod credentials;
+mod rekey;
 mod store;
 
 use serde_json::json;
@@ -10,7 +11,8 @@ use uuid::Uuid;
 use voximplant::client::Client;
 
 pub use credentials::{check, check_base_url, SecretInput, VOXIMPLANT_TIMEOUT};
-pub use store::{add, client_for, list, parse_id, reseal_legacy, rewrap_all, rotate, unopenable, upsert_unchecked};
+pub use rekey::{reseal_legacy, rewrap_all, unopenable};
+pub use store::{add, client_for, list, parse_id, rotate, upsert_unchecked};
 pub(crate) use crate::auth::ssr::service;
 
 use super::{actions, AccountCheck, ConnectionView, Connections};

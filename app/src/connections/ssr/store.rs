@@ -50,26 +50,26 @@ impl Row {
 const COLUMNS: &str = "id, name, kind, base_url, account_id, account_name, fingerprint, updated_at";
 
 /// Rows sealed when only the row id was bound; re-sealed at start.
-const BOUND_TO_ID: i16 = 1;
+pub(super) const BOUND_TO_ID: i16 = 1;
 /// Rows sealed bound to the id, kind, base URL and account id.
 const BOUND_TO_DESTINATION: i16 = 2;
 
 /// What a sealed secret is bound to (the AEAD's associated data): the row and where the
 /// secret is sent. Pointing a row at another host (or kind, or account) in the database
 /// makes its secret fail to open, so it is never sent there.
-fn binding(id: Uuid, kind: &str, base_url: &str, account_id: i64) -> String {
+pub(super) fn binding(id: Uuid, kind: &str, base_url: &str, account_id: i64) -> String {
     format!("{id}|{kind}|{base_url}|{account_id}")
 }
 
-const SEALED_COLUMNS: &str = "id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext";
+pub(super) const SEALED_COLUMNS: &str = "id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext";
 
 #[derive(sqlx::FromRow)]
-struct SealedRow {
-    id: Uuid,
+pub(super) struct SealedRow {
+    pub(super) id: Uuid,
     sealed_binding: i16,
-    kind: String,
-    base_url: String,
-    account_id: i64,
+    pub(super) kind: String,
+    pub(super) base_url: String,
+    pub(super) account_id: i64,
     alg: String,
     kek_id: String,
     wrapped_dek: Vec<u8>,
@@ -97,7 +97,7 @@ impl SealedRow {
     }
 
     /// The associated data this row was sealed with.
-    fn binding(&self) -> String {
+    pub(super) fn binding(&self) -> String {
         if self.sealed_binding == BOUND_TO_DESTINATION {
             binding(self.id, &self.kind, &self.base_url, self.account_id)
         } else {
@@ -105,7 +105,7 @@ impl SealedRow {
         }
     }
 
-    fn sealed(&self) -> vault::Sealed {
+    pub(super) fn sealed(&self) -> vault::Sealed {
         vault::Sealed {
             alg: self.alg.clone(),
             kek_id: self.kek_id.clone(),
@@ -375,78 +375,4 @@ pub async fn upsert_unchecked(
         store_secret(backend, id, base_url, account_id, secret, Some(account_name)).await?;
     }
     Ok(id)
-}
-
-/// Re-seals every connection's data key under the keyring's active master key.
-pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize, AppError> {
-    let mut tx = pool.begin().await?;
-    let rows: Vec<SealedRow> = sqlx::query_as(
-        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
-         FROM connections FOR UPDATE",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    let count = rows.len();
-    for row in rows {
-        let rewrapped = keyring
-            .rewrap(&row.binding(), &row.sealed())
-            .map_err(|error| AppError::Conflict(format!("connection {}: {error}", row.id)))?;
-        sqlx::query("UPDATE connections SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE id = $1")
-            .bind(row.id)
-            .bind(&rewrapped.kek_id)
-            .bind(&rewrapped.wrapped_dek)
-            .bind(&rewrapped.dek_nonce)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
-    Ok(count)
-}
-
-/// The connections whose secret `keyring` cannot open (none, after a good rotation).
-pub async fn unopenable(pool: &PgPool, keyring: &vault::Keyring) -> Result<Vec<Uuid>, AppError> {
-    let rows: Vec<SealedRow> = sqlx::query_as(
-        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext FROM connections",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().filter(|row| keyring.open(&row.binding(), &row.sealed()).is_err()).map(|row| row.id).collect())
-}
-
-/// Re-seals rows sealed when only their id was bound, now bound to their destination
-/// too; run at start. Returns each re-sealed row's id and base URL (for the log).
-pub async fn reseal_legacy(pool: &PgPool, keyring: &vault::Keyring) -> Result<Vec<(Uuid, String)>, AppError> {
-    let mut tx = pool.begin().await?;
-    let rows: Vec<SealedRow> = sqlx::query_as(
-        "SELECT id, sealed_binding, kind, base_url, account_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext
-         FROM connections WHERE sealed_binding = $1 FOR UPDATE",
-    )
-    .bind(BOUND_TO_ID)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut resealed = Vec::new();
-    for row in rows {
-        let Ok(bytes) = keyring.open(&row.binding(), &row.sealed()) else {
-            tracing::error!(connection = %row.id, "legacy credentials cannot be opened; left for an admin to rotate");
-            continue;
-        };
-        let sealed = keyring.seal(&binding(row.id, &row.kind, &row.base_url, row.account_id), &bytes);
-        sqlx::query(
-            "UPDATE connections SET alg = $2, kek_id = $3, wrapped_dek = $4, dek_nonce = $5, nonce = $6, ciphertext = $7,
-                    sealed_binding = 2
-             WHERE id = $1",
-        )
-        .bind(row.id)
-        .bind(&sealed.alg)
-        .bind(&sealed.kek_id)
-        .bind(&sealed.wrapped_dek)
-        .bind(&sealed.dek_nonce)
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .execute(&mut *tx)
-        .await?;
-        resealed.push((row.id, row.base_url));
-    }
-    tx.commit().await?;
-    Ok(resealed)
 }

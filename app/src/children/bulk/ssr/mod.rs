@@ -34,8 +34,10 @@ use crate::{
     backend::Backend,
     children::{
         actions,
-        changes::{account_field_label, compare, ChildChanges, NotificationChanges},
+        changes::{ChildChanges, NotificationChanges},
+        model::account_field_label,
         query::ChildQuery,
+        recorded::compare,
         ssr::{child_view, connected},
     },
     connections::ssr::client_for,
