@@ -13,10 +13,9 @@ use crate::{
     access::Permission,
     audit::{list_events, AuditEvent, AuditFilter, Outcome},
     children::model::{money, verification_badge, ChildAccount},
-    error::AppError,
     frame::{use_auth, Guarded},
     system::{get_system_status, SystemStatus},
-    ui::{group_thousands, ErrorState, Loading, Meter, StackedMeter, TableWrap},
+    ui::{data, group_thousands, Data, ErrorState, Loading, Meter, StackedMeter, TableWrap},
 };
 
 #[component]
@@ -34,10 +33,10 @@ pub fn DashboardPage() -> impl IntoView {
 #[derive(Clone, Copy)]
 struct DashboardReads {
     refreshed: RwSignal<u32>,
-    summary: Resource<Result<AccountSummary, AppError>>,
-    children: Resource<Result<ChildrenSummary, AppError>>,
-    status: Resource<Result<SystemStatus, AppError>>,
-    activity: Resource<Result<Option<Vec<AuditEvent>>, AppError>>,
+    summary: Data<AccountSummary>,
+    children: Data<ChildrenSummary>,
+    status: Data<SystemStatus>,
+    activity: Data<Option<Vec<AuditEvent>>>,
 }
 
 impl DashboardReads {
@@ -53,11 +52,11 @@ impl DashboardReads {
         let may_audit = move || auth.may(Permission::ViewAudit);
         DashboardReads {
             refreshed,
-            summary: Resource::new(move || refreshed.get(), |n| get_account_summary(n > 0)),
-            children: Resource::new(move || refreshed.get(), |n| get_children_summary(n > 0)),
-            status: Resource::new(move || refreshed.get(), |_| get_system_status()),
+            summary: data(move || refreshed.get(), |n| get_account_summary(n > 0)),
+            children: data(move || refreshed.get(), |n| get_children_summary(n > 0)),
+            status: data(move || refreshed.get(), |_| get_system_status()),
             // Only for roles that may read the log: others never ask (and are never refused).
-            activity: Resource::new(move || (refreshed.get(), may_audit().then(connection).flatten()), |(_, name)| async move {
+            activity: data(move || (refreshed.get(), may_audit().then(connection).flatten()), |(_, name)| async move {
                 match name {
                     Some(name) => list_events(AuditFilter { connection: Some(name), ..Default::default() }, None).await.map(|p| Some(p.events)),
                     None => Ok(None),

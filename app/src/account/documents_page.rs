@@ -14,7 +14,7 @@ use crate::{
     access::Permission,
     children::model::{verification_badge, VerificationView},
     frame::Guarded,
-    ui::{url_encode, EmptyState, ErrorState, Loading, Pager, TableWrap},
+    ui::{data, url_encode, EmptyState, ErrorState, Loading, Pager, TableWrap},
 };
 
 fn filter_from_url() -> Memo<DocumentFilter> {
@@ -32,7 +32,7 @@ fn filter_from_url() -> Memo<DocumentFilter> {
 #[component]
 pub fn DocumentsPage() -> impl IntoView {
     let filter = filter_from_url();
-    let documents = Resource::new(move || filter.get(), get_documents);
+    let documents = data(move || filter.get(), get_documents);
     view! {
         <Title text="Verification documents" />
         <Guarded permission=Permission::ViewAccount>

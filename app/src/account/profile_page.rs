@@ -15,7 +15,7 @@ use super::{
 use crate::{
     access::Permission,
     frame::{use_auth, Guarded},
-    ui::{use_toasts, ChangesDialog, Check, CountrySuggestions, ErrorState, Field, FormCheck, LanguageSuggestions, Loading, SaveActions, TimeZoneSuggestions},
+    ui::{data, use_toasts, ChangesDialog, Check, CountrySuggestions, ErrorState, Field, FormCheck, LanguageSuggestions, Loading, SaveActions, TimeZoneSuggestions},
 };
 
 /// The form's sections: (heading, fields, note under the heading).
@@ -61,7 +61,7 @@ fn datalist(name: &str) -> Option<&'static str> {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let profile = Resource::new(|| (), |_| get_profile());
+    let profile = data(|| (), |_| get_profile());
     let auth = use_auth();
     view! {
         <Title text="Account profile" />

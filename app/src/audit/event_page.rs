@@ -10,14 +10,18 @@ use super::{
     log_page::{outcome_badge, targets_text},
     AuditEvent,
 };
-use crate::{access::Permission, error::AppError, frame::Guarded, ui::TableWrap};
+use crate::{
+    access::Permission,
+    frame::Guarded,
+    ui::{data, Data, TableWrap},
+};
 
 #[component]
 pub fn AuditEventPage() -> impl IntoView {
     // Made before the guard, once per view (see `Guarded`).
     let params = use_params_map();
     let seq = move || params.get().get("seq").and_then(|s| s.parse::<i64>().ok()).unwrap_or(0);
-    let event = Resource::new(seq, get_event);
+    let event = data(seq, get_event);
     view! {
         <Guarded permission=Permission::ViewAudit>
             <EventDetail event />
@@ -26,7 +30,7 @@ pub fn AuditEventPage() -> impl IntoView {
 }
 
 #[component]
-fn EventDetail(event: Resource<Result<(AuditEvent, Vec<AuditEvent>), AppError>>) -> impl IntoView {
+fn EventDetail(event: Data<(AuditEvent, Vec<AuditEvent>)>) -> impl IntoView {
     view! {
         <Title text="Audit event" />
         <section class="page">

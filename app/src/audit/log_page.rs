@@ -10,7 +10,11 @@ use leptos_router::{
 };
 
 use super::{chart::ActivityChart, get_activity, list_events, AuditEvent, AuditFilter, AuditPage, ChainCheck, DayCount, Outcome, VerifyChain};
-use crate::{access::Permission, error::AppError, frame::Guarded, ui::TableWrap};
+use crate::{
+    access::Permission,
+    frame::Guarded,
+    ui::{data, Data, TableWrap},
+};
 
 fn filter_from_query() -> Memo<(AuditFilter, Option<i64>)> {
     let query = use_query_map();
@@ -47,8 +51,8 @@ fn query_string(filter: &AuditFilter, extra: Option<(&str, String)>) -> String {
 pub fn AuditLogPage() -> impl IntoView {
     // Made before the guard, once per view (see `Guarded`).
     let state = filter_from_query();
-    let events = Resource::new(move || state.get(), |(filter, before)| list_events(filter, before));
-    let activity = Resource::new(move || state.get().0, get_activity);
+    let events = data(move || state.get(), |(filter, before)| list_events(filter, before));
+    let activity = data(move || state.get().0, get_activity);
     view! {
         <Guarded permission=Permission::ViewAudit>
             <AuditLog state events activity />
@@ -59,8 +63,8 @@ pub fn AuditLogPage() -> impl IntoView {
 #[component]
 fn AuditLog(
     state: Memo<(AuditFilter, Option<i64>)>,
-    events: Resource<Result<AuditPage, AppError>>,
-    activity: Resource<Result<Vec<DayCount>, AppError>>,
+    events: Data<AuditPage>,
+    activity: Data<Vec<DayCount>>,
 ) -> impl IntoView {
     let verify = ServerAction::<VerifyChain>::new();
     view! {

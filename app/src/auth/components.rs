@@ -5,7 +5,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use super::{setup_needed, CurrentUser, Login, Logout, SecondStep, SetupFirstAdmin};
-use crate::ui::FormField;
+use crate::ui::{data, Fields, FormField, PostForm};
 
 /// Name, role and the logout button, at the bottom of the navigation.
 #[component]
@@ -17,9 +17,9 @@ pub fn UserMenu(user: CurrentUser) -> impl IntoView {
                 <a class="user-name" href="/me" title="Your account: password and sessions">{user.display_name.clone()}</a>
                 <span class="user-role" data-test="user-role">{user.role.label()}</span>
             </div>
-            <ActionForm action=logout>
+            <PostForm action=logout read=|_: &Fields| Logout {}>
                 <button type="submit" class="link-button">"Log out"</button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }
@@ -27,7 +27,7 @@ pub fn UserMenu(user: CurrentUser) -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let login = ServerAction::<Login>::new();
-    let setup = Resource::new(|| (), |_| setup_needed());
+    let setup = data(|| (), |_| setup_needed());
     let error = move || login.value().get().and_then(|result| result.err());
     let pending = login.pending();
     view! {
@@ -45,7 +45,7 @@ pub fn LoginPage() -> impl IntoView {
                     })
                 })}
             </Suspense>
-            <ActionForm action=login attr:class="form" attr:novalidate=true>
+            <PostForm action=login read=login_fields class="form" novalidate=true>
                 <div class="field">
                     <label for="login-username">"Username"</label>
                     <input id="login-username" name="username" autocomplete="username" required autofocus />
@@ -60,7 +60,7 @@ pub fn LoginPage() -> impl IntoView {
                 <button type="submit" class="button button-block" disabled=pending>
                     {move || if pending.get() { "Logging in…" } else { "Log in" }}
                 </button>
-            </ActionForm>
+            </PostForm>
         </section>
     }
 }
@@ -78,7 +78,7 @@ pub fn SecondStepPage() -> impl IntoView {
         <section class="auth-card" aria-labelledby="second-step-title">
             <h1 id="second-step-title">"Two-step sign-in"</h1>
             <p class="muted">"Your password was right. Now enter the 6-digit code your authenticator app shows for Voxdesk."</p>
-            <ActionForm action=second attr:class="form" attr:novalidate=true>
+            <PostForm action=second read=second_step_fields class="form" novalidate=true>
                 <FormField name="code" label="Code from your app, or a recovery code" autocomplete="one-time-code" error=code_error />
                 <label class="check" for="remember-device">
                     <input id="remember-device" name="remember" type="checkbox" value="on" />
@@ -90,7 +90,7 @@ pub fn SecondStepPage() -> impl IntoView {
                 <button type="submit" class="button button-block" disabled=pending>
                     {move || if pending.get() { "Checking…" } else { "Verify and sign in" }}
                 </button>
-            </ActionForm>
+            </PostForm>
             <p class="muted small">
                 "Lost your phone? Type one of the recovery codes you saved when you set this up. "
                 "Out of those too: an administrator can reset your two-step sign-in. "
@@ -103,7 +103,7 @@ pub fn SecondStepPage() -> impl IntoView {
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let setup = ServerAction::<SetupFirstAdmin>::new();
-    let needed = Resource::new(|| (), |_| setup_needed());
+    let needed = data(|| (), |_| setup_needed());
     let error = move || setup.value().get().and_then(|result| result.err());
     let field_error = move |field: &'static str| move || error().and_then(|e| e.for_field(field));
     let general_error = move || error().and_then(|e| e.general());
@@ -118,7 +118,7 @@ pub fn SetupPage() -> impl IntoView {
                     <section class="auth-card" aria-labelledby="setup-title">
                         <h1 id="setup-title">"Create the first administrator"</h1>
                         <p class="muted">"This page exists only until the first account is made."</p>
-                        <ActionForm action=setup attr:class="form" attr:novalidate=true>
+                        <PostForm action=setup read=setup_fields class="form" novalidate=true>
                             <FormField name="username" label="Username" autocomplete="username" error=field_error("username") />
                             <FormField name="display_name" label="Your name" autocomplete="name" error=field_error("display_name") />
                             <FormField name="email" label="Email" input_type="email" autocomplete="email" error=field_error("email") />
@@ -135,11 +135,28 @@ pub fn SetupPage() -> impl IntoView {
                             <button type="submit" class="button button-block" disabled=setup.pending()>
                                 "Create administrator"
                             </button>
-                        </ActionForm>
+                        </PostForm>
                     </section>
                 }
                 .into_any()
             })}
         </Suspense>
+    }
+}
+
+fn login_fields(fields: &Fields) -> Login {
+    Login { username: fields.text("username"), password: fields.text("password") }
+}
+
+fn second_step_fields(fields: &Fields) -> SecondStep {
+    SecondStep { code: fields.text("code"), remember: fields.ticked("remember") }
+}
+
+fn setup_fields(fields: &Fields) -> SetupFirstAdmin {
+    SetupFirstAdmin {
+        username: fields.text("username"),
+        email: fields.text("email"),
+        display_name: fields.text("display_name"),
+        password: fields.text("password"),
     }
 }

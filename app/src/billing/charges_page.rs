@@ -17,7 +17,7 @@ use crate::{
     error::AppError,
     frame::use_auth,
     submission::FormKey,
-    ui::{EmptyState, ErrorState, Loading, ModalDialog, TableWrap},
+    ui::{data, Data, EmptyState, ErrorState, Loading, ModalDialog, TableWrap},
 };
 
 fn query_from_url() -> Memo<DueQuery> {
@@ -62,12 +62,12 @@ impl ChargeForm {
 pub fn ChargesPage() -> impl IntoView {
     // Made before billing's guard, once per view (see `Guarded`).
     let query = query_from_url();
-    let due = Resource::new(move || query.get(), get_due);
+    let due = data(move || query.get(), get_due);
     view! { <BillingSection><ChargesView query due /></BillingSection> }
 }
 
 #[component]
-fn ChargesView(query: Memo<DueQuery>, due: Resource<Result<Due, AppError>>) -> impl IntoView {
+fn ChargesView(query: Memo<DueQuery>, due: Data<Due>) -> impl IntoView {
     let form = ChargeForm::new();
     view! {
         <Title text="Charges · Billing" />

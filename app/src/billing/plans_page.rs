@@ -12,7 +12,7 @@ use crate::{
     children::model::money,
     error::AppError,
     frame::use_auth,
-    ui::{group_thousands, EmptyState, ErrorState, Loading, Meter, ModalDialog, TableWrap},
+    ui::{data, group_thousands, Data, EmptyState, ErrorState, Loading, Meter, ModalDialog, TableWrap},
 };
 
 /// The result of the last change, shown above the plans.
@@ -25,12 +25,12 @@ enum Outcome {
 #[component]
 pub fn PlansPage() -> impl IntoView {
     // Made before billing's guard, once per view (see `Guarded`).
-    let plans = Resource::new(|| (), |_| get_plans());
+    let plans = data(|| (), |_| get_plans());
     view! { <BillingSection><PlansView plans /></BillingSection> }
 }
 
 #[component]
-fn PlansView(plans: Resource<Result<Plans, AppError>>) -> impl IntoView {
+fn PlansView(plans: Data<Plans>) -> impl IntoView {
     let outcome = RwSignal::new(None::<Outcome>);
     let busy = RwSignal::new(false);
     let choose = Callback::new(move |choice: PlanChoice| {

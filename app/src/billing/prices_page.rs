@@ -16,7 +16,7 @@ use super::routes::BillingSection;
 use crate::{
     children::model::{money, verification_badge},
     error::AppError,
-    ui::{group_thousands, url_encode, EmptyState, ErrorState, Loading, Pager, TableWrap},
+    ui::{data, group_thousands, url_encode, Data, EmptyState, ErrorState, Loading, Pager, TableWrap},
 };
 
 fn filters_from_url() -> (Memo<PriceFilter>, Memo<SubscriptionFilter>) {
@@ -62,8 +62,8 @@ pub fn PricesPage() -> impl IntoView {
     // Made before billing's guard, once per view (see `Guarded`).
     let (price_filter, subscription_filter) = filters_from_url();
     let refreshed = RwSignal::new(0u32);
-    let prices = Resource::new(move || (price_filter.get(), refreshed.get()), |(filter, refreshed)| get_prices(filter, refreshed > 0));
-    let subscriptions = Resource::new(
+    let prices = data(move || (price_filter.get(), refreshed.get()), |(filter, refreshed)| get_prices(filter, refreshed > 0));
+    let subscriptions = data(
         move || (subscription_filter.get(), refreshed.get()),
         |(filter, refreshed)| get_subscription_prices(filter, refreshed > 0),
     );
@@ -79,8 +79,8 @@ fn PricesView(
     price_filter: Memo<PriceFilter>,
     subscription_filter: Memo<SubscriptionFilter>,
     refreshed: RwSignal<u32>,
-    prices: Resource<Result<Prices, AppError>>,
-    subscriptions: Resource<Result<SubscriptionPrices, AppError>>,
+    prices: Data<Prices>,
+    subscriptions: Data<SubscriptionPrices>,
 ) -> impl IntoView {
     view! {
         <Title text="Prices · Billing" />

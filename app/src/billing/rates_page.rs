@@ -15,7 +15,7 @@ use super::routes::BillingSection;
 use crate::{
     children::model::amount_text,
     error::AppError,
-    ui::{ErrorState, Loading, TableWrap},
+    ui::{data, Data, ErrorState, Loading, TableWrap},
 };
 
 fn query_from_url() -> Memo<RateQuery> {
@@ -32,12 +32,12 @@ fn query_from_url() -> Memo<RateQuery> {
 pub fn RatesPage() -> impl IntoView {
     // Made before billing's guard, once per view (see `Guarded`).
     let query = query_from_url();
-    let rates = Resource::new(move || query.get(), get_rates);
+    let rates = data(move || query.get(), get_rates);
     view! { <BillingSection><RatesView query rates /></BillingSection> }
 }
 
 #[component]
-fn RatesView(query: Memo<RateQuery>, rates: Resource<Result<Rates, AppError>>) -> impl IntoView {
+fn RatesView(query: Memo<RateQuery>, rates: Data<Rates>) -> impl IntoView {
     let problem = move |field: &'static str| {
         move || query.with(|q| q.problems().into_iter().find(|(name, _)| name == field).map(|(_, message)| message))
     };

@@ -15,7 +15,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::{use_auth, Guarded},
-    ui::{EmptyState, ErrorState, Loading, TableWrap},
+    ui::{data, Data, EmptyState, ErrorState, Loading, TableWrap},
 };
 
 /// The child id in the address, or what is wrong with it.
@@ -41,7 +41,7 @@ pub fn ChildPage() -> impl IntoView {
 }
 
 #[component]
-fn ChildView(details: Resource<Result<ChildDetails, AppError>>) -> impl IntoView {
+fn ChildView(details: Data<ChildDetails>) -> impl IntoView {
     view! {
         <section class="page page-wide">
             <p class="eyebrow"><A href="/children">"Child accounts"</A></p>
@@ -53,9 +53,9 @@ fn ChildView(details: Resource<Result<ChildDetails, AppError>>) -> impl IntoView
 
 /// The child the URL names, read once per view. A page makes it before its guard
 /// (see [`Guarded`]) and hands it to [`WithChild`].
-pub fn child_from_url() -> Resource<Result<ChildDetails, AppError>> {
+pub fn child_from_url() -> Data<ChildDetails> {
     let id = child_id_from_url();
-    Resource::new(move || id.get(), |id| async move {
+    data(move || id.get(), |id| async move {
         match id {
             Ok(id) => get_child(id).await,
             Err(error) => Err(error),
@@ -68,7 +68,7 @@ pub fn child_from_url() -> Resource<Result<ChildDetails, AppError>> {
 /// on every page about one child; `heading` titles the failure.
 #[component]
 pub fn WithChild<V, F>(
-    details: Resource<Result<ChildDetails, AppError>>,
+    details: Data<ChildDetails>,
     heading: &'static str,
     loading: &'static str,
     show: F,

@@ -19,7 +19,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::{use_auth, Guarded},
-    ui::{group_thousands, EmptyState, ErrorState, Loading, Pager, SortDirection, SortHeader, TableWrap},
+    ui::{data, group_thousands, Data, EmptyState, ErrorState, Loading, Pager, SortDirection, SortHeader, TableWrap},
 };
 
 #[component]
@@ -28,8 +28,8 @@ pub fn ChildrenPage() -> impl IntoView {
     // more than once while the server renders (a dry run that finds what is read, then
     // the render), and a resource made there would ask Voximplant each time.
     let view_state = query_from_url();
-    let page = Resource::new(move || view_state.get(), list_children);
-    let jobs = Resource::new(|| (), |_| super::bulk::recent_bulk_jobs());
+    let page = data(move || view_state.get(), list_children);
+    let jobs = data(|| (), |_| super::bulk::recent_bulk_jobs());
     view! {
         <Title text="Child accounts" />
         <Guarded permission=Permission::ViewChildren>
@@ -46,8 +46,8 @@ fn query_from_url() -> Memo<ChildQuery> {
 #[component]
 fn ChildList(
     view_state: Memo<ChildQuery>,
-    page: Resource<Result<ChildPage, AppError>>,
-    jobs: Resource<Result<Vec<super::bulk::BulkJob>, AppError>>,
+    page: Data<ChildPage>,
+    jobs: Data<Vec<super::bulk::BulkJob>>,
 ) -> impl IntoView {
     let auth = use_auth();
     view! {

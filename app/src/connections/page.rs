@@ -10,7 +10,7 @@ use super::{
 use crate::{
     error::AppError,
     frame::use_auth,
-    ui::{use_toasts, ConfirmDialog, EmptyState, ErrorState, FormField, Loading, TableWrap},
+    ui::{data, use_toasts, ConfirmDialog, Data, EmptyState, ErrorState, Fields, FormField, Loading, PostForm, TableWrap},
 };
 
 const DEFAULT_BASE_URL: &str = "https://api.voximplant.com/platform_api/";
@@ -59,7 +59,7 @@ pub struct ConnectionsPanelState {
     rename: ServerAction<RenameConnection>,
     rotate: ServerAction<RotateConnection>,
     remove: ServerAction<RemoveConnection>,
-    connections: Resource<Result<Connections, AppError>>,
+    connections: Data<Connections>,
 }
 
 impl ConnectionsPanelState {
@@ -68,7 +68,7 @@ impl ConnectionsPanelState {
         let rename = ServerAction::<RenameConnection>::new();
         let rotate = ServerAction::<RotateConnection>::new();
         let remove = ServerAction::<RemoveConnection>::new();
-        let connections = Resource::new(
+        let connections = data(
             move || (add.version().get(), rename.version().get(), rotate.version().get(), remove.version().get()),
             |_| list_connections(),
         );
@@ -182,13 +182,13 @@ fn ConnectionRow(
                         }
                         .into_any(),
                         Some("rename") => view! {
-                            <ActionForm action=rename attr:class="inline-form" on:submit=move |_| mode.set(None)>
+                            <PostForm action=rename read=rename_fields class="inline-form" on:submit=move |_| mode.set(None)>
                                 <input type="hidden" name="id" value=id />
                                 <label class="visually-hidden" for="rename-input">"New name"</label>
                                 <input id="rename-input" name="name" value=name required />
                                 <button type="submit" class="button button-small">"Save"</button>
                                 <button type="button" class="button button-small button-secondary" on:click=move |_| mode.set(None)>"Cancel"</button>
-                            </ActionForm>
+                            </PostForm>
                         }
                         .into_any(),
                         Some("rotate") => view! { <RotateForm id rotate mode /> }.into_any(),
@@ -205,7 +205,7 @@ fn ConnectionRow(
 fn RotateForm(id: String, rotate: ServerAction<RotateConnection>, mode: RwSignal<Option<&'static str>>) -> impl IntoView {
     let kind = RwSignal::new("api_key".to_string());
     view! {
-        <ActionForm action=rotate attr:class="rotate-form" on:submit=move |_| mode.set(None)>
+        <PostForm action=rotate read=rotate_fields class="rotate-form" on:submit=move |_| mode.set(None)>
             <input type="hidden" name="id" value=id />
             <p class="small">"New credentials for the same Voximplant account:"</p>
             <label class="visually-hidden" for="rotate-kind">"Kind of credentials"</label>
@@ -218,7 +218,7 @@ fn RotateForm(id: String, rotate: ServerAction<RotateConnection>, mode: RwSignal
             <textarea name="credentials_json" rows="3" placeholder="Service account credentials JSON" aria-label="Service account credentials JSON" hidden=move || kind.get() != "service_account"></textarea>
             <button type="submit" class="button button-small">"Check and save"</button>
             <button type="button" class="button button-small button-secondary" on:click=move |_| mode.set(None)>"Cancel"</button>
-        </ActionForm>
+        </PostForm>
     }
 }
 
@@ -248,7 +248,7 @@ fn AddConnectionForm(add: ServerAction<AddConnection>) -> impl IntoView {
     view! {
         <details class="add-form">
             <summary class="button button-secondary">"Add a parent account"</summary>
-            <ActionForm action=add attr:class="form form-grid" attr:novalidate=true>
+            <PostForm action=add read=new_connection_fields class="form form-grid" novalidate=true>
                 <FormField name="name" label="Name in Voxdesk" error=field_error("name") />
                 <div class="field">
                     <label for="connection-kind">"Credentials"</label>
@@ -306,7 +306,7 @@ fn AddConnectionForm(add: ServerAction<AddConnection>) -> impl IntoView {
                         {move || if add.pending().get() { "Checking and saving…" } else { "Save connection" }}
                     </button>
                 </div>
-            </ActionForm>
+            </PostForm>
         </details>
         {move || add.value().get().and_then(Result::ok).map(|saved| view! {
             <p class="alert alert-success" role="status" data-test="connection-saved">
@@ -329,4 +329,29 @@ fn load_credentials_file(event: leptos::ev::Event, target: NodeRef<html::Textare
             }
         }
     });
+}
+
+fn rename_fields(fields: &Fields) -> RenameConnection {
+    RenameConnection { id: fields.text("id"), name: fields.text("name") }
+}
+
+fn rotate_fields(fields: &Fields) -> RotateConnection {
+    RotateConnection {
+        id: fields.text("id"),
+        kind: fields.text("kind"),
+        account_id: Some(fields.text("account_id")),
+        api_key: Some(fields.text("api_key")),
+        credentials_json: Some(fields.text("credentials_json")),
+    }
+}
+
+fn new_connection_fields(fields: &Fields) -> AddConnection {
+    AddConnection {
+        name: fields.text("name"),
+        kind: fields.text("kind"),
+        base_url: fields.text("base_url"),
+        account_id: Some(fields.text("account_id")),
+        api_key: Some(fields.text("api_key")),
+        credentials_json: Some(fields.text("credentials_json")),
+    }
 }

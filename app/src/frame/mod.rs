@@ -10,6 +10,7 @@ use crate::{
     auth::CurrentUser,
     connections::{Connections, SelectConnection},
     error::AppError,
+    ui::{data, Data},
 };
 
 #[cfg(feature = "ssr")]
@@ -42,14 +43,14 @@ pub async fn get_current_user() -> Result<Option<Me>, AppError> {
 /// connection. Created once, outside any Suspense, so server and browser agree on it.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
-    pub user: Resource<Result<Option<Me>, AppError>>,
+    pub user: Data<Option<Me>>,
     pub select_connection: ServerAction<SelectConnection>,
 }
 
 pub fn provide_auth() {
     let location = use_location();
     let select_connection = ServerAction::<SelectConnection>::new();
-    let user = Resource::new(
+    let user = data(
         move || (location.pathname.get(), select_connection.version().get()),
         |_| get_current_user(),
     );

@@ -13,9 +13,8 @@ use super::{
 use crate::{
     access::Permission,
     auth::rules,
-    error::AppError,
     frame::Guarded,
-    ui::{use_toasts, ConfirmDialog, ErrorState, Field, FormAlerts, Loading, TableWrap},
+    ui::{data, use_toasts, ConfirmDialog, Data, ErrorState, Field, FormAlerts, Loading, TableWrap},
 };
 
 #[component]
@@ -24,7 +23,7 @@ pub fn MyAccountPage() -> impl IntoView {
     let change = ServerAction::<ChangeMyPassword>::new();
     let sign_out = ServerAction::<SignOutElsewhere>::new();
     let two_step = TwoStepActions::new();
-    let account = Resource::new(move || (change.version().get(), sign_out.version().get(), two_step.version()), |_| get_my_account());
+    let account = data(move || (change.version().get(), sign_out.version().get(), two_step.version()), |_| get_my_account());
     view! {
         <Title text="Your account" />
         <Guarded permission=Permission::OwnAccount>
@@ -38,7 +37,7 @@ fn MyAccountView(
     change: ServerAction<ChangeMyPassword>,
     sign_out: ServerAction<SignOutElsewhere>,
     two_step: TwoStepActions,
-    account: Resource<Result<MyAccount, AppError>>,
+    account: Data<MyAccount>,
 ) -> impl IntoView {
     // Sent here by the frame: the role requires two-step sign-in before anything else.
     let sent_to_set_up = move || use_query_map().get().get("set_up").as_deref() == Some("two-step");

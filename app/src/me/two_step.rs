@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::{BeginTwoStep, ConfirmTwoStep, MyAccount, NewRecoveryCodes, TurnOffTwoStep, TwoStepSetup};
-use crate::{error::AppError, ui::FormField};
+use crate::{
+    error::AppError,
+    ui::{Fields, FormField, PostForm},
+};
 
 /// The actions of the card, created by the page so its account refetches after each.
 #[derive(Clone, Copy)]
@@ -55,9 +58,9 @@ pub fn TwoStepStatusLine(me: MyAccount, actions: TwoStepActions) -> impl IntoVie
             }}
         </p>
         {(!status.on).then(|| view! {
-            <ActionForm action=actions.begin>
+            <PostForm action=actions.begin read=|_: &Fields| BeginTwoStep {}>
                 <button type="submit" class="button" disabled=actions.begin.pending()>"Set up two-step sign-in"</button>
-            </ActionForm>
+            </PostForm>
             <Show when=move || begin_error().is_some()>
                 <p class="alert alert-error" role="alert">{begin_error}</p>
             </Show>
@@ -73,14 +76,14 @@ fn OnForms(actions: TwoStepActions) -> impl IntoView {
     let codes_error = move || actions.new_codes.value().get().and_then(Result::err);
     view! {
         <div class="grid-2">
-            <ActionForm action=actions.new_codes attr:class="form" attr:novalidate=true>
+            <PostForm action=actions.new_codes read=|f: &Fields| NewRecoveryCodes { code: f.text("code") } class="form" novalidate=true>
                 <h3>"New recovery codes"</h3>
                 <p class="small muted">"The old ones stop working. Prove it is you with a code from your app."</p>
                 <FormField name="code" id="field-renew-code" label="Code from your app" autocomplete="one-time-code" error=move || codes_error()?.for_field("code") />
                 <GeneralError error=Signal::derive(codes_error) />
                 <button type="submit" class="button button-secondary" disabled=actions.new_codes.pending()>"Make new recovery codes"</button>
-            </ActionForm>
-            <ActionForm action=actions.turn_off attr:class="form" attr:novalidate=true>
+            </PostForm>
+            <PostForm action=actions.turn_off read=turn_off_fields class="form" novalidate=true>
                 <h3>"Turn off"</h3>
                 <p class="small muted">"Signing in will ask for your password only. If your role requires two-step sign-in, you will have to set it up again at once."</p>
                 <FormField name="current_password" id="field-off-current_password" label="Current password" input_type="password" autocomplete="current-password"
@@ -89,7 +92,7 @@ fn OnForms(actions: TwoStepActions) -> impl IntoView {
                     error=move || off_error()?.for_field("code") />
                 <GeneralError error=Signal::derive(off_error) />
                 <button type="submit" class="button button-danger" disabled=actions.turn_off.pending()>"Turn off two-step sign-in"</button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }
@@ -148,11 +151,11 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
                 </ol>
                 <div class="qr" role="img" aria-label="QR code holding your two-step sign-in key" inner_html=setup.qr_svg></div>
                 <p>"Key: " <code data-test="two-step-secret">{setup.secret_text}</code></p>
-                <ActionForm action=actions.confirm attr:class="form" attr:novalidate=true>
+                <PostForm action=actions.confirm read=|f: &Fields| ConfirmTwoStep { code: f.text("code") } class="form" novalidate=true>
                     <FormField name="code" id="field-confirm-code" label="Code from your app" autocomplete="one-time-code" error=move || confirm_error()?.for_field("code") />
                     <GeneralError error=Signal::derive(confirm_error) />
                     <button type="submit" class="button" disabled=actions.confirm.pending()>"Turn on two-step sign-in"</button>
-                </ActionForm>
+                </PostForm>
             </div>
         })}
         {move || codes.get().map(|codes| view! {
@@ -165,4 +168,8 @@ pub fn TwoStepShownOnce(actions: TwoStepActions) -> impl IntoView {
             </div>
         })}
     }
+}
+
+fn turn_off_fields(fields: &Fields) -> TurnOffTwoStep {
+    TurnOffTwoStep { current_password: fields.text("current_password"), code: fields.text("code") }
 }

@@ -1,6 +1,6 @@
 //! The one form field: a label, the input, a hint and the error, tied together for
 //! screen readers (`aria-describedby`, `aria-invalid`). Either uncontrolled (a named
-//! input inside an `ActionForm`) or bound to a signal (`value` + `on_input`).
+//! input inside a `PostForm`) or bound to a signal (`value` + `on_input`).
 
 use leptos::prelude::*;
 

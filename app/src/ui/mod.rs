@@ -3,21 +3,25 @@
 //! pager, the empty / loading / error states, and toasts.
 
 pub mod browser;
+pub mod data;
 pub mod dialog;
 pub mod field;
 pub mod form;
 pub mod lazy_page;
 pub mod meter;
+pub mod post_form;
 pub mod states;
 pub mod suggestions;
 pub mod table;
 pub mod toast;
 
+pub use data::{data, Data};
 pub use dialog::{ChangesDialog, ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormAlerts, FormField};
 pub use form::{FormCheck, SaveActions};
 pub(crate) use lazy_page::lazy_pages;
 pub use meter::{Meter, StackedMeter};
+pub use post_form::{Fields, PostForm};
 pub use states::{EmptyState, ErrorState, Loading};
 pub use suggestions::{CountrySuggestions, LanguageSuggestions, TimeZoneSuggestions};
 pub use table::{group_thousands, Pager, SortDirection, SortHeader, TableWrap};

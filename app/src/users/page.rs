@@ -9,7 +9,7 @@ use super::{
 use crate::{
     access::Role,
     error::AppError,
-    ui::{ConfirmDialog, EmptyState, ErrorState, FormField, Loading, TableWrap},
+    ui::{data, ConfirmDialog, Data, EmptyState, ErrorState, Fields, FormField, Loading, PostForm, TableWrap},
 };
 
 /// The People panel's actions and list, made by the page before its guard (see
@@ -21,7 +21,7 @@ pub struct UsersPanelState {
     set_active: ServerAction<SetUserActive>,
     reset: ServerAction<ResetUserPassword>,
     reset_two_step: ServerAction<ResetTwoStep>,
-    users: Resource<Result<Vec<UserView>, AppError>>,
+    users: Data<Vec<UserView>>,
 }
 
 impl UsersPanelState {
@@ -32,7 +32,7 @@ impl UsersPanelState {
         let reset = ServerAction::<ResetUserPassword>::new();
         let reset_two_step = ServerAction::<ResetTwoStep>::new();
         // Any finished change reloads the list.
-        let users = Resource::new(
+        let users = data(
             move || (create.version().get(), set_role.version().get(), set_active.version().get(), reset_two_step.version().get()),
             |_| list_users(),
         );
@@ -131,7 +131,7 @@ fn UserRow(
             </td>
             <td>{user.email.clone()}</td>
             <td>
-                <ActionForm action=set_role attr:class="inline-form">
+                <PostForm action=set_role read=role_fields class="inline-form">
                     <input type="hidden" name="id" value=user.id.clone() />
                     <label class="visually-hidden" for=role_id.clone()>{format!("Role of {}", user.display_name)}</label>
                     <select id=role_id name="role">
@@ -141,7 +141,7 @@ fn UserRow(
                             .collect_view()}
                     </select>
                     <button type="submit" class="button button-small button-secondary">"Save"</button>
-                </ActionForm>
+                </PostForm>
             </td>
             <td>
                 {if active {
@@ -205,7 +205,7 @@ fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
     view! {
         <details class="add-form">
             <summary class="button button-secondary">"Add a person"</summary>
-            <ActionForm action=create attr:class="form form-grid" attr:novalidate=true>
+            <PostForm action=create read=new_user_fields class="form form-grid" novalidate=true>
                 <FormField name="username" label="Username" error=field_error("username") />
                 <FormField name="display_name" label="Name" error=field_error("display_name") />
                 <FormField name="email" label="Email" input_type="email" error=field_error("email") />
@@ -232,7 +232,7 @@ fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                 <div class="form-actions">
                     <button type="submit" class="button" disabled=create.pending()>"Add person"</button>
                 </div>
-            </ActionForm>
+            </PostForm>
         </details>
         {move || created().map(|created| view! {
             <p class="alert alert-success" role="status" data-test="created-user">
@@ -250,13 +250,13 @@ fn AddUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
 #[derive(Clone, Copy)]
 pub struct TwoStepPolicyState {
     set: ServerAction<SetTwoStepRequired>,
-    policy: Resource<Result<Vec<RoleTwoStep>, AppError>>,
+    policy: Data<Vec<RoleTwoStep>>,
 }
 
 impl TwoStepPolicyState {
     pub fn new() -> Self {
         let set = ServerAction::<SetTwoStepRequired>::new();
-        TwoStepPolicyState { set, policy: Resource::new(move || set.version().get(), |_| two_step_policy()) }
+        TwoStepPolicyState { set, policy: data(move || set.version().get(), |_| two_step_policy()) }
     }
 }
 
@@ -295,13 +295,13 @@ pub fn TwoStepPolicyPanel(state: TwoStepPolicyState) -> impl IntoView {
                                                 view! { <span class="badge badge-muted">"Optional"</span> }.into_any()
                                             }}</td>
                                             <td>
-                                                <ActionForm action=set attr:class="inline-form">
+                                                <PostForm action=set read=two_step_rule_fields class="inline-form">
                                                     <input type="hidden" name="role" value=entry.role.as_str() />
                                                     <input type="hidden" name="required" value=(!entry.required).to_string() />
                                                     <button type="submit" class="button button-small button-secondary">
                                                         {if entry.required { "Make optional" } else { "Require" }}
                                                     </button>
-                                                </ActionForm>
+                                                </PostForm>
                                             </td>
                                         </tr>
                                     }).collect_view()}
@@ -314,4 +314,22 @@ pub fn TwoStepPolicyPanel(state: TwoStepPolicyState) -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+fn role_fields(fields: &Fields) -> SetUserRole {
+    SetUserRole { id: fields.text("id"), role: fields.text("role") }
+}
+
+fn new_user_fields(fields: &Fields) -> CreateUser {
+    CreateUser {
+        username: fields.text("username"),
+        email: fields.text("email"),
+        display_name: fields.text("display_name"),
+        role: fields.text("role"),
+        password: Some(fields.text("password")),
+    }
+}
+
+fn two_step_rule_fields(fields: &Fields) -> SetTwoStepRequired {
+    SetTwoStepRequired { role: fields.text("role"), required: fields.text("required") == "true" }
 }

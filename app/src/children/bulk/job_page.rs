@@ -16,7 +16,7 @@ use crate::{
     access::Permission,
     error::AppError,
     frame::{use_auth, Guarded},
-    ui::{group_thousands, ErrorState, Loading, TableWrap},
+    ui::{data, group_thousands, ErrorState, Loading, TableWrap},
 };
 
 /// How often an open job's page asks for its progress.
@@ -27,7 +27,7 @@ pub fn BulkJobPage() -> impl IntoView {
     let params = use_params_map();
     let id = Memo::new(move |_| params.with(|p| p.get("id").unwrap_or_default()));
     let tick = RwSignal::new(0u64);
-    let job = Resource::new(move || (id.get(), tick.get()), |(id, _)| get_bulk_job(id));
+    let job = data(move || (id.get(), tick.get()), |(id, _)| get_bulk_job(id));
     // While the job is open, ask again shortly after each answer.
     Effect::new(move |_| {
         if let Some(Ok(current)) = job.get() {

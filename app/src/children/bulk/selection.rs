@@ -13,7 +13,7 @@ use crate::{
     children::{changes::NotificationChanges, query::ChildQuery},
     error::AppError,
     frame::use_auth,
-    ui::{group_thousands, ModalDialog},
+    ui::{group_thousands, Data, ModalDialog},
 };
 
 /// What is selected on the list.
@@ -234,7 +234,7 @@ fn SwitchChoice(
 /// Above the list: the viewer's latest bulk changes, each linking to its page (where
 /// a running one shows its progress), so a closed tab loses nothing.
 #[component]
-pub fn RecentJobs(jobs: Resource<Result<Vec<super::BulkJob>, AppError>>) -> impl IntoView {
+pub fn RecentJobs(jobs: Data<Vec<super::BulkJob>>) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
