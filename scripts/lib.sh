@@ -148,6 +148,7 @@ release_site_is_current() {
 
 build_release_site() {
   if release_site_is_current; then
+    optimize_small_pieces
     say "the release site is up to date"
     return
   fi
@@ -155,7 +156,25 @@ build_release_site() {
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
   (cd "$ROOT" && cargo leptos build --release --split -p voxdesk)
+  optimize_small_pieces
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
+}
+
+# The pieces scripts/bin/wasm-opt left unoptimized (under 16 KiB), in one Node.js
+# process (scripts/optimize-pieces.mjs); only those written since the last run, so a
+# build that reused its WASM costs nothing here.
+optimize_small_pieces() {
+  local pkg="$ROOT/target/site/pkg" stamp="$ROOT/target/.small-pieces-optimized"
+  local pieces=()
+  if [ -f "$stamp" ]; then
+    mapfile -t pieces < <(find "$pkg" -maxdepth 1 -name '*.wasm' -size -16384c -newer "$stamp")
+  else
+    mapfile -t pieces < <(find "$pkg" -maxdepth 1 -name '*.wasm' -size -16384c)
+  fi
+  [ "${#pieces[@]}" -eq 0 ] && return
+  say "optimizing ${#pieces[@]} small WASM pieces (wasm-opt -Oz in one process)"
+  node "$ROOT/scripts/optimize-pieces.mjs" "${pieces[@]}"
+  touch "$stamp"
 }
 
 # What `make test`'s browser tests run: the release site's WASM with the server in the
@@ -163,6 +182,7 @@ build_release_site() {
 build_test_site() {
   say "building the release WASM and the dev-profile server (cargo leptos build --release --split -p voxdesk-test)"
   (cd "$ROOT" && cargo leptos build --release --split -p voxdesk-test)
+  optimize_small_pieces
 }
 
 # Benchmarks build with other features than the portal: their own target directory
