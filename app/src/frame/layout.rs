@@ -48,7 +48,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                 // and the navigation should not blank out meanwhile.
                 <Transition>
                     {move || Suspend::new(async move {
-                        auth.user.await.ok().flatten().map(|me| view! { <Navigation me /> })
+                        match auth.user.await.ok().flatten() {
+                            Some(me) => Some(signed_in_navigation(me).await),
+                            None => None,
+                        }
                     })}
                 </Transition>
             </header>
@@ -57,6 +60,15 @@ pub fn Layout(children: Children) -> impl IntoView {
             </main>
         </div>
     }
+}
+
+/// The navigation as a WASM piece of its own: the login page, where no one is
+/// signed in, does not load it (the connection picker and the user menu are a tenth
+/// of the first page). On a signed-in page the server names the piece in the page's
+/// head, so the browser fetches it with the page's own.
+#[lazy]
+fn signed_in_navigation(me: Me) -> AnyView {
+    view! { <Navigation me /> }.into_any()
 }
 
 #[component]
