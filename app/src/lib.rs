@@ -45,19 +45,16 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Link, Meta, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 use crate::{
-    account::{dashboard_page::DashboardPage, routes::AccountRoutes},
-    audit::routes::AuditRoutes,
+    account::dashboard_page::DashboardPage,
     auth::components::{LoginPage, SecondStepPage, SetupPage},
-    children::routes::ChildrenRoutes,
     frame::{provide_auth, Layout},
-    billing::routes::BillingRoutes,
     me::page::MyAccountPage,
-    pages::{admin::AdminPage, not_found::NotFoundPage},
-    ui::{lazy_pages, provide_toasts, ToastRegion},
+    pages::admin::AdminPage,
+    ui::{lazy_page::{PageRoute, PageTable, Pages}, lazy_pages, provide_toasts, ToastRegion},
 };
 
 // Every page but "not found" is its own piece of WASM, fetched when first opened.
@@ -70,6 +67,24 @@ lazy_pages! {
     MyAccountPageView => MyAccountPage,
 }
 
+const APP_PAGES: &[PageRoute] = &[
+    PageRoute::new::<DashboardPageView>("/"),
+    PageRoute::new::<LoginPageView>("/login"),
+    PageRoute::new::<SecondStepPageView>("/login/two-step"),
+    PageRoute::new::<SetupPageView>("/setup"),
+    PageRoute::new::<AdminPageView>("/admin"),
+    PageRoute::new::<MyAccountPageView>("/me"),
+];
+
+/// Every page, by feature (each feature's `routes.rs` lists its own).
+pub const PAGES: PageTable = &[
+    APP_PAGES,
+    children::routes::PAGES,
+    account::routes::PAGES,
+    billing::routes::PAGES,
+    audit::routes::PAGES,
+];
+
 /// Every page. Rendered in `Async` mode: the server waits for the user before it
 /// answers, so a guarded page can still answer with a redirect or a 403.
 #[component]
@@ -79,24 +94,36 @@ fn AppRoutes() -> impl IntoView {
     // `data-hydrated` turns "true" once the WASM has taken over the page, its lazily
     // loaded page included (set by the `frontend` entry point). Browser tests wait for
     // it, because a broken WASM still leaves a perfectly readable server-rendered page.
+    //
+    // `<Routes>` only tells the server which paths are pages and how to render them
+    // (every path: an unknown one gets the "not found" page and a 404); `Pages` picks
+    // the page (see `ui::lazy_page`).
     view! {
         <div id="app" data-hydrated="false">
             <Layout>
-                <Routes fallback=|| view! { <NotFoundPage /> }>
-                    <Route path=path!("/") view={Lazy::<DashboardPageView>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/login") view={Lazy::<LoginPageView>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/login/two-step") view={Lazy::<SecondStepPageView>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view={Lazy::<SetupPageView>::new()} ssr=SsrMode::Async />
-                    <ChildrenRoutes />
-                    <AccountRoutes />
-                    <BillingRoutes />
-                    <AuditRoutes />
-                    <Route path=path!("/admin") view={Lazy::<AdminPageView>::new()} ssr=SsrMode::Async />
-                    <Route path=path!("/me") view={Lazy::<MyAccountPageView>::new()} ssr=SsrMode::Async />
+                <Routes fallback=|| ()>
+                    <Route path=path!("/") view=|| () ssr=SsrMode::Async />
+                    <Route path=path!("/*any") view=|| () ssr=SsrMode::Async />
                 </Routes>
+                <Pages table=PAGES />
             </Layout>
             <ToastRegion />
         </div>
+    }
+}
+
+/// Loads what the open page needs before it is hydrated: its own piece and, when
+/// someone is signed in, the navigation's (see `ui::lazy_page::load_page_at`).
+#[cfg(feature = "hydrate")]
+pub async fn load_pieces_of_this_page() {
+    let document = leptos::prelude::document();
+    let path = document.location().and_then(|location| location.pathname().ok()).unwrap_or_default();
+    let signed_in = document.query_selector(".primary-nav").ok().flatten().is_some();
+    let page = ui::lazy_page::load_page_at(PAGES, &path);
+    if signed_in {
+        futures::future::join(page, frame::layout::load_navigation_piece()).await;
+    } else {
+        page.await;
     }
 }
 

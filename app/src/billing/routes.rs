@@ -2,13 +2,14 @@
 //! prices and rates (`/billing` itself shows the plans).
 
 use leptos::prelude::*;
-use leptos_router::{
-    components::{Outlet, ParentRoute, Route, A},
-    path, Lazy, MatchNestedRoutes, SsrMode,
-};
+use leptos_router::components::A;
 
 use super::{charges_page::ChargesPage, plans_page::PlansPage, prices_page::PricesPage, rates_page::RatesPage};
-use crate::{access::Permission, frame::Guarded, ui::lazy_pages};
+use crate::{
+    access::Permission,
+    frame::Guarded,
+    ui::{lazy_page::PageRoute, lazy_pages},
+};
 
 lazy_pages! {
     PlansPageView => PlansPage,
@@ -17,19 +18,14 @@ lazy_pages! {
     RatesPageView => RatesPage,
 }
 
-#[component(transparent)]
-pub fn BillingRoutes() -> impl MatchNestedRoutes + Clone {
-    view! {
-        <ParentRoute path=path!("/billing") view=Outlet ssr=SsrMode::Async>
-            <Route path=path!("") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("plans") view={Lazy::<PlansPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("charges") view={Lazy::<ChargesPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("prices") view={Lazy::<PricesPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("rates") view={Lazy::<RatesPageView>::new()} ssr=SsrMode::Async />
-        </ParentRoute>
-    }
-    .into_inner()
-}
+/// Billing's pages (`/billing` itself shows the plans).
+pub const PAGES: &[PageRoute] = &[
+    PageRoute::new::<PlansPageView>("/billing"),
+    PageRoute::new::<PlansPageView>("/billing/plans"),
+    PageRoute::new::<ChargesPageView>("/billing/charges"),
+    PageRoute::new::<PricesPageView>("/billing/prices"),
+    PageRoute::new::<RatesPageView>("/billing/rates"),
+];
 
 const TABS: &[(&str, &str)] =
     &[("/billing/plans", "Plans"), ("/billing/charges", "Charges"), ("/billing/prices", "Prices"), ("/billing/rates", "Currency rates")];

@@ -1,13 +1,7 @@
 //! Every child-account page, under `/children`.
 
-use leptos::prelude::*;
-use leptos_router::{
-    components::{Outlet, ParentRoute, Route},
-    path, Lazy, MatchNestedRoutes, SsrMode,
-};
-
 use super::{bulk::job_page::BulkJobPage, child_page::ChildPage, clone_page::CloneChildPage, edit_page::EditChildPage, list_page::ChildrenPage, new_page::NewChildPage};
-use crate::ui::lazy_pages;
+use crate::ui::{lazy_page::PageRoute, lazy_pages};
 
 lazy_pages! {
     ChildrenPageView => ChildrenPage,
@@ -18,17 +12,12 @@ lazy_pages! {
     CloneChildPageView => CloneChildPage,
 }
 
-#[component(transparent)]
-pub fn ChildrenRoutes() -> impl MatchNestedRoutes + Clone {
-    view! {
-        <ParentRoute path=path!("/children") view=Outlet ssr=SsrMode::Async>
-            <Route path=path!("") view={Lazy::<ChildrenPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("new") view={Lazy::<NewChildPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!("jobs/:id") view={Lazy::<BulkJobPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!(":id") view={Lazy::<ChildPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!(":id/edit") view={Lazy::<EditChildPageView>::new()} ssr=SsrMode::Async />
-            <Route path=path!(":id/clone") view={Lazy::<CloneChildPageView>::new()} ssr=SsrMode::Async />
-        </ParentRoute>
-    }
-    .into_inner()
-}
+/// The child-account pages (`new` and `jobs/…` before `:id`, which would take them).
+pub const PAGES: &[PageRoute] = &[
+    PageRoute::new::<ChildrenPageView>("/children"),
+    PageRoute::new::<NewChildPageView>("/children/new"),
+    PageRoute::new::<BulkJobPageView>("/children/jobs/:id"),
+    PageRoute::new::<ChildPageView>("/children/:id"),
+    PageRoute::new::<EditChildPageView>("/children/:id/edit"),
+    PageRoute::new::<CloneChildPageView>("/children/:id/clone"),
+];

@@ -64,11 +64,18 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 /// The navigation as a WASM piece of its own: the login page, where no one is
 /// signed in, does not load it (the connection picker and the user menu are a tenth
-/// of the first page). On a signed-in page the server names the piece in the page's
-/// head, so the browser fetches it with the page's own.
+/// of the first page).
 #[lazy]
 fn signed_in_navigation(me: Me) -> AnyView {
     view! { <Navigation me /> }.into_any()
+}
+
+/// On a signed-in page the entry point loads the navigation's piece before hydrating:
+/// hydration cannot wait for it, and a navigation still on its way would hydrate as
+/// nothing and then be drawn a second time beside the server's.
+#[cfg(feature = "hydrate")]
+pub async fn load_navigation_piece() {
+    __preload_signed_in_navigation().await
 }
 
 #[component]
