@@ -2,10 +2,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use super::{setup_needed, CurrentUser, Login, Logout, SecondStep, SetupFirstAdmin};
-use crate::ui::{data, Fields, FormField, PostForm};
+use crate::ui::{browser::Redirect, data, Fields, FormField, PostForm};
 
 /// Name, role and the logout button, at the bottom of the navigation.
 #[component]

@@ -4,10 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 use super::use_auth;
-use crate::{access::Permission, auth::CurrentUser, ui::ErrorState};
+use crate::{access::Permission, auth::CurrentUser, ui::{browser::Redirect, ErrorState}};
 
 /// Shows `children` only to users whose role holds `permission`; sends anyone not
 /// logged in to the login page and explains a refusal to the rest.

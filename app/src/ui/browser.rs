@@ -17,3 +17,14 @@ pub fn copy_to_clipboard(text: String) {
         let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
     });
 }
+
+/// Sends the user to `path`: a 302 when the server renders the page, a navigation in
+/// the browser. (Leptos' own `<Redirect>` needs a matched `<Route>` on the server,
+/// and pages are chosen by [`crate::ui::lazy_page::Pages`], outside any.)
+#[component]
+pub fn Redirect(path: &'static str) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    leptos_axum::redirect(path);
+    #[cfg(not(feature = "ssr"))]
+    leptos_router::hooks::use_navigate()(path, Default::default());
+}
