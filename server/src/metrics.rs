@@ -136,11 +136,28 @@ pub fn observe_voximplant_calls() {
 }
 
 /// The route a request matched, as declared (`/children/{id}`), never its raw path.
+/// Every page is one axum route (`app::PAGES` chooses the page), so a page is
+/// labelled by its own path in that table.
 fn route_label(request: &Request) -> String {
-    match request.extensions().get::<MatchedPath>() {
-        Some(path) => path.as_str().to_string(),
+    match request.extensions().get::<MatchedPath>().map(MatchedPath::as_str) {
+        Some("/" | "/{*any}") => match app::ui::lazy_page::find_page(app::PAGES, request.uri().path()) {
+            Some((page, _)) => axum_style(page.path),
+            None => "(unmatched)".to_string(),
+        },
+        Some(path) => path.to_string(),
         None => "(unmatched)".to_string(),
     }
+}
+
+/// `/children/:id` as axum writes it: `/children/{id}`.
+fn axum_style(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match segment.strip_prefix(':') {
+            Some(name) => format!("{{{name}}}"),
+            None => segment.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Middleware: counts each request and its latency by route, method and status.

@@ -183,6 +183,7 @@ async fn metrics_count_routes_and_voximplant_calls_for_loopback_or_the_token(poo
     portal.call(Role::Reseller, ListChildren { query: ChildQuery::default() }).await.expect("the list loads");
     let page = portal.as_role(Role::Reseller).get(portal.server.url("/children")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
+    portal.as_role(Role::Reseller).get(portal.server.url("/children/10042")).send().await.unwrap();
     let missing = client().get(portal.server.url("/no/such/page/4711")).send().await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     portal.outage("GetChildrenAccounts", true);
@@ -195,6 +196,9 @@ async fn metrics_count_routes_and_voximplant_calls_for_loopback_or_the_token(poo
     assert!(series(&after, r#"voxdesk_http_requests_total{route="/children",method="GET",status="200"}"#).is_some());
     assert!(series(&after, r#"voxdesk_http_request_duration_seconds_count{route="/children",method="GET"}"#).is_some());
     assert!(series(&after, r#"voxdesk_http_requests_total{route="(unmatched)",method="GET",status="404"}"#).is_some());
+    // A page is labelled by its path as declared, not by the address asked for.
+    assert!(series(&after, r#"voxdesk_http_request_duration_seconds_count{route="/children/{id}",method="GET"}"#).is_some());
+    assert!(!after.contains("/children/10042"), "a raw path leaked into the labels");
     assert!(!after.contains("/no/such/page"), "a raw path became a label");
     // One good call, then the outage's attempts (reads are retried): each attempt counted.
     assert!(grew(calls) >= 2.0, "{after}");
