@@ -141,7 +141,6 @@ pub fn Pages(table: PageTable) -> impl IntoView {
     let params = ArcMemo::new(move |_| {
         location.pathname.with(|path| find_page(table, path).map(|(_, params)| params).unwrap_or_default())
     });
-    provide_context(params);
     // On the server and while hydrating the piece is already there (the entry point
     // loads it first: see `load_pieces_of_this_page`).
     let shown = RwSignal::new(wanted.get_untracked());
@@ -160,9 +159,14 @@ pub fn Pages(table: PageTable) -> impl IntoView {
             }
         });
     });
-    move || match shown.get() {
-        Some(route) => route.view_if_loaded().unwrap_or_else(|| ().into_any()),
-        None => view! { <NotFoundPage /> }.into_any(),
+    move || {
+        // Provided here, in this view's own owner: a component has none, and on the
+        // owner above the router's `/*any` parameters would win.
+        provide_context(params.clone());
+        match shown.get() {
+            Some(route) => route.view_if_loaded().unwrap_or_else(|| ().into_any()),
+            None => view! { <NotFoundPage /> }.into_any(),
+        }
     }
 }
 
