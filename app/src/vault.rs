@@ -222,6 +222,24 @@ impl Keyring {
     }
 }
 
+/// Writes a re-wrapped data key ([`Keyring::rewrap`]) back to its row: `update` sets
+/// `kek_id`, `wrapped_dek` and `dek_nonce` to `$2`–`$4` in the row whose id is `$1`.
+pub async fn store_rewrapped(
+    tx: &mut sqlx::PgConnection,
+    update: &str,
+    id: uuid::Uuid,
+    rewrapped: &Sealed,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(update)
+        .bind(id)
+        .bind(&rewrapped.kek_id)
+        .bind(&rewrapped.wrapped_dek)
+        .bind(&rewrapped.dek_nonce)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 fn content_aad(row_id: &str) -> String {
     format!("{AAD_PREFIX}|{row_id}|{ALG}")
 }

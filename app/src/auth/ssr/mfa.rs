@@ -197,13 +197,8 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &Keyring) -> Result<usize, AppEr
         let rewrapped = keyring
             .rewrap(&row_id(row.user_id), &row.sealed)
             .map_err(|error| AppError::Conflict(format!("two-step secret of {}: {error}", row.user_id)))?;
-        sqlx::query("UPDATE user_mfa SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE user_id = $1")
-            .bind(row.user_id)
-            .bind(&rewrapped.kek_id)
-            .bind(&rewrapped.wrapped_dek)
-            .bind(&rewrapped.dek_nonce)
-            .execute(&mut *tx)
-            .await?;
+        let update = "UPDATE user_mfa SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE user_id = $1";
+        crate::vault::store_rewrapped(&mut tx, update, row.user_id, &rewrapped).await?;
     }
     tx.commit().await?;
     Ok(count)

@@ -19,13 +19,8 @@ pub async fn rewrap_all(pool: &PgPool, keyring: &vault::Keyring) -> Result<usize
         let rewrapped = keyring
             .rewrap(&row.binding(), &row.sealed())
             .map_err(|error| AppError::Conflict(format!("connection {}: {error}", row.id)))?;
-        sqlx::query("UPDATE connections SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE id = $1")
-            .bind(row.id)
-            .bind(&rewrapped.kek_id)
-            .bind(&rewrapped.wrapped_dek)
-            .bind(&rewrapped.dek_nonce)
-            .execute(&mut *tx)
-            .await?;
+        let update = "UPDATE connections SET kek_id = $2, wrapped_dek = $3, dek_nonce = $4 WHERE id = $1";
+        vault::store_rewrapped(&mut tx, update, row.id, &rewrapped).await?;
     }
     tx.commit().await?;
     Ok(count)
