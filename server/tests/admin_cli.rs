@@ -62,6 +62,11 @@ async fn keys_rotate_reseals_every_connection_under_a_new_master_key(pool: PgPoo
     let keyring = Keyring::generate();
     keyring.save(&key_file).unwrap();
     let old_key = keyring.active_id().to_string();
+    // A user part-way through two-step set-up: their sealed TOTP secret is re-wrapped too.
+    let add = ["user", "add", "--username", "ops", "--email", "ops@voxdesk.example", "--display-name", "Ops", "--role", "admin"];
+    assert!(voxdesk(&pool, dir.path(), &add).0);
+    let ops: uuid::Uuid = sqlx::query_scalar("SELECT id FROM users WHERE username = 'ops'").fetch_one(&pool).await.unwrap();
+    app::auth::ssr::mfa::begin(&pool, &keyring, ops, "ops").await.unwrap();
 
     let sandbox = Sandbox::new(SandboxConfig::default()).unwrap();
     let router = sandbox.router();
@@ -83,6 +88,9 @@ async fn keys_rotate_reseals_every_connection_under_a_new_master_key(pool: PgPoo
     assert_ne!(rotated.active_id(), old_key);
     let kek: String = sqlx::query_scalar("SELECT kek_id FROM connections").fetch_one(&pool).await.unwrap();
     assert_eq!(kek, rotated.active_id());
+    let secret_kek: String = sqlx::query_scalar("SELECT kek_id FROM user_mfa WHERE user_id = $1").bind(ops).fetch_one(&pool).await.unwrap();
+    assert_eq!(secret_kek, rotated.active_id());
+    assert!(app::auth::ssr::mfa::unopenable(&pool, &rotated).await.unwrap().is_empty(), "the secret opens under the new key");
     let backend = app::backend::Backend::new(pool.clone(), Default::default(), rotated);
     let (_, client) = connections::client_for(&backend, connections::parse_id(&saved.id).unwrap()).await.unwrap();
     assert!(client.get_account_info(Default::default()).await.is_ok());
