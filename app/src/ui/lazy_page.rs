@@ -137,10 +137,9 @@ pub fn find_page(table: PageTable, path: &str) -> Option<(&'static PageRoute, Pa
 #[component]
 pub fn Pages(table: PageTable) -> impl IntoView {
     let location = use_location();
-    let wanted = Memo::new(move |_| location.pathname.with(|path| find_page(table, path).map(|(route, _)| route)));
-    let params = ArcMemo::new(move |_| {
-        location.pathname.with(|path| find_page(table, path).map(|(_, params)| params).unwrap_or_default())
-    });
+    let found = Memo::new(move |_| location.pathname.with(|path| find_page(table, path)));
+    let wanted = Memo::new(move |_| found.with(|found| found.as_ref().map(|(route, _)| *route)));
+    let params = ArcMemo::new(move |_| found.with(|found| found.as_ref().map(|(_, params)| params.clone()).unwrap_or_default()));
     // On the server and while hydrating the piece is already there (the entry point
     // loads it first: see `load_pieces_of_this_page`).
     let shown = RwSignal::new(wanted.get_untracked());
