@@ -222,6 +222,17 @@ impl Keyring {
     }
 }
 
+/// A query over a table's sealed columns.
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+impl Sealed {
+    /// Binds the sealed columns to a query's next six placeholders, in the order
+    /// `alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext`.
+    pub fn bind_to<'q>(&'q self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query.bind(&self.alg).bind(&self.kek_id).bind(&self.wrapped_dek).bind(&self.dek_nonce).bind(&self.nonce).bind(&self.ciphertext)
+    }
+}
+
 /// Writes a re-wrapped data key ([`Keyring::rewrap`]) back to its row: `update` sets
 /// `kek_id`, `wrapped_dek` and `dek_nonce` to `$2`–`$4` in the row whose id is `$1`.
 pub async fn store_rewrapped(

@@ -88,21 +88,14 @@ pub async fn begin(pool: &PgPool, keyring: &Keyring, user: Uuid, username: &str)
     }
     let secret = totp::new_secret();
     let sealed = keyring.seal(&row_id(user), &secret);
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO user_mfa (user_id, alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (user_id) DO UPDATE SET alg = $2, kek_id = $3, wrapped_dek = $4, dek_nonce = $5, nonce = $6,
            ciphertext = $7, enrolled_at = NULL, last_step = 0",
     )
-    .bind(user)
-    .bind(&sealed.alg)
-    .bind(&sealed.kek_id)
-    .bind(&sealed.wrapped_dek)
-    .bind(&sealed.dek_nonce)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
-    .execute(pool)
-    .await?;
+    .bind(user);
+    sealed.bind_to(insert).execute(pool).await?;
     let url = totp::otpauth_url(&secret, username);
     Ok(Enrolment { secret_text: totp::secret_text(&secret), qr_svg: totp::qr_svg(&url) })
 }

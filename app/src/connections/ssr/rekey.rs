@@ -49,20 +49,13 @@ pub async fn reseal_legacy(pool: &PgPool, keyring: &vault::Keyring) -> Result<Ve
             continue;
         };
         let sealed = keyring.seal(&binding(row.id, &row.kind, &row.base_url, row.account_id), &bytes);
-        sqlx::query(
+        let update = sqlx::query(
             "UPDATE connections SET alg = $2, kek_id = $3, wrapped_dek = $4, dek_nonce = $5, nonce = $6, ciphertext = $7,
                     sealed_binding = 2
              WHERE id = $1",
         )
-        .bind(row.id)
-        .bind(&sealed.alg)
-        .bind(&sealed.kek_id)
-        .bind(&sealed.wrapped_dek)
-        .bind(&sealed.dek_nonce)
-        .bind(&sealed.nonce)
-        .bind(&sealed.ciphertext)
-        .execute(&mut *tx)
-        .await?;
+        .bind(row.id);
+        sealed.bind_to(update).execute(&mut *tx).await?;
         resealed.push((row.id, row.base_url));
     }
     tx.commit().await?;

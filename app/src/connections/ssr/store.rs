@@ -222,7 +222,7 @@ async fn insert_sealed(
 ) -> Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
     let bytes = secret.sealed_bytes();
     let sealed = backend.keyring().seal(&binding(id, secret.kind(), base_url, account_id as i64), &bytes);
-    sqlx::query(
+    let insert = sqlx::query(
         "INSERT INTO connections (id, name, kind, base_url, account_id, account_name, fingerprint,
                                   alg, kek_id, wrapped_dek, dek_nonce, nonce, ciphertext, sealed_binding)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 2)",
@@ -233,15 +233,8 @@ async fn insert_sealed(
     .bind(base_url)
     .bind(account_id as i64)
     .bind(account_name)
-    .bind(vault::fingerprint(&bytes))
-    .bind(&sealed.alg)
-    .bind(&sealed.kek_id)
-    .bind(&sealed.wrapped_dek)
-    .bind(&sealed.dek_nonce)
-    .bind(&sealed.nonce)
-    .bind(&sealed.ciphertext)
-    .execute(backend.unguarded_pool())
-    .await
+    .bind(vault::fingerprint(&bytes));
+    sealed.bind_to(insert).execute(backend.unguarded_pool()).await
 }
 
 /// Seals `secret` for the row `id`, bound to where it goes, and stores it with them.
