@@ -67,11 +67,11 @@ env -u DATABASE_URL VOXDESK_LOG_FORMAT=json target/release/voxdesk serve \
   --listen "127.0.0.1:$port" --data-dir "$work/first-page" >"$work/first-page.log" 2>&1 &
 first_page_pid=$!
 wait_for_url "http://127.0.0.1:$port/healthz" 60 || die "the portal did not start"
-first_raw=0; first_gz=0
+first_raw=0; first_gz=0; mkdir -p "$work/first-page-wasm"
 while read -r name; do
-  first_raw=$((first_raw + $(stat -c %s "$pkg/$name")))
-  first_gz=$((first_gz + $(gzip -9 -c "$pkg/$name" | wc -c)))
-done < <(NODE_PATH="$ROOT/end2end/node_modules" node bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login)
+  first_raw=$((first_raw + $(stat -c %s "$work/first-page-wasm/$name")))
+  first_gz=$((first_gz + $(gzip -9 -c "$work/first-page-wasm/$name" | wc -c)))
+done < <(NODE_PATH="$ROOT/end2end/node_modules" node bench/first-page-wasm.cjs "http://127.0.0.1:$port" /login "$work/first-page-wasm")
 kill -TERM "$first_page_pid"; wait "$first_page_pid" 2>/dev/null || true
 
 row() { printf '| %-60s | %12s | %-5s |\n' "$1" "$2" "$3"; }

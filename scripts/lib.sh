@@ -148,7 +148,7 @@ release_site_is_current() {
 
 build_release_site() {
   if release_site_is_current; then
-    optimize_small_pieces
+    finish_pieces
     say "the release site is up to date"
     return
   fi
@@ -156,8 +156,15 @@ build_release_site() {
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
   (cd "$ROOT" && cargo leptos build --release --split -p voxdesk)
-  optimize_small_pieces
+  finish_pieces
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
+}
+
+# What follows every --split build: the small pieces optimized, and the pieces' loader
+# rewritten to fetch a page's pieces in one request (scripts/batch-piece-loads.mjs).
+finish_pieces() {
+  optimize_small_pieces
+  node "$ROOT/scripts/batch-piece-loads.mjs" "$ROOT/target/site/pkg"
 }
 
 # The pieces scripts/bin/wasm-opt left unoptimized (under 16 KiB), in one Node.js
@@ -182,7 +189,7 @@ optimize_small_pieces() {
 build_test_site() {
   say "building the release WASM and the dev-profile server (cargo leptos build --release --split -p voxdesk-test)"
   (cd "$ROOT" && cargo leptos build --release --split -p voxdesk-test)
-  optimize_small_pieces
+  finish_pieces
 }
 
 # Benchmarks build with other features than the portal: their own target directory

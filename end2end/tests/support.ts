@@ -27,6 +27,16 @@ export async function gotoHydrated(page: Page, path: string) {
   return { response, errors };
 }
 
+/** The WASM files a response brought: a `.wasm` file itself, or each piece a batch
+ *  (`pkg/pieces?23,split_…`, server/src/pieces.rs) names — a number is `chunk_N.wasm`. */
+export function wasmFilesIn(url: string): string[] {
+  const { pathname, search } = new URL(url);
+  const name = pathname.split('/').pop() ?? '';
+  if (name.endsWith('.wasm')) return [name];
+  if (name !== 'pieces' || !pathname.includes('/pkg/')) return [];
+  return search.slice(1).split(',').map((piece) => (/^\d+$/.test(piece) ? `chunk_${piece}.wasm` : `${piece}.wasm`));
+}
+
 /** Signs in through the login form, as a person would. */
 export async function signIn(page: Page, role: RoleName) {
   return signInWith(page, demoUser(role));

@@ -59,6 +59,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
     let routes = generate_route_list(App);
     let session_layer = session_layer(state.backend.unguarded_pool().clone(), state.backend.rows().clone(), sessions);
     crate::metrics::observe_voximplant_calls();
+    let pieces = crate::pieces::Pieces::read(&site_pkg_dir(&state.leptos_options));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -71,6 +72,7 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
         // their headers, so a page rendered while its WASM pieces were fetched lost its
         // Content-Security-Policy (test: a_page_keeps_its_policy_while_static_files_are_fetched).
         .route_service("/pkg/{file}", leptos_axum::site_pkg_dir_service(&state.leptos_options))
+        .route(&format!("{}/pieces", versioned_pkg_path(&state.leptos_options)), get(crate::pieces::serve).with_state(pieces))
         .nest_service(&versioned_pkg_path(&state.leptos_options), versioned_pkg_service(&state.leptos_options))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
@@ -115,11 +117,14 @@ fn versioned_pkg_path(options: &leptos::config::LeptosOptions) -> String {
     format!("{}/{}", app::asset_root(options), options.site_pkg_dir)
 }
 
+fn site_pkg_dir(options: &leptos::config::LeptosOptions) -> std::path::PathBuf {
+    std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref())
+}
+
 /// The site's pieces under their build's path, cached for good: their bytes never
 /// change under it.
 fn versioned_pkg_service(options: &leptos::config::LeptosOptions) -> axum::routing::MethodRouter {
-    let dir = std::path::Path::new(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref());
-    let files = tower_http::services::ServeDir::new(dir);
+    let files = tower_http::services::ServeDir::new(site_pkg_dir(options));
     axum::routing::get_service(files).layer(axum::middleware::map_response(|mut response: Response| async move {
         if response.status().is_success() {
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));

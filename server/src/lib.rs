@@ -12,6 +12,7 @@ pub mod http;
 pub mod keys;
 pub mod listen;
 pub mod metrics;
+pub mod pieces;
 pub mod sandbox;
 pub mod serve;
 pub mod session_store;
