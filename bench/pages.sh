@@ -1,7 +1,8 @@
 # Sourced by bench/run.sh: pages and reads through the portal under load (wrk, 50
 # connections, signed in), each next to what it is compared with, measured in the
 # same run against a demo portal whose sandbox holds 10,000 children.
-#   - /healthz, and the dashboard (/, server-rendered: 6 Voximplant calls run at once
+#   - /healthz, and the dashboard (/, server-rendered: 6 Voximplant calls run at once,
+#     a 7th for the rates when the children's currencies differ,
 #     per connection and kept 5 s) vs the sandbox's own GetAccountInfo;
 #   - the child list (50 rows) through the portal vs the sandbox's own
 #     GetChildrenAccounts count=50: requests/s, ratio, p99;
@@ -109,7 +110,7 @@ PY
   read -r q q50 q99 <"$work/wrk-quiet"
   page_rows="$(
     row "/healthz, 50 connections" "$h" "req/s"
-    row "dashboard (/) server-rendered, 50 conn. (6 upstream calls, kept 5 s)" "$home" "req/s"
+    row "dashboard (/) server-rendered, 50 conn. (6–7 upstream calls, kept 5 s)" "$home" "req/s"
     row "  its p50 / p99" "$hp50 / $hp99" "ms"
     row "  sandbox GetAccountInfo, same run" "$i" "req/s"
     row "signed-in page calling nothing upstream (/children/new)" "$q" "req/s"

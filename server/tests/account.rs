@@ -58,10 +58,19 @@ async fn the_dashboard_shows_the_sandboxs_money_and_children(pool: PgPool) {
     assert_eq!(counted.active, kids.iter().filter(|a| a.active).count() as u64);
     assert_eq!(counted.inactive, kids.iter().filter(|a| !a.active).count() as u64);
     assert_eq!(counted.frozen, kids.iter().filter(|a| a.frozen).count() as u64);
-    let mut balances: Vec<Decimal> = kids.iter().map(|a| a.balance).collect();
-    balances.sort();
-    let lowest: Vec<Decimal> = counted.lowest.iter().filter_map(|c| c.balance).collect();
-    assert_eq!(lowest, balances[..5].to_vec(), "the five lowest balances, lowest first");
+    // The children hold different currencies: 10 RUR is less money than 1 USD, so they
+    // rank by value at Voximplant's rates of today (units per USD), not by amount.
+    assert!(kids.iter().any(|a| a.currency != kids[0].currency), "the seed mixes currencies");
+    let snapshot = portal.sandbox.snapshot();
+    let rates = snapshot.rates_on(chrono::Utc::now().date_naive()).expect("rates of today");
+    let mut by_value = kids.clone();
+    by_value.sort_by_key(|a| (a.balance / rates[&a.currency], a.name.clone()));
+    let expected: Vec<u64> = by_value[..5].iter().map(|a| a.id).collect();
+    let lowest: Vec<u64> = counted.lowest.iter().map(|c| c.account_id).collect();
+    assert_eq!(lowest, expected, "the five lowest balances by value, lowest first");
+    let mut by_amount = kids.clone();
+    by_amount.sort_by_key(|a| (a.balance, a.name.clone()));
+    assert_ne!(by_amount[..5].iter().map(|a| a.id).collect::<Vec<_>>(), expected, "a seed where the two orders differ");
 
     // Within a few seconds the same numbers come from the cache: no new calls.
     let calls = portal.sandbox.calls();

@@ -5,10 +5,12 @@
 
 use std::{collections::HashMap, time::Duration};
 
+use rust_decimal::Decimal;
+
 use serde_json::json;
 use voximplant::{
     client::Client,
-    methods::{GetAccountDocuments, GetAccountInfo, GetChildrenAccounts},
+    methods::{GetAccountDocuments, GetAccountInfo, GetChildrenAccounts, GetCurrencyRate},
     types::{AccountInfo, VerificationStatus},
     wire::Selection,
     ErrorCode,
@@ -95,7 +97,8 @@ impl AccountReader {
     }
 
     /// Counts by `total_count` (count=1 with each filter) and the lowest balances
-    /// among one page of children: four calls at once.
+    /// among one page of children: four calls at once, then the rates if their
+    /// currencies differ.
     pub async fn children(&self, fresh: bool) -> Result<ChildrenSummary, AppError> {
         let (connection, client) = self.0.voximplant().await?;
         cached(&connection.id, "children", fresh, async {
@@ -109,7 +112,8 @@ impl AccountReader {
                 tokio::join!(count(None, None), count(Some(true), None), count(None, Some(true)), client.get_children_accounts(page));
             let (total, active, frozen, page) = (total?, active?, frozen?, page?);
             let mut ranked: Vec<ChildBalance> = page.result.into_iter().map(child_balance).collect();
-            ranked.sort_by(|a, b| a.balance.cmp(&b.balance).then(a.account_name.cmp(&b.account_name)));
+            let in_usd = in_usd(&client, &ranked).await;
+            ranked.sort_by_cached_key(|child| (in_usd(child), child.account_name.clone()));
             let ranked_count = ranked.len() as u64;
             ranked.truncate(5);
             Ok(ChildrenSummary {
@@ -197,6 +201,29 @@ async fn child_names(client: &Client, mut ids: Vec<u64>) -> HashMap<u64, String>
             tracing::warn!(%error, "children's names not read for the documents page");
             HashMap::new()
         }
+    }
+}
+
+/// How `children`'s balances compare when their currencies differ: each balance in USD at
+/// today's rates (Voximplant's are units per USD). With one currency, or no rates (the
+/// call failed), the amounts as they are: wrong across currencies, but ranking must not
+/// fail the dashboard.
+async fn in_usd(client: &Client, children: &[ChildBalance]) -> impl Fn(&ChildBalance) -> Option<Decimal> {
+    let currencies: std::collections::BTreeSet<String> = children.iter().filter_map(|child| child.currency.clone()).collect();
+    let rates: HashMap<String, Decimal> = if currencies.len() > 1 {
+        let request = GetCurrencyRate { currency: currencies.into_iter().collect(), date: None };
+        client.get_currency_rate(request).await.map(|answer| answer.result.0.into_iter().collect()).unwrap_or_default()
+    } else {
+        HashMap::new()
+    };
+    move |child| {
+        let balance = child.balance?;
+        if rates.is_empty() {
+            return Some(balance);
+        }
+        // A currency without a rate ranks after every known one.
+        let rate = child.currency.as_ref().and_then(|currency| rates.get(currency)).filter(|rate| !rate.is_zero());
+        Some(rate.and_then(|rate| balance.checked_div(*rate)).unwrap_or(Decimal::MAX))
     }
 }
 
