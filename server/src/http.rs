@@ -72,7 +72,10 @@ pub fn router(state: AppState, sessions: SessionPolicy, proxies: TrustedProxies,
         // their headers, so a page rendered while its WASM pieces were fetched lost its
         // Content-Security-Policy (test: a_page_keeps_its_policy_while_static_files_are_fetched).
         .route_service("/pkg/{file}", leptos_axum::site_pkg_dir_service(&state.leptos_options))
-        .route(&format!("{}/pieces", versioned_pkg_path(&state.leptos_options)), get(crate::pieces::serve).with_state(pieces))
+        .route(
+            &format!("{}/pieces", versioned_pkg_path(&state.leptos_options)),
+            get(crate::pieces::serve).with_state(pieces).layer(axum::middleware::map_response(kept_for_good)),
+        )
         .nest_service(&versioned_pkg_path(&state.leptos_options), versioned_pkg_service(&state.leptos_options))
         // leptos_axum gives every page a fresh nonce; app::shell puts it in the CSP.
         .leptos_routes_with_context(&state, routes, || (), {
@@ -125,12 +128,16 @@ fn site_pkg_dir(options: &leptos::config::LeptosOptions) -> std::path::PathBuf {
 /// change under it.
 fn versioned_pkg_service(options: &leptos::config::LeptosOptions) -> axum::routing::MethodRouter {
     let files = tower_http::services::ServeDir::new(site_pkg_dir(options));
-    axum::routing::get_service(files).layer(axum::middleware::map_response(|mut response: Response| async move {
-        if response.status().is_success() {
-            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-        }
-        response
-    }))
+    axum::routing::get_service(files).layer(axum::middleware::map_response(kept_for_good))
+}
+
+/// What is served under the build's own path (its files, a batch of its pieces) is
+/// marked `immutable`: a new build has a new path.
+async fn kept_for_good(mut response: Response) -> Response {
+    if response.status().is_success() {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    }
+    response
 }
 
 /// Works out the client's address once per request, for throttling and the audit log.

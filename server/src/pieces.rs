@@ -11,7 +11,7 @@
 //! The request names pieces in order: a number `N` is `chunk_N.wasm`, a word starting
 //! `split_` is that `.wasm` file. The response is one little-endian `u32` size per
 //! name, then the pieces' bytes in the same order. Pieces live under the build's own
-//! path, so a response never changes and is cached for good.
+//! path, so a response never changes (`server::http` marks it immutable).
 
 use std::{collections::HashMap, path::Path, sync::Arc};
 
@@ -83,13 +83,7 @@ impl Pieces {
 
 pub async fn serve(State(pieces): State<Pieces>, RawQuery(query): RawQuery) -> Response {
     match pieces.bundle(query.as_deref().unwrap_or_default()) {
-        Ok(body) => {
-            let mut response = Body::from(body).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
-            response
-        }
+        Ok(body) => ([(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"))], Body::from(body)).into_response(),
         Err(refusal) => refusal.into_response(),
     }
 }
