@@ -21,6 +21,8 @@ test('the dashboard shows the sandbox balance, currency and children, each tile 
   await expect(page.locator('[data-test="child-counts"]')).toContainText(String(total).replace(/\B(?=(\d{3})+(?!\d))/g, ','));
   const lowest = page.locator('[data-test="lowest-balances"] tbody tr');
   await expect(lowest).toHaveCount(5);
+  // The demo children hold several currencies: the tile says it compares their value.
+  await expect(page.locator('[data-test="balance-comparison"]')).toHaveText(/value in USD at today's Voximplant rates/);
   // Each row links to that child's page.
   await lowest.first().getByRole('link').click();
   await expect(page).toHaveURL(/\/children\/\d+$/);

@@ -9,7 +9,7 @@ use app::{
     access::Role,
     account::{
         profile::{Profile, ProfileChanges},
-        DocumentFilter, GetAccountSummary, GetChildrenSummary, GetDocuments, GetProfile, UpdateProfile,
+        BalanceComparison, DocumentFilter, GetAccountSummary, GetChildrenSummary, GetDocuments, GetProfile, UpdateProfile,
     },
     error::AppError,
 };
@@ -68,9 +68,19 @@ async fn the_dashboard_shows_the_sandboxs_money_and_children(pool: PgPool) {
     let expected: Vec<u64> = by_value[..5].iter().map(|a| a.id).collect();
     let lowest: Vec<u64> = counted.lowest.iter().map(|c| c.account_id).collect();
     assert_eq!(lowest, expected, "the five lowest balances by value, lowest first");
+    assert_eq!(counted.compared, BalanceComparison::InUsdAtTodaysRates, "the tile says how it compared");
     let mut by_amount = kids.clone();
     by_amount.sort_by_key(|a| (a.balance, a.name.clone()));
-    assert_ne!(by_amount[..5].iter().map(|a| a.id).collect::<Vec<_>>(), expected, "a seed where the two orders differ");
+    let by_amount: Vec<u64> = by_amount[..5].iter().map(|a| a.id).collect();
+    assert_ne!(by_amount, expected, "a seed where the two orders differ");
+
+    // Without today's rates the tile still loads, ranks by amount and says so.
+    let outage = sandbox::faults::Fault { http_status: Some(503), ..Default::default() };
+    portal.sandbox.set_faults(sandbox::faults::Faults([("GetCurrencyRate".to_string(), outage)].into()));
+    let unrated = portal.call(Role::Auditor, GetChildrenSummary { fresh: true }).await.unwrap();
+    portal.sandbox.set_faults(Default::default());
+    assert_eq!(unrated.compared, BalanceComparison::ByAmountWithoutRates);
+    assert_eq!(unrated.lowest.iter().map(|c| c.account_id).collect::<Vec<_>>(), by_amount);
 
     // Within a few seconds the same numbers come from the cache: no new calls.
     let calls = portal.sandbox.calls();

@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use rust_decimal::{prelude::ToPrimitive, Decimal};
 
-use super::{get_account_summary, get_children_summary, AccountSummary, ChildrenSummary};
+use super::{get_account_summary, get_children_summary, AccountSummary, BalanceComparison, ChildrenSummary};
 use crate::{
     access::Permission,
     audit::{list_events, AuditEvent, AuditFilter, Outcome},
@@ -244,6 +244,15 @@ fn ChildrenTile(children: ChildrenSummary) -> impl IntoView {
     let lowest = children.lowest.clone();
     let ranked_note = (children.ranked < children.total)
         .then(|| format!("Lowest among the first {} by name of {}.", group_thousands(children.ranked), group_thousands(children.total)));
+    let comparison_note = match children.compared {
+        BalanceComparison::OneCurrency => None,
+        BalanceComparison::InUsdAtTodaysRates => {
+            Some("Balances in different currencies are ranked by their value in USD at today's Voximplant rates.")
+        }
+        BalanceComparison::ByAmountWithoutRates => {
+            Some("Today's currency rates could not be read: balances in different currencies are ranked by amount, not by value.")
+        }
+    };
     view! {
         <div class="children-summary">
             <dl class="counts" data-test="child-counts">
@@ -277,6 +286,7 @@ fn ChildrenTile(children: ChildrenSummary) -> impl IntoView {
                 </TableWrap>
             }.into_any()
         }}
+        {comparison_note.map(|note| view! { <p class="muted small" data-test="balance-comparison">{note}</p> })}
         {ranked_note.map(|note| view! { <p class="muted small">{note}</p> })}
         <p class="muted small">{format!("Updated at {}", children.fetched_at)}</p>
     }

@@ -69,7 +69,21 @@ pub struct ChildrenSummary {
     /// The five lowest balances among the first `ranked` children by name.
     pub lowest: Vec<ChildBalance>,
     pub ranked: u64,
+    pub compared: BalanceComparison,
     pub fetched_at: String,
+}
+
+/// How "lowest balances" compared children's balances; the tile says so when it matters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BalanceComparison {
+    /// One currency (or none): amounts compare as they are.
+    #[default]
+    OneCurrency,
+    /// Several currencies: each balance's value in USD at today's GetCurrencyRate.
+    InUsdAtTodaysRates,
+    /// Several currencies, but the rates could not be read: by amount, which is wrong
+    /// across currencies (ranking must not fail the dashboard).
+    ByAmountWithoutRates,
 }
 
 /// How many children "lowest balances" ranks at most (one GetChildrenAccounts page).

@@ -20,7 +20,7 @@ use super::{
     actions,
     fields::PROFILE_FIELDS,
     profile::{Profile, ProfileChanges},
-    AccountSummary, ChildBalance, ChildVerification, ChildrenSummary, DocumentFilter, Documents, DOCUMENTS_PAGE,
+    AccountSummary, BalanceComparison, ChildBalance, ChildVerification, ChildrenSummary, DocumentFilter, Documents, DOCUMENTS_PAGE,
     RANKED_CHILDREN,
 };
 use crate::{
@@ -112,7 +112,7 @@ impl AccountReader {
                 tokio::join!(count(None, None), count(Some(true), None), count(None, Some(true)), client.get_children_accounts(page));
             let (total, active, frozen, page) = (total?, active?, frozen?, page?);
             let mut ranked: Vec<ChildBalance> = page.result.into_iter().map(child_balance).collect();
-            let in_usd = in_usd(&client, &ranked).await;
+            let (in_usd, compared) = in_usd(&client, &ranked).await;
             ranked.sort_by_cached_key(|child| (in_usd(child), child.account_name.clone()));
             let ranked_count = ranked.len() as u64;
             ranked.truncate(5);
@@ -123,6 +123,7 @@ impl AccountReader {
                 frozen,
                 lowest: ranked,
                 ranked: ranked_count,
+                compared,
                 fetched_at: now(),
             })
         })
@@ -207,16 +208,22 @@ async fn child_names(client: &Client, mut ids: Vec<u64>) -> HashMap<u64, String>
 /// How `children`'s balances compare when their currencies differ: each balance in USD at
 /// today's rates (Voximplant's are units per USD). With one currency, or no rates (the
 /// call failed), the amounts as they are: wrong across currencies, but ranking must not
-/// fail the dashboard.
-async fn in_usd(client: &Client, children: &[ChildBalance]) -> impl Fn(&ChildBalance) -> Option<Decimal> {
+/// fail the dashboard; the second value says which it was, for the tile to say.
+async fn in_usd(client: &Client, children: &[ChildBalance]) -> (impl Fn(&ChildBalance) -> Option<Decimal>, BalanceComparison) {
     let currencies: std::collections::BTreeSet<String> = children.iter().filter_map(|child| child.currency.clone()).collect();
-    let rates: HashMap<String, Decimal> = if currencies.len() > 1 {
+    let several = currencies.len() > 1;
+    let rates: HashMap<String, Decimal> = if several {
         let request = GetCurrencyRate { currency: currencies.into_iter().collect(), date: None };
         client.get_currency_rate(request).await.map(|answer| answer.result.0.into_iter().collect()).unwrap_or_default()
     } else {
         HashMap::new()
     };
-    move |child| {
+    let compared = match (several, rates.is_empty()) {
+        (false, _) => BalanceComparison::OneCurrency,
+        (true, false) => BalanceComparison::InUsdAtTodaysRates,
+        (true, true) => BalanceComparison::ByAmountWithoutRates,
+    };
+    let value = move |child: &ChildBalance| {
         let balance = child.balance?;
         if rates.is_empty() {
             return Some(balance);
@@ -224,7 +231,8 @@ async fn in_usd(client: &Client, children: &[ChildBalance]) -> impl Fn(&ChildBal
         // A currency without a rate ranks after every known one.
         let rate = child.currency.as_ref().and_then(|currency| rates.get(currency)).filter(|rate| !rate.is_zero());
         Some(rate.and_then(|rate| balance.checked_div(*rate)).unwrap_or(Decimal::MAX))
-    }
+    };
+    (value, compared)
 }
 
 fn child_balance(info: AccountInfo) -> ChildBalance {
