@@ -17,7 +17,7 @@ load-ha:        ## The same load on two instances sharing one PostgreSQL behind 
 	@LOAD_INSTANCES=2 bench/load.sh
 
 watch:          ## Development: rebuild and reload on change
-	@bash -c 'source scripts/lib.sh && ensure_build_tools && cargo leptos watch --split -p voxdesk'
+	@bash -c 'source scripts/lib.sh && ensure_build_tools && leptos_build watch --split -p voxdesk'
 
 fuzz:           ## Fuzz the sandbox's request reading, the response decoding and audit verify (nightly; FUZZ_SECONDS each)
 	@scripts/fuzz.sh

@@ -31,10 +31,25 @@ ensure_path() {
   export PATH="$ROOT/scripts/bin:$ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 }
 
+# The WASM target, and the standard library's source: the browser's WASM is built with
+# its own copy of std that aborts on panic (.cargo/config.toml).
 ensure_wasm_target() {
-  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return
-  say "adding the wasm32-unknown-unknown target"
-  rustup target add wasm32-unknown-unknown
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if ! rustup component list --installed 2>/dev/null | grep -qx rust-src; then
+    say "adding the rust-src component"
+    rustup component add rust-src
+  fi
+}
+
+# cargo-leptos for every build of the site. RUSTC_BOOTSTRAP=1 lets the stable
+# toolchain take the WASM's unstable size flags (.cargo/config.toml, `lib-cargo-args`);
+# the server's cargo runs without it (`bin-cargo-command` in Cargo.toml), so its
+# dependencies' build scripts never see a "nightly" compiler.
+leptos_build() {
+  (cd "$ROOT" && RUSTC_BOOTSTRAP=1 cargo leptos "$@")
 }
 
 ensure_cargo_leptos() {
@@ -139,7 +154,7 @@ ensure_build_tools() {
 # (about a minute) on an unchanged WASM. The stamp is taken before building, so an
 # edit made during a build is seen next time.
 RELEASE_STAMP="$ROOT/target/.release-site-built"
-release_site_inputs=(app frontend server voximplant sandbox style migrations Cargo.toml Cargo.lock)
+release_site_inputs=(app frontend server voximplant sandbox style migrations Cargo.toml Cargo.lock .cargo/config.toml)
 
 release_site_is_current() {
   [ -f "$RELEASE_STAMP" ] && [ -x "$ROOT/target/release/voxdesk" ] && [ -f "$ROOT/target/site/pkg/voxdesk.wasm" ] \
@@ -155,14 +170,16 @@ build_release_site() {
   say "building the release site (cargo leptos build --release --split -p voxdesk)"
   mkdir -p "$ROOT/target"
   touch "$RELEASE_STAMP.next"
-  (cd "$ROOT" && cargo leptos build --release --split -p voxdesk)
+  leptos_build build --release --split -p voxdesk
   finish_pieces
   mv "$RELEASE_STAMP.next" "$RELEASE_STAMP"
 }
 
-# What follows every --split build: the small pieces optimized, and the pieces' loader
+# What follows every --split build: a check that the pieces took their data along
+# (scripts/check-pieces-data.mjs), the small pieces optimized, and the pieces' loader
 # rewritten to fetch a page's pieces in one request (scripts/batch-piece-loads.mjs).
 finish_pieces() {
+  node "$ROOT/scripts/check-pieces-data.mjs" "$ROOT/target/site/pkg" || die "the WASM split kept every page's data in the entry module"
   optimize_small_pieces
   node "$ROOT/scripts/batch-piece-loads.mjs" "$ROOT/target/site/pkg"
 }
@@ -188,7 +205,7 @@ optimize_small_pieces() {
 # dev profile (target/debug/voxdesk; see the voxdesk-test project in Cargo.toml).
 build_test_site() {
   say "building the release WASM and the dev-profile server (cargo leptos build --release --split -p voxdesk-test)"
-  (cd "$ROOT" && cargo leptos build --release --split -p voxdesk-test)
+  leptos_build build --release --split -p voxdesk-test
   finish_pieces
 }
 

@@ -257,7 +257,7 @@ impl Method for ChangeAccountPlan {
             PlanType::Other(other) => vec![Invalid::new(
                 "plan_type",
                 ErrorCode::InvalidPlanType,
-                format!("{other:?} is not a plan type (IM or MAU)"),
+                format!("\"{other}\" is not a plan type (IM or MAU)"),
             )],
             _ => Vec::new(),
         }
@@ -491,7 +491,7 @@ impl PlanFilter {
                 PlanType::Other(other) => Some(Invalid::new(
                     "plan_type",
                     ErrorCode::InvalidPlanType,
-                    format!("{other:?} is not a plan type (IM or MAU)"),
+                    format!("\"{other}\" is not a plan type (IM or MAU)"),
                 )),
                 _ => None,
             })
@@ -598,7 +598,7 @@ impl Method for GetChildrenAccounts {
             problems.push(Invalid::new(
                 "order_by",
                 ErrorCode::InvalidArguments,
-                format!("{other:?} is not a sort order (child_account_id, child_account_name or child_account_email)"),
+                format!("\"{other}\" is not a sort order (child_account_id, child_account_name or child_account_email)"),
             ));
         }
         if self.count == Some(0) {
@@ -641,7 +641,7 @@ impl Method for GetCurrencyRate {
                 problems.push(Invalid::new(
                     "currency",
                     ErrorCode::InvalidCurrency,
-                    format!("{code:?} is not a currency code like USD or EUR"),
+                    format!("\"{code}\" is not a currency code like USD or EUR"),
                 ));
             }
         }
@@ -677,7 +677,7 @@ impl Method for GetMoneyAmountToCharge {
             Some(code) if code.len() != 3 || !code.chars().all(|c| c.is_ascii_uppercase()) => vec![Invalid::new(
                 "currency",
                 ErrorCode::InvalidCurrency,
-                format!("{code:?} is not a currency code like USD or EUR"),
+                format!("\"{code}\" is not a currency code like USD or EUR"),
             )],
             _ => Vec::new(),
         }
@@ -758,7 +758,7 @@ impl Method for GetSubscriptionPrice {
             Some(SubscriptionTemplateKind::Other(other)) => vec![Invalid::new(
                 "subscription_template_type",
                 ErrorCode::InvalidSubscriptionTemplateType,
-                format!("{other:?} is not PHONE_NUM or SIP_REGISTRATION"),
+                format!("\"{other}\" is not PHONE_NUM or SIP_REGISTRATION"),
             )],
             _ => Vec::new(),
         }

@@ -106,7 +106,7 @@ impl ChargeOrder {
         for part in self.ids.split([',', ';', ' ', '\n']).map(str::trim).filter(|p| !p.is_empty()) {
             match part.parse::<u64>() {
                 Ok(id) if id > 0 => ids.push(id),
-                _ => return Err(format!("{part:?} is not a phone id: ids are whole numbers, separated by commas.")),
+                _ => return Err(format!("\"{part}\" is not a phone id: ids are whole numbers, separated by commas.")),
             }
         }
         ids.sort_unstable();
@@ -124,7 +124,7 @@ impl ChargeOrder {
                 } else if self.numbers.len() > MAX_PHONES_PER_CHARGE {
                     problem("numbers", format!("Charge at most {MAX_PHONES_PER_CHARGE} phones at once."));
                 } else if let Some(long) = self.numbers.iter().find(|n| n.trim().is_empty() || n.chars().count() > MAX_PHONE_LENGTH) {
-                    problem("numbers", format!("{long:?} is not a phone number."));
+                    problem("numbers", format!("\"{long}\" is not a phone number."));
                 }
             }
             ChargeMode::Ids => match self.phone_ids() {

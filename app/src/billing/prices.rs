@@ -61,7 +61,7 @@ impl PriceFilter {
         } else if let Some(long) = params.iter().find(|p| p.chars().count() > MAX_RESOURCE_PARAM_LENGTH) {
             problems.push((
                 "param".into(),
-                format!("{:?}… is too long: a resource parameter is at most {MAX_RESOURCE_PARAM_LENGTH} characters.", long.chars().take(12).collect::<String>()),
+                format!("\"{}…\" is too long: a resource parameter is at most {MAX_RESOURCE_PARAM_LENGTH} characters.", long.chars().take(12).collect::<String>()),
             ));
         }
         problems
@@ -140,7 +140,7 @@ impl SubscriptionFilter {
     pub fn template_ids(&self) -> Result<Vec<u64>, String> {
         let mut ids = Vec::new();
         for part in self.ids.split([',', ';', ' ']).map(str::trim).filter(|p| !p.is_empty()) {
-            ids.push(part.parse::<u64>().map_err(|_| format!("{part:?} is not a template id: ids are whole numbers, separated by commas."))?);
+            ids.push(part.parse::<u64>().map_err(|_| format!("\"{part}\" is not a template id: ids are whole numbers, separated by commas."))?);
         }
         Ok(ids)
     }
