@@ -16,9 +16,10 @@ pub struct FormKey(String);
 impl FormKey {
     /// A fresh key for a newly rendered (or reset) form.
     pub fn random() -> Self {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let mut bytes = [0u8; 16];
         fill_random(&mut bytes);
-        FormKey(bytes.iter().map(|b| format!("{b:02x}")).collect())
+        FormKey(bytes.iter().flat_map(|b| [HEX[usize::from(b >> 4)] as char, HEX[usize::from(b & 15)] as char]).collect())
     }
 
     pub fn as_str(&self) -> &str {
@@ -37,9 +38,11 @@ impl FormKey {
     }
 }
 
+/// From the thread's CSPRNG (ChaCha, seeded by the OS): every page with a form
+/// renders a key, and asking the kernel each time was 2% of such a page's CPU.
 #[cfg(feature = "ssr")]
 fn fill_random(bytes: &mut [u8; 16]) {
-    bytes.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    rand::RngCore::fill_bytes(&mut rand::thread_rng(), bytes);
 }
 
 #[cfg(not(feature = "ssr"))]

@@ -105,7 +105,8 @@ async fn every_response_carries_a_fresh_request_id(pool: PgPool) {
             .unwrap();
         let id = response.headers()["x-request-id"].to_str().unwrap().to_string();
         assert_ne!(id, "forged-id", "client-supplied request id must be replaced");
-        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id} is not a uuid");
+        let parsed = uuid::Uuid::parse_str(&id).unwrap_or_else(|_| panic!("{id} is not a uuid"));
+        assert_eq!(parsed.get_version_num(), 4, "{id} is not a random (v4) uuid");
         seen.push(id);
     }
     seen.dedup();

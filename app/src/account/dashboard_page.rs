@@ -88,7 +88,7 @@ fn Dashboard(reads: DashboardReads) -> impl IntoView {
                 <article class="card" aria-labelledby="balance-title" data-test="balance-tile">
                     <h2 id="balance-title">"Balance"</h2>
                     <Suspense fallback=|| view! { <Loading what="Asking Voximplant…" /> }>
-                        {move || Suspend::new(async move {
+                        {crate::ui::once_loaded(move || async move {
                             match summary.await {
                                 Ok(summary) => view! { <BalanceTile summary /> }.into_any(),
                                 Err(error) => view! { <ErrorState error retry=move |_| summary.refetch() /> }.into_any(),
@@ -99,7 +99,7 @@ fn Dashboard(reads: DashboardReads) -> impl IntoView {
                 <article class="card" aria-labelledby="state-title" data-test="state-tile">
                     <h2 id="state-title">"Account"</h2>
                     <Suspense fallback=|| view! { <Loading what="Asking Voximplant…" /> }>
-                        {move || Suspend::new(async move {
+                        {crate::ui::once_loaded(move || async move {
                             match summary.await {
                                 Ok(summary) => view! { <StateTile summary /> }.into_any(),
                                 Err(error) => view! { <ErrorState error /> }.into_any(),
@@ -110,7 +110,7 @@ fn Dashboard(reads: DashboardReads) -> impl IntoView {
                 <article class="card" aria-labelledby="status-title">
                     <h2 id="status-title">"System status"</h2>
                     <Suspense fallback=|| view! { <Loading what="Checking…" /> }>
-                        {move || Suspend::new(async move {
+                        {crate::ui::once_loaded(move || async move {
                             match status.await {
                                 Ok(status) => view! { <StatusList status /> }.into_any(),
                                 Err(error) => view! { <ErrorState error /> }.into_any(),
@@ -121,7 +121,7 @@ fn Dashboard(reads: DashboardReads) -> impl IntoView {
                 <article class="card card-wide" aria-labelledby="children-title" data-test="children-tile">
                     <h2 id="children-title">"Child accounts"</h2>
                     <Suspense fallback=|| view! { <Loading what="Counting child accounts…" /> }>
-                        {move || Suspend::new(async move {
+                        {crate::ui::once_loaded(move || async move {
                             match children.await {
                                 Ok(children) => view! { <ChildrenTile children /> }.into_any(),
                                 Err(error) => view! { <ErrorState error retry=move |_| children.refetch() /> }.into_any(),
@@ -133,7 +133,7 @@ fn Dashboard(reads: DashboardReads) -> impl IntoView {
                     <article class="card card-wide" aria-labelledby="activity-title" data-test="activity-tile">
                         <h2 id="activity-title">"Recent actions on this connection"</h2>
                         <Suspense fallback=|| view! { <Loading what="Reading the audit log…" /> }>
-                            {move || Suspend::new(async move {
+                            {crate::ui::once_loaded(move || async move {
                                 match activity.await {
                                     Ok(Some(events)) => view! { <ActivityTile events /> }.into_any(),
                                     Ok(None) => view! { <p class="muted">"No parent account is connected yet."</p> }.into_any(),

@@ -44,7 +44,7 @@ pub fn DocumentsPage() -> impl IntoView {
                 </header>
                 <Filters filter />
                 <Transition fallback=|| view! { <div class="card"><Loading what="Asking Voximplant…" /></div> }>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         let current = filter.get_untracked();
                         match documents.await {
                             Ok(found) => view! { <Found found filter=current /> }.into_any(),

@@ -74,7 +74,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <p><A href="/account/documents">"Verification documents"</A></p>
                 </header>
                 <Suspense fallback=|| view! { <Loading what="Loading the profile…" /> }>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         match profile.await {
                             Ok(current) if auth.may(Permission::ManageAccount) => {
                                 view! { <ProfileEditor current on_saved=move |now| profile.set(Some(Ok(now))) /> }.into_any()

@@ -36,7 +36,7 @@ fn EventDetail(event: Data<(AuditEvent, Vec<AuditEvent>)>) -> impl IntoView {
         <section class="page">
             <p><A href="/audit">"← Audit log"</A></p>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     match event.await {
                         Ok((event, related)) => view! { <EventCard event related /> }.into_any(),
                         Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),

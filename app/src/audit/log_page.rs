@@ -79,7 +79,7 @@ fn AuditLog(
                 <article class="card" aria-labelledby="activity-title">
                     <h2 id="activity-title">"Activity"</h2>
                     <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
+                        {crate::ui::once_loaded(move || async move {
                             match activity.await {
                                 Ok(days) => view! { <ActivityChart days /> }.into_any(),
                                 Err(error) => view! { <p class="alert alert-error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -117,7 +117,7 @@ fn AuditLog(
                 </article>
             </div>
             <Transition fallback=|| view! { <p class="muted" aria-busy="true">"Loading events…"</p> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     match events.await {
                         Ok(page) if page.events.is_empty() => view! {
                             <div class="card empty-state"><p>"No events match these filters."</p></div>

@@ -35,7 +35,7 @@ pub fn LoginPage() -> impl IntoView {
             <h1 id="login-title">"Log in"</h1>
             <p class="muted">"Voxdesk: the portal for your Voximplant customers."</p>
             <Suspense>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     matches!(setup.await, Ok(true)).then(|| view! {
                         <p class="alert alert-info">
                             "No one has an account yet. "
@@ -109,7 +109,7 @@ pub fn SetupPage() -> impl IntoView {
     view! {
         <Title text="Set up Voxdesk" />
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
-            {move || Suspend::new(async move {
+            {crate::ui::once_loaded(move || async move {
                 if !matches!(needed.await, Ok(true)) {
                     return view! { <Redirect path="/login" /> }.into_any();
                 }

@@ -74,7 +74,7 @@ fn ChargesView(query: Memo<DueQuery>, due: Data<Due>) -> impl IntoView {
         <h2 class="visually-hidden">"Charges"</h2>
         <DueFilters query />
         <Transition fallback=|| view! { <div class="card"><Loading what="Asking Voximplant what is due…" /></div> }>
-            {move || Suspend::new(async move {
+            {crate::ui::once_loaded(move || async move {
                 match due.await {
                     Ok(found) => view! { <DueList due=found form refetch=Callback::new(move |_| due.refetch()) /> }.into_any(),
                     Err(AppError::Invalid(_)) => ().into_any(),

@@ -53,7 +53,7 @@ fn PlansView(plans: Data<Plans>) -> impl IntoView {
             <p class="alert alert-info" role="status" aria-busy="true">"Changing the plan on Voximplant…"</p>
         </Show>
         <Transition fallback=|| view! { <div class="card"><Loading what="Asking Voximplant for your plans…" /></div> }>
-            {move || Suspend::new(async move {
+            {crate::ui::once_loaded(move || async move {
                 match plans.await {
                     Ok(found) => view! { <PlanTypes plans=found choose busy /> }.into_any(),
                     Err(error) => view! { <ErrorState error retry=move |_| plans.refetch() /> }.into_any(),

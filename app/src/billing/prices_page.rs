@@ -88,7 +88,7 @@ fn PricesView(
             <h2 id="prices-title">"Resource prices"</h2>
             <PriceFilters filter=price_filter other=subscription_filter />
             <Transition fallback=|| view! { <Loading what="Asking Voximplant for prices…" /> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     match prices.await {
                         Ok(found) => view! { <PriceTable prices=found refresh=move || refreshed.update(|n| *n += 1) /> }.into_any(),
                         Err(AppError::Invalid(_)) => ().into_any(),
@@ -101,7 +101,7 @@ fn PricesView(
             <h2 id="subscriptions-title">"Subscription prices"</h2>
             <SubscriptionFilters filter=subscription_filter other=price_filter />
             <Transition fallback=|| view! { <Loading what="Asking Voximplant for subscription prices…" /> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     let filter = subscription_filter.get_untracked();
                     let other = price_filter.get_untracked();
                     match subscriptions.await {

@@ -74,7 +74,7 @@ fn RatesView(query: Memo<RateQuery>, rates: Data<Rates>) -> impl IntoView {
             </div>
         </Form>
         <Transition fallback=|| view! { <div class="card"><Loading what="Asking Voximplant for rates…" /></div> }>
-            {move || Suspend::new(async move {
+            {crate::ui::once_loaded(move || async move {
                 match rates.await {
                     Ok(found) => view! { <RateTable rates=found.clone() /> <Converter rates=found /> }.into_any(),
                     Err(AppError::Invalid(_)) => ().into_any(),

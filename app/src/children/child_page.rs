@@ -81,9 +81,9 @@ where
     let show = std::sync::Arc::new(show);
     view! {
         <Transition fallback=move || view! { <Loading what=loading /> }>
-            {move || {
+            {crate::ui::once_loaded(move || {
                 let show = show.clone();
-                Suspend::new(async move {
+                async move {
                     match details.await {
                         Ok(details) => show(details, refresh).into_any(),
                         Err(error) => view! {
@@ -95,8 +95,8 @@ where
                             </div>
                         }.into_any(),
                     }
-                })
-            }}
+                }
+            })}
         </Transition>
     }
 }

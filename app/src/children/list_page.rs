@@ -66,7 +66,7 @@ fn ChildList(
             </Show>
             <Filters view_state />
             <Transition fallback=|| view! { <div class="card"><Loading what="Loading child accounts…" /></div> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     let query = view_state.get_untracked();
                     match page.await {
                         Ok(found) => view! { <Results found query on_refresh=move || page.refetch() /> }.into_any(),

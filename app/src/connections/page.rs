@@ -99,7 +99,7 @@ pub fn ConnectionsPanel(state: ConnectionsPanelState) -> impl IntoView {
                 <p class="alert alert-error" role="alert">{move || row_error().map(|e| e.to_string())}</p>
             </Show>
             <Transition fallback=|| view! { <Loading what="Loading connections…" /> }>
-                                {move || Suspend::new(async move {
+                                {crate::ui::once_loaded(move || async move {
                     match connections.await {
                         Ok(c) if c.list.is_empty() => view! {
                             <EmptyState title="No parent account yet.">

@@ -11,19 +11,20 @@ use crate::{access::Permission, auth::CurrentUser, ui::{browser::Redirect, Error
 /// Shows `children` only to users whose role holds `permission`; sends anyone not
 /// logged in to the login page and explains a refusal to the rest.
 ///
-/// `children` are built more than once while the server renders (Suspense walks them
-/// once to find what they read, then renders them), so a page makes its resources
-/// before the guard and hands them in: a resource made inside would be read again on
-/// each build — Voximplant asked two or three times for one view, and each copy sent
-/// to the browser.
+/// `children` are built again in the browser each time the user is refetched (every
+/// navigation), and were built two or three times per request on the server before
+/// [`once_loaded`](crate::ui::once_loaded); so a page makes its resources before the
+/// guard and hands them in: a resource made inside would be read again on each build
+/// — Voximplant was asked two or three times for one view, and each copy sent to the
+/// browser.
 #[component]
 pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Suspense fallback=|| view! { <p class="muted" aria-busy="true">"Loading…"</p> }>
-            {move || {
+            {crate::ui::once_loaded(move || {
                 let children = children.clone();
-                Suspend::new(async move {
+                async move {
                     match auth.user.await {
                         // Until a required two-step sign-in is set up, only their own
                         // account page: that is where it is set up.
@@ -35,8 +36,8 @@ pub fn Guarded(permission: Permission, children: ChildrenFn) -> impl IntoView {
                         Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
                         Err(error) => view! { <ErrorState error=error /> }.into_any(),
                     }
-                })
-            }}
+                }
+            })}
         </Suspense>
     }
 }

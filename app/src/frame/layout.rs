@@ -47,7 +47,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 // Transition, not Suspense: the user is refetched on every navigation,
                 // and the navigation should not blank out meanwhile.
                 <Transition>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         match auth.user.await.ok().flatten() {
                             Some(me) => Some(signed_in_navigation(me).await),
                             None => None,

@@ -65,7 +65,7 @@ fn MyAccountView(
             // a change must not wipe what the user typed.
             <div class="grid-2">
                 <Transition fallback=|| view! { <Loading what="Loading your account…" /> }>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         match account.await {
                             Ok(me) => view! { <Identity me /> }.into_any(),
                             Err(error) => view! { <ErrorState error retry=move |_| account.refetch() /> }.into_any(),
@@ -80,14 +80,14 @@ fn MyAccountView(
                     <p class="muted">"A code from an app on your phone, asked for after your password."</p>
                 </div>
                 <Transition fallback=|| view! { <Loading what="Loading…" /> }>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         account.await.ok().map(|me| view! { <TwoStepStatusLine me actions=two_step /> })
                     })}
                 </Transition>
                 <TwoStepShownOnce actions=two_step />
             </section>
             <Transition fallback=|| view! { <Loading what="Loading your sessions…" /> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     account.await.ok().map(|me| view! { <Sessions me sign_out /> })
                 })}
             </Transition>

@@ -49,6 +49,33 @@ where
     Resource::new_with_options(source, fetch, false)
 }
 
+/// The view `make` builds once the data it awaits are in, for a `Suspense` or
+/// `Transition`: `{once_loaded(move || async move { match page.await { … } })}`.
+///
+/// In the browser it is built again whenever what it read changes (a refetch, a new
+/// query). On the server a page renders once, and a closure there is built again at
+/// each of Leptos' passes over the page (one to find what it reads, more to render):
+/// three builds of the whole page per request, measured with uprobes on
+/// `/children/new`, all but one thrown away. So there it is a plain `Suspend`, built
+/// once and kept between the passes. Both write the same HTML.
+#[cfg(feature = "ssr")]
+pub fn once_loaded<V, Fut>(make: impl Fn() -> Fut + Send + Sync + 'static) -> impl IntoView
+where
+    V: IntoView + 'static,
+    Fut: std::future::Future<Output = V> + Send + 'static,
+{
+    Suspend::new(make())
+}
+
+#[cfg(not(feature = "ssr"))]
+pub fn once_loaded<V, Fut>(make: impl Fn() -> Fut + Send + Sync + 'static) -> impl IntoView
+where
+    V: IntoView + 'static,
+    Fut: std::future::Future<Output = V> + Send + 'static,
+{
+    move || Suspend::new(make())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,5 +90,41 @@ mod tests {
             assert_eq!(read, value);
         }
         assert!(<Json as Decoder<Result<u64, AppError>>>::decode("{\"Ok\":").is_err(), "a cut-off page is an error, not a value");
+    }
+
+    /// As `leptos_axum` renders a page (SsrMode::Async, in order): behind a `Suspense`
+    /// waiting for data, what `once_loaded` makes is built once per request.
+    #[cfg(feature = "ssr")]
+    #[tokio::test]
+    async fn on_the_server_a_loaded_view_is_built_once() {
+        use futures::StreamExt;
+        use std::sync::{
+            atomic::{AtomicUsize, Ordering},
+            Arc,
+        };
+        let _ = any_spawner::Executor::init_tokio();
+        let owner = Owner::new();
+        owner.set();
+        let builds = Arc::new(AtomicUsize::new(0));
+        let counted = builds.clone();
+        let user = data(|| (), |_| async {
+            tokio::task::yield_now().await;
+            Ok("Ada".to_string())
+        });
+        let page = view! {
+            <Suspense>
+                {once_loaded(move || {
+                    let counted = counted.clone();
+                    async move {
+                        let name = user.await.unwrap_or_default();
+                        counted.fetch_add(1, Ordering::SeqCst);
+                        view! { <p>{name}</p> }
+                    }
+                })}
+            </Suspense>
+        };
+        let html = page.to_html_stream_in_order().collect::<String>().await;
+        assert!(html.contains("<p>Ada</p>"), "{html}");
+        assert_eq!(builds.load(Ordering::SeqCst), 1, "the view was built more than once");
     }
 }

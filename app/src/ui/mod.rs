@@ -15,7 +15,7 @@ pub mod suggestions;
 pub mod table;
 pub mod toast;
 
-pub use data::{data, Data};
+pub use data::{data, once_loaded, Data};
 pub use dialog::{ChangesDialog, ConfirmDialog, ModalDialog};
 pub use field::{Check, Field, FormAlerts, FormField};
 pub use form::{FormCheck, SaveActions};

@@ -68,7 +68,7 @@ pub fn UsersPanel(state: UsersPanelState) -> impl IntoView {
                 </p>
             </Show>
             <Transition fallback=|| view! { <Loading what="Loading people…" /> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     match users.await {
                         Ok(list) if list.is_empty() => view! { <EmptyState title="No one yet." /> }.into_any(),
                         Ok(list) => view! { <UsersTable list set_role set_active reset reset_two_step /> }.into_any(),
@@ -274,7 +274,7 @@ pub fn TwoStepPolicyPanel(state: TwoStepPolicyState) -> impl IntoView {
                 <p class="alert alert-error" role="alert">{error}</p>
             </Show>
             <Transition fallback=|| view! { <Loading what="Loading…" /> }>
-                {move || Suspend::new(async move {
+                {crate::ui::once_loaded(move || async move {
                     match policy.await {
                         Ok(roles) => view! {
                             <TableWrap caption="Two-step sign-in by role">

@@ -41,7 +41,7 @@ pub fn BulkJobPage() -> impl IntoView {
         <Guarded permission=Permission::ViewChildren>
             <section class="page">
                 <Transition fallback=|| view! { <Loading what="Loading the bulk change…" /> }>
-                    {move || Suspend::new(async move {
+                    {crate::ui::once_loaded(move || async move {
                         match job.await {
                             Ok(current) => view! { <JobView job=current on_changed=move || tick.update(|t| *t += 1) /> }.into_any(),
                             Err(error) => view! {

@@ -237,7 +237,7 @@ fn SwitchChoice(
 pub fn RecentJobs(jobs: Data<Vec<super::BulkJob>>) -> impl IntoView {
     view! {
         <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
+            {crate::ui::once_loaded(move || async move {
                 let jobs = jobs.await.unwrap_or_default();
                 (!jobs.is_empty()).then(|| view! {
                     <section class="card recent-jobs" aria-labelledby="recent-jobs-title" data-test="recent-jobs">
