@@ -149,8 +149,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
-                <AutoReload options=options.clone() />
-                <HydrationScripts options=options.clone() root=asset_root(&options) />
+                {watching().then(|| view! { <AutoReload options=options.clone() /> })}
+                <HydrationScripts root=asset_root(&options) options />
                 <MetaTags />
             </head>
             <body>
@@ -158,6 +158,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
+}
+
+/// `cargo leptos watch` is serving (it sets `LEPTOS_WATCH`): pages carry the
+/// reload script. Read once; `AutoReload` reads the environment on every page.
+#[cfg(feature = "ssr")]
+fn watching() -> bool {
+    static WATCHING: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("LEPTOS_WATCH").is_some());
+    *WATCHING
+}
+
+#[cfg(not(feature = "ssr"))]
+fn watching() -> bool {
+    false
 }
 
 /// Where this build's scripts and WASM pieces are served from: `/assets/<hash of

@@ -2,7 +2,7 @@
 //! user menu and the main region. Signed out, only a centered card (login, setup).
 
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 use super::{error_page::ErrorPage, use_auth, Me};
 use crate::{
@@ -82,6 +82,7 @@ pub async fn load_navigation_piece() {
 fn Navigation(me: Me) -> impl IntoView {
     let Me { user, connections } = me;
     let role = user.role;
+    let location = use_location();
     view! {
         <nav class="primary-nav" aria-label="Primary">
             <ul>
@@ -89,12 +90,16 @@ fn Navigation(me: Me) -> impl IntoView {
                     .iter()
                     .filter(|item| role.can(item.permission))
                     .map(|item| {
+                        let &NavItem { href, exact, .. } = item;
+                        let current = move || location.pathname.with(|path| is_current(path, href, exact)).then_some("page");
+                        // Plain links (the router still takes their clicks): `<A>` resolves
+                        // and normalises each href again on every render.
                         view! {
                             <li>
-                                <A href=item.href exact=item.exact>
+                                <a href=href aria-current=current>
                                     <span class="nav-icon" aria-hidden="true">{item.icon}</span>
                                     <span class="nav-label">{item.label}</span>
-                                </A>
+                                </a>
                             </li>
                         }
                     })
@@ -103,5 +108,30 @@ fn Navigation(me: Me) -> impl IntoView {
         </nav>
         <ConnectionPicker connections is_admin=role == Role::Admin />
         <UserMenu user />
+    }
+}
+
+/// Whether the page at `path` is the navigation entry `href`'s: exactly it, or (not
+/// `exact`) a page under it.
+fn is_current(path: &str, href: &str, exact: bool) -> bool {
+    let path = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
+    path == href || (!exact && path.strip_prefix(href).is_some_and(|rest| rest.starts_with('/')))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_current;
+
+    #[test]
+    fn an_entry_is_current_on_its_page_and_unless_exact_below_it() {
+        assert!(is_current("/", "/", true));
+        assert!(!is_current("/children", "/", true));
+        assert!(is_current("/children", "/children", true));
+        assert!(is_current("/children/", "/children", true));
+        assert!(!is_current("/children/42", "/children", true));
+        assert!(is_current("/billing/plans", "/billing", false));
+        assert!(is_current("/billing", "/billing", false));
+        assert!(!is_current("/billingx", "/billing", false));
+        assert!(!is_current("/audit", "/billing", false));
     }
 }
