@@ -12,13 +12,26 @@
 
 WRK_SECONDS="${WRK_SECONDS:-6}"
 
-# wrk_run NAME URL [LUA]: runs wrk and leaves "<req/s> <p50 ms> <p99 ms>" in $work/wrk-NAME.
+# cpu_ticks PID: the process's user + system CPU time so far, in clock ticks.
+cpu_ticks() {
+  awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+
+# wrk_run NAME URL [LUA]: runs wrk and leaves "<req/s> <p50 ms> <p99 ms>" in $work/wrk-NAME;
+# with CPU_PID set, also that process's CPU time per request (µs) in $work/cpu-NAME.
 wrk_run() {
-  local name="$1" url="$2" script="${3:-}"
+  local name="$1" url="$2" script="${3:-}" before
   local args=(-t2 -c50 -d"${WRK_SECONDS}s" --latency)
   [ -n "$script" ] && args+=(-s "$script")
   [ -n "${WRK_COOKIE:-}" ] && args+=(-H "Cookie: $WRK_COOKIE")
+  [ -n "${CPU_PID:-}" ] && before="$(cpu_ticks "$CPU_PID")"
   wrk "${args[@]}" "$url" >"$work/wrk-$name.out" 2>&1 || die "wrk $name failed: $(cat "$work/wrk-$name.out")"
+  if [ -n "${CPU_PID:-}" ]; then
+    local ticks requests
+    ticks=$(( $(cpu_ticks "$CPU_PID") - before ))
+    requests="$(awk '/requests in/ { print $1 }' "$work/wrk-$name.out")"
+    python3 -c "print(round($ticks / $(getconf CLK_TCK) * 1e6 / $requests))" >"$work/cpu-$name"
+  fi
   grep -q "Non-2xx" "$work/wrk-$name.out" && die "wrk $name: some answers were not 2xx: $(cat "$work/wrk-$name.out")"
   python3 - "$work/wrk-$name.out" >"$work/wrk-$name" <<'PY'
 import re, sys
@@ -62,6 +75,8 @@ measure_pages() {
   ensure_wrk
   local pid data base sandbox_url cookie parent_key child
   start_demo_portal pages 10000 1000000000
+  # The sandbox runs inside the portal's process: its CPU per call is counted the same way.
+  local CPU_PID="$pid"
   read -r parent_id parent_key child < <(python3 - "$data/sandbox-state.json" <<'PY'
 import json, sys
 state = json.load(open(sys.argv[1]))["state"]["accounts"]
@@ -108,6 +123,9 @@ PY
   read -r d d50 d99 <"$work/wrk-list-data"
   local q q50 q99
   read -r q q50 q99 <"$work/wrk-quiet"
+  local cpu_h cpu_q cpu_s cpu_l cpu_d
+  read -r cpu_h <"$work/cpu-healthz"; read -r cpu_q <"$work/cpu-quiet"; read -r cpu_s <"$work/cpu-sandbox-list"
+  read -r cpu_l <"$work/cpu-list"; read -r cpu_d <"$work/cpu-list-data"
   page_rows="$(
     row "/healthz, 50 connections" "$h" "req/s"
     row "dashboard (/) server-rendered, 50 conn. (6–7 upstream calls, kept 5 s)" "$home" "req/s"
@@ -124,6 +142,11 @@ PY
     row "  last page (page 200) p50 / p99" "$z50 / $z99" "ms"
     row "the same 50 rows as data (/api/children/list)" "$d" "req/s"
     row "  its p50 / p99" "$d50 / $d99" "ms"
+    row "CPU per request, portal process: sandbox call (count=50)" "$cpu_s" "µs"
+    row "  /healthz (one database ping)" "$cpu_h" "µs"
+    row "  /children/new (calls nothing upstream)" "$cpu_q" "µs"
+    row "  /children?size=50 (the sandbox call included)" "$cpu_l" "µs"
+    row "  /api/children/list, 50 rows as data" "$cpu_d" "µs"
     row "child's page data, portal p50 (sandbox at +40 ms)" "$p50" "ms"
     row "  same read straight to the sandbox, p50" "$c50" "ms"
     row "  portal / sandbox p50 (same run)" "$(python3 -c "print(f'{$p50/$c50:.2f}')")" "ratio"

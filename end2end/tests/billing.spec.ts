@@ -158,7 +158,7 @@ for (const width of [1280, 390]) {
     const { button } = await upgradable(page);
     await button.click();
     await expect(page.getByRole('dialog')).toBeVisible();
-    await screenshot(page, 'billing-change-dialog');
+    await screenshot(page, 'billing-change-dialog', { screen: true });
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
 
     await gotoHydrated(page, CHARGES);

@@ -89,7 +89,10 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   await expect(preview).toHaveCount(2);
   await expect(preview.filter({ hasText: 'Language' })).toContainText(language);
   await expect(preview.filter({ hasText: 'Min balance to notify' })).toContainText(`${amount}0 ${child.currency}`);
-  await screenshot(page, 'child-edit-confirm');
+  await screenshot(page, 'child-edit-confirm', { screen: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'child-edit-confirm', { screen: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await dialog.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.getByRole('heading', { name: child.account_name, exact: true, level: 1 })).toBeVisible();
   let stored = await sandboxChild(request, child.account_id);
@@ -101,7 +104,10 @@ test('a reseller finds, sorts, pages, edits, deactivates and activates a child',
   const deactivate = page.getByRole('dialog', { name: `Deactivate ${child.account_name}?` });
   await expect(deactivate).toContainText('stops working at once');
   await expect(deactivate).toContainText('1 account');
-  await screenshot(page, 'child-deactivate-dialog');
+  await screenshot(page, 'child-deactivate-dialog', { screen: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'child-deactivate-dialog', { screen: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
   await deactivate.getByRole('button', { name: 'Deactivate account' }).click();
   await expect(page.locator('[data-test="child-status"]')).toHaveText('Inactive');
   stored = await sandboxChild(request, child.account_id);

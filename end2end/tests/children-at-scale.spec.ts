@@ -41,9 +41,9 @@ test('a reseller deactivates three picked children after a dialog that says 3', 
   const dialog = page.getByRole('dialog', { name: 'Deactivate 3 child accounts?' });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('Their calls and API access stop');
-  await screenshot(page, 'bulk-dialog');
+  await screenshot(page, 'bulk-dialog', { screen: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await screenshot(page, 'bulk-dialog');
+  await screenshot(page, 'bulk-dialog', { screen: true });
   await page.setViewportSize({ width: 1280, height: 800 });
   await dialog.getByRole('button', { name: 'Deactivate', exact: true }).click();
 

@@ -93,12 +93,14 @@ export async function sandboxChild(request: APIRequestContext, id: string | numb
 }
 
 /** Saves a screenshot for people to look at (end2end/artifacts), at the viewport's
- * current width, and checks the page does not scroll sideways. */
-export async function screenshot(page: Page, name: string) {
+ * current width, and checks the page does not scroll sideways. A dialog is shot as
+ * the screen shows it (`{ screen: true }`): a whole-page shot would show its backdrop
+ * ending where the screen ends. */
+export async function screenshot(page: Page, name: string, { screen = false } = {}) {
   const width = page.viewportSize()?.width ?? 0;
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow, `${name} at ${width} px: no horizontal scrolling`).toBeLessThanOrEqual(0);
   const dir = path.join(__dirname, '..', 'artifacts');
   fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(dir, `${name}-${width}.png`), fullPage: !screen });
 }

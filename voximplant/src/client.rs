@@ -14,6 +14,7 @@ use crate::{
     methods::*,
     params::Params,
     secret::Secret,
+    types::AccountListing,
     validation::Invalid,
 };
 
@@ -493,6 +494,15 @@ impl Client {
 
     pub async fn get_children_accounts(&self, request: GetChildrenAccounts) -> Result<GetChildrenAccountsResponse, Error> {
         self.call(&request).await
+    }
+
+    /// GetChildrenAccounts for a list: each child's id, name, email, status, balance
+    /// and created, nothing else read (see [`AccountListing`]).
+    pub async fn get_children_listings(
+        &self,
+        request: GetChildrenAccounts,
+    ) -> Result<GetChildrenAccountsResponse<AccountListing>, Error> {
+        self.call(&GetChildrenListings(request)).await
     }
 
     pub async fn get_currency_rate(&self, request: GetCurrencyRate) -> Result<GetCurrencyRateResponse, Error> {

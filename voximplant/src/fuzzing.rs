@@ -26,6 +26,7 @@ pub fn decode_as_every_response(body: &[u8]) {
     check::<GetAccountPlans>(body);
     check::<GetAvailablePlans>(body);
     check::<GetChildrenAccounts>(body);
+    check::<GetChildrenListings>(body);
     check::<GetCurrencyRate>(body);
     check::<GetMoneyAmountToCharge>(body);
     check::<GetResourcePrice>(body);

@@ -562,9 +562,11 @@ pub struct GetChildrenAccounts {
     pub return_live_balance: Option<bool>,
 }
 
+/// Its items are [`AccountInfo`]s, or [`AccountListing`]s read through
+/// [`GetChildrenListings`].
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct GetChildrenAccountsResponse {
-    pub result: Vec<AccountInfo>,
+pub struct GetChildrenAccountsResponse<Item = AccountInfo> {
+    pub result: Vec<Item>,
     pub count: u64,
     pub total_count: u64,
 }
@@ -605,6 +607,25 @@ impl Method for GetChildrenAccounts {
             problems.push(Invalid::new("count", ErrorCode::InvalidArguments, "must be at least 1"));
         }
         problems
+    }
+}
+
+/// GetChildrenAccounts, the same call on the wire, with each child read as an
+/// [`AccountListing`]: for lists, which show nothing else.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GetChildrenListings(pub GetChildrenAccounts);
+
+impl Method for GetChildrenListings {
+    const NAME: &'static str = GetChildrenAccounts::NAME;
+    const CHANGES_STATE: bool = false;
+    type Response = GetChildrenAccountsResponse<AccountListing>;
+
+    fn params(&self) -> Params {
+        self.0.params()
+    }
+
+    fn validate(&self) -> Vec<Invalid> {
+        self.0.validate()
     }
 }
 

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use rust_decimal::Decimal;
 use voximplant::{
     methods::*,
-    types::{DocumentStatus, PlanType, SubscriptionTemplateKind, VerificationStatus},
+    types::{AccountListing, DocumentStatus, PlanType, SubscriptionTemplateKind, VerificationStatus},
     ApiErrorBody, ErrorCode,
 };
 
@@ -35,6 +35,15 @@ fn children_accounts_example() {
     let limits = child.billing_limits.as_ref().unwrap();
     assert_eq!(limits.robokassa.as_ref().unwrap().min_amount, dec("500"));
     assert_eq!(limits.invoice, None);
+}
+
+#[test]
+fn children_listed_example() {
+    let full: GetChildrenAccountsResponse = fixture("GetChildrenAccounts");
+    let listed: GetChildrenAccountsResponse<AccountListing> = fixture("GetChildrenAccounts");
+    let child = &listed.result[0];
+    assert_eq!((child.account_id, child.balance, child.active), (414877, Some(dec("0.4")), Some(true)));
+    assert_eq!(listed.result, full.result.into_iter().map(AccountListing::from).collect::<Vec<_>>());
 }
 
 #[test]

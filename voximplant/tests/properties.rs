@@ -25,8 +25,104 @@ fn text() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Money as answers may carry it: a string or a number, blank, or not money at all.
+fn money_json() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        (any::<i64>(), 0u32..=8).prop_map(|(u, s)| serde_json::Value::String(Decimal::new(u, s).to_string())),
+        (-999_999_999_999_999i64..=999_999_999_999_999, 0u32..=8)
+            .prop_map(|(u, s)| serde_json::Value::from_str(&Decimal::new(u, s).to_string()).unwrap()),
+        any::<u64>().prop_map(serde_json::Value::from),
+        Just(serde_json::Value::Null),
+        Just(serde_json::json!("")),
+        Just(serde_json::json!(" ")),
+        text().prop_map(serde_json::Value::String),
+    ]
+}
+
+/// A timestamp as answers may carry it, or something that is not one.
+fn timestamp_json() -> impl Strategy<Value = serde_json::Value> {
+    prop_oneof![
+        text().prop_map(serde_json::Value::String),
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?".prop_map(serde_json::Value::String),
+        Just(serde_json::Value::Null),
+        any::<i64>().prop_map(serde_json::Value::from),
+    ]
+}
+
+/// Any JSON value, small.
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    let leaf = prop_oneof![
+        Just(serde_json::Value::Null),
+        any::<bool>().prop_map(serde_json::Value::from),
+        any::<i64>().prop_map(serde_json::Value::from),
+        text().prop_map(serde_json::Value::from),
+    ];
+    leaf.prop_recursive(2, 12, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(serde_json::Value::from),
+            proptest::collection::btree_map("[a-z_]{1,12}", inner, 0..4)
+                .prop_map(|map| serde_json::Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// One of GetChildrenAccounts' items: the documented members in plausible shapes,
+/// any of them left out, and members nobody documented.
+fn child_json() -> impl Strategy<Value = serde_json::Value> {
+    let optional = |value: BoxedStrategy<serde_json::Value>| proptest::option::weighted(0.8, value);
+    let flag = || prop_oneof![any::<bool>().prop_map(serde_json::Value::from), Just(serde_json::Value::Null)].boxed();
+    let words = || prop_oneof![text().prop_map(serde_json::Value::from), Just(serde_json::Value::Null)].boxed();
+    (
+        any::<u64>(),
+        (optional(words()), optional(words()), optional(timestamp_json().boxed())),
+        (optional(flag()), optional(flag()), optional(money_json().boxed()), optional(words())),
+        (optional(words()), optional(money_json().boxed()), optional(words()), optional(flag())),
+        proptest::collection::btree_map("[a-z_]{1,12}", any_json(), 0..4),
+    )
+        .prop_map(|(id, (name, email, created), (active, frozen, balance, currency), (api_key, credit, language, news), extra)| {
+            let mut child: serde_json::Map<String, serde_json::Value> = extra.into_iter().collect();
+            child.insert("account_id".into(), id.into());
+            let members = [
+                ("account_name", name),
+                ("account_email", email),
+                ("created", created),
+                ("active", active),
+                ("frozen", frozen),
+                ("balance", balance),
+                ("currency", currency),
+                ("api_key", api_key),
+                ("credit_limit", credit),
+                ("language_code", language),
+                ("news_notifications", news),
+            ];
+            for (name, value) in members {
+                match value {
+                    Some(value) => child.insert(name.into(), value),
+                    None => child.remove(name),
+                };
+            }
+            serde_json::Value::Object(child)
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// A list reads each child as the full read does, for every member it shows, and
+    /// never refuses a page the full read accepts.
+    #[test]
+    fn a_child_listed_reads_as_the_full_read(children in proptest::collection::vec(child_json(), 0..4)) {
+        use voximplant::{methods::GetChildrenAccountsResponse, types::{AccountInfo, AccountListing}};
+        let count = children.len();
+        let body = serde_json::json!({ "result": children, "count": count, "total_count": count }).to_string();
+        if let Ok(full) = serde_json::from_str::<GetChildrenAccountsResponse<AccountInfo>>(&body) {
+            let listed = serde_json::from_str::<GetChildrenAccountsResponse<AccountListing>>(&body)
+                .map_err(|e| TestCaseError::fail(format!("{body}: {e}")))?;
+            let expected: Vec<AccountListing> = full.result.into_iter().map(AccountListing::from).collect();
+            prop_assert_eq!(listed.result, expected);
+            prop_assert_eq!((listed.count, listed.total_count), (full.count, full.total_count));
+        }
+    }
 
     #[test]
     fn account_names_follow_the_documented_rule(name in text()) {
@@ -125,24 +221,7 @@ proptest! {
     /// A money or timestamp field of an answer reads the same whichever JSON shape
     /// carries it: what `decimal_from_json` and `parse_timestamp` make of the value.
     #[test]
-    fn optional_money_and_timestamps_decode_from_any_json_shape(
-        amount in prop_oneof![
-            (any::<i64>(), 0u32..=8).prop_map(|(u, s)| serde_json::Value::String(Decimal::new(u, s).to_string())),
-            (-999_999_999_999_999i64..=999_999_999_999_999, 0u32..=8)
-                .prop_map(|(u, s)| serde_json::Value::from_str(&Decimal::new(u, s).to_string()).unwrap()),
-            any::<u64>().prop_map(serde_json::Value::from),
-            Just(serde_json::Value::Null),
-            Just(serde_json::json!("")),
-            Just(serde_json::json!(" ")),
-            text().prop_map(serde_json::Value::String),
-        ],
-        created in prop_oneof![
-            text().prop_map(serde_json::Value::String),
-            "[0-9]{4}-[0-9]{2}-[0-9]{2}( [0-9]{2}:[0-9]{2}:[0-9]{2})?".prop_map(serde_json::Value::String),
-            Just(serde_json::Value::Null),
-            any::<i64>().prop_map(serde_json::Value::from),
-        ],
-    ) {
+    fn optional_money_and_timestamps_decode_from_any_json_shape(amount in money_json(), created in timestamp_json()) {
         let body = serde_json::json!({ "account_id": 1, "balance": amount, "created": created }).to_string();
         let decoded = serde_json::from_str::<voximplant::types::AccountInfo>(&body);
         let blank = |v: &serde_json::Value| v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty());

@@ -11,7 +11,7 @@ use serde_json::json;
 use voximplant::{
     client::Client,
     methods::{GetAccountDocuments, GetAccountInfo, GetChildrenAccounts, GetCurrencyRate},
-    types::{AccountInfo, VerificationStatus},
+    types::{AccountInfo, AccountListing, VerificationStatus},
     wire::Selection,
     ErrorCode,
 };
@@ -109,7 +109,7 @@ impl AccountReader {
             };
             let page = GetChildrenAccounts { count: Some(RANKED_CHILDREN), return_live_balance: Some(false), ..Default::default() };
             let (total, active, frozen, page) =
-                tokio::join!(count(None, None), count(Some(true), None), count(None, Some(true)), client.get_children_accounts(page));
+                tokio::join!(count(None, None), count(Some(true), None), count(None, Some(true)), client.get_children_listings(page));
             let (total, active, frozen, page) = (total?, active?, frozen?, page?);
             let mut ranked: Vec<ChildBalance> = page.result.into_iter().map(child_balance).collect();
             let (in_usd, compared) = in_usd(&client, &ranked).await;
@@ -235,7 +235,7 @@ async fn in_usd(client: &Client, children: &[ChildBalance]) -> (impl Fn(&ChildBa
     (value, compared)
 }
 
-fn child_balance(info: AccountInfo) -> ChildBalance {
+fn child_balance(info: AccountListing) -> ChildBalance {
     ChildBalance {
         account_id: info.account_id,
         account_name: info.account_name.unwrap_or_default(),

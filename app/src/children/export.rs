@@ -8,9 +8,9 @@ use serde_json::json;
 
 use super::{
     actions,
-    model::{amount_text, ChildAccount},
+    model::{amount_text, ChildRow},
     query::ChildQuery,
-    ssr::{child_view, ChildReader},
+    ssr::{child_row, ChildReader},
 };
 use crate::{
     audit::{
@@ -25,15 +25,16 @@ use crate::{
 pub const PAGE: u64 = 500;
 pub const COLUMNS: [&str; 7] = ["id", "name", "email", "status", "balance", "currency", "created"];
 
-fn row(child: &ChildAccount) -> String {
+fn row(child: ChildRow) -> String {
+    let status = child.status().label().to_string();
     crate::csv::line(&[
         child.account_id.to_string(),
-        child.account_name.clone(),
-        child.account_email.clone(),
-        child.status().label().to_string(),
+        child.account_name,
+        child.account_email,
+        status,
         child.balance.map(amount_text).unwrap_or_default(),
-        child.currency.clone().unwrap_or_default(),
-        child.created.clone().unwrap_or_default(),
+        child.currency.unwrap_or_default(),
+        child.created.unwrap_or_default(),
     ])
 }
 
@@ -50,7 +51,7 @@ impl ChildReader {
         request.count = Some(PAGE);
         request.offset = Some(0);
         let (connection, client) = self.access().voximplant().await?;
-        let first = client.get_children_accounts(request.clone()).await?;
+        let first = client.get_children_listings(request.clone()).await?;
         let total = first.total_count;
 
         let filter = query.every_match().to_query();
@@ -64,7 +65,7 @@ impl ChildReader {
         append(self.access().db(), &context, event).await?;
 
         let header = stream::iter([Ok(crate::csv::line(&COLUMNS))]);
-        let first_rows: String = first.result.into_iter().map(|info| row(&child_view(info))).collect();
+        let first_rows: String = first.result.into_iter().map(|listing| row(child_row(listing))).collect();
         let fetched = PAGE.min(total);
         let rest = stream::unfold(fetched, move |offset| {
             let (client, mut request) = (client.clone(), request.clone());
@@ -73,11 +74,11 @@ impl ChildReader {
                     return None;
                 }
                 request.offset = Some(offset);
-                match client.get_children_accounts(request).await {
+                match client.get_children_listings(request).await {
                     // Fewer children than promised (some were removed meanwhile): done.
                     Ok(page) if page.result.is_empty() => None,
                     Ok(page) => {
-                        let lines: String = page.result.into_iter().map(|info| row(&child_view(info))).collect();
+                        let lines: String = page.result.into_iter().map(|listing| row(child_row(listing))).collect();
                         Some((Ok(lines), offset + PAGE))
                     }
                     Err(error) => {
@@ -98,15 +99,16 @@ mod tests {
 
     #[test]
     fn a_row_has_the_lists_columns_and_defuses_formulas() {
-        let child = ChildAccount {
+        let child = ChildRow {
             account_id: 7,
             account_name: "acme".into(),
             account_email: "=cmd@evil.example".into(),
+            created: None,
             active: true,
+            frozen: false,
             balance: Some("12.50".parse().unwrap()),
             currency: Some("USD".into()),
-            ..Default::default()
         };
-        assert_eq!(row(&child), "7,acme,\"'=cmd@evil.example\",Active,12.50,USD,\n");
+        assert_eq!(row(child), "7,acme,\"'=cmd@evil.example\",Active,12.50,USD,\n");
     }
 }

@@ -107,13 +107,6 @@ impl ChildRow {
     }
 }
 
-impl From<ChildAccount> for ChildRow {
-    fn from(child: ChildAccount) -> ChildRow {
-        let ChildAccount { account_id, account_name, account_email, created, active, frozen, balance, currency, .. } = child;
-        ChildRow { account_id, account_name, account_email, created, active, frozen, balance, currency }
-    }
-}
-
 impl ChildAccount {
     pub fn status(&self) -> ChildStatus {
         ChildStatus::of(self.active, self.frozen)

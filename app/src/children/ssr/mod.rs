@@ -10,7 +10,7 @@ use voximplant::{
         AddAccount, ChildSelection, CloneAccount, GetAccountDocuments, GetChildrenAccounts, RecordStorage,
         SetChildAccountInfo,
     },
-    types::{AccountInfo, ClonedAccount},
+    types::{AccountInfo, AccountListing, ClonedAccount},
     wire::Selection,
     ErrorCode, Method,
 };
@@ -18,7 +18,7 @@ use voximplant::{
 use super::{
     actions,
     changes::{ChildChanges, NotificationChanges},
-    model::{ChildAccount, ChildDetails, DocumentView, VerificationView},
+    model::{ChildAccount, ChildDetails, ChildRow, DocumentView, VerificationView},
     query::{ChildPage, ChildQuery},
     recorded::diff,
     ClonedChild, CopiedKind, CreatedChild, NewChild,
@@ -78,9 +78,9 @@ impl ChildReader {
     pub async fn list(&self, query: ChildQuery) -> Result<ChildPage, AppError> {
         let request = query.request()?;
         let (_, client) = self.0.voximplant().await?;
-        let answer = client.get_children_accounts(request).await?;
+        let answer = client.get_children_listings(request).await?;
         Ok(ChildPage {
-            rows: answer.result.into_iter().map(|info| child_view(info).into()).collect(),
+            rows: answer.result.into_iter().map(child_row).collect(),
             offset: query.offset(),
             total: answer.total_count,
             fetched_at: chrono::Utc::now().format("%H:%M:%S UTC").to_string(),
@@ -198,6 +198,20 @@ pub(super) async fn read_child(client: &Client, account_id: u64) -> Result<Child
 fn to_the_minute(at: chrono::DateTime<chrono::Utc>) -> String {
     use chrono::{Datelike, Timelike};
     format!("{:04}-{:02}-{:02} {:02}:{:02} UTC", at.year(), at.month(), at.day(), at.hour(), at.minute())
+}
+
+/// A child as the list (and its CSV export) shows it.
+pub(super) fn child_row(listing: AccountListing) -> ChildRow {
+    ChildRow {
+        account_id: listing.account_id,
+        account_name: listing.account_name.unwrap_or_default(),
+        account_email: listing.account_email.unwrap_or_default(),
+        created: listing.created.map(to_the_minute),
+        active: listing.active.unwrap_or(false),
+        frozen: listing.frozen.unwrap_or(false),
+        balance: listing.balance,
+        currency: listing.currency,
+    }
 }
 
 /// A child as the pages show it: no API key, no callback salt.
